@@ -1,0 +1,40 @@
+# Two commands a newcomer needs: `make run` and `make test`. Each installs what it needs first.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/libs:$(CURDIR)/services:$(CURDIR)
+
+.PHONY: run test install lint typecheck lock bench clean demo
+
+$(VENV)/.installed: requirements-dev.lock
+	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
+	@touch $@
+
+install: $(VENV)/.installed
+
+## Start the local broker and all five services with embedded defaults (SQLite under var/). Ctrl-C stops all.
+run: install
+	$(PY) scripts/devrun.py
+
+## Run the whole suite (PostgreSQL-marked tests run when CV_TEST_POSTGRES_URL is set; .ci/run sets it).
+test: install
+	$(PY) -m ruff check libs services tests scripts bench
+	$(PY) -m mypy libs/common services
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check libs services tests scripts bench
+
+typecheck: install
+	$(PY) -m mypy libs/common services
+
+## Recompile the lock files after changing requirements*.in (needs uv on the PATH).
+lock:
+	uv pip compile --universal --generate-hashes --python-version 3.11 --no-header requirements.in -o requirements.lock
+	uv pip compile --universal --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
+
+clean:
+	rm -rf var/*.db var/*.db-wal var/*.db-shm var/broker

@@ -1,0 +1,108 @@
+"""The service application factory: one FastAPI app per service with the shared ground wired in
+(errors, auth, logging, metrics, health), and its outbox relay and event consumer as background
+tasks when the run mode asks for them."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import ORJSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from common.auth import TokenVerifier
+from common.db import Database
+from common.errors import ProblemError, problem_response
+from common.events.consumer import EventConsumer, Handler
+from common.events.relay import OutboxRelay
+from common.observability import RequestContextMiddleware, configure_logging, health_router
+from common.pii import PIICipher
+from common.settings import ServiceSettings
+
+log = logging.getLogger("common.app")
+
+
+@dataclass
+class ServiceSpec:
+    """What a service brings: its name, routers, event handlers and startup work."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter]
+    handlers: dict[str, Handler] = field(default_factory=dict)
+    on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
+    max_body_bytes: int = 1 << 20
+    upload_paths: tuple[str, ...] = ()
+    max_upload_bytes: int = 64 << 20
+
+
+class BodySizeLimit:
+    """Refuses an oversized body with 413 before the app reads it."""
+
+    def __init__(self, app: ASGIApp, limit: int, upload_paths: tuple[str, ...], upload_limit: int) -> None:
+        self.app, self.limit, self.upload_paths, self.upload_limit = app, limit, upload_paths, upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            limit = self.upload_limit if scope["path"].startswith(self.upload_paths or ("\0",)) else self.limit
+            for name, value in scope.get("headers", ()):
+                if name == b"content-length" and value.isdigit() and int(value) > limit:
+                    problem = ProblemError(413, "Request body too large", f"at most {limit} bytes",
+                                           type="body-too-large")
+                    await problem_response(problem)(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+
+def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
+    from common.errors import install_error_handlers
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = Database(settings.database_url)
+        app.state.db = db
+        tasks: list[asyncio.Task[Any]] = []
+        workers: list[Any] = []
+        if settings.run_relay:
+            relay = OutboxRelay(db, settings.kafka_bootstrap, spec.name)
+            app.state.relay = relay
+            workers.append(relay)
+            tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
+        if settings.run_consumer and spec.handlers:
+            consumer = EventConsumer(db, settings.kafka_bootstrap, spec.name, spec.handlers,
+                                     max_attempts=settings.consumer_max_attempts)
+            app.state.consumer = consumer
+            workers.append(consumer)
+            tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+        for hook in spec.on_startup:
+            await hook(app)
+        log.info("service started", extra={"relay": settings.run_relay, "consumer": settings.run_consumer})
+        try:
+            yield
+        finally:
+            for worker in workers:
+                await worker.stop()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await db.dispose()
+
+    configure_logging(spec.name, settings.log_level)
+    app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
+                  default_response_class=ORJSONResponse)
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(settings.public_key_pem())
+    app.state.pii = PIICipher(settings.pii_key, settings.pii_index_key)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
+                       upload_limit=spec.max_upload_bytes)
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
+    app.include_router(health_router())
+    for router in spec.routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,154 @@
+"""Database engine and sessions, the same code on SQLite (embedded run) and PostgreSQL.
+
+A request gets one session and the request boundary commits it once (``get_session``), so a
+change and the outbox events it produces land together or not at all.
+"""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Request
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out, whatever the database keeps (SQLite keeps naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: times are timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def make_base() -> type[DeclarativeBase]:
+    """A fresh declarative base for one service: its own metadata, UTC-aware datetimes."""
+
+    class Base(DeclarativeBase):
+        metadata = MetaData(naming_convention=NAMING)
+        type_annotation_map = {datetime: UTCDateTime()}
+
+    return Base
+
+
+def json_dumps(value: Any) -> str:
+    return orjson.dumps(value, default=str).decode()
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    if is_sqlite(url):
+        engine = create_async_engine(url, json_serializer=json_dumps, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Take transactions into our own hands so a writer can say BEGIN IMMEDIATE: a
+            # deferred transaction that reads and then writes can fail with SQLITE_BUSY at once.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get("sqlite_immediate", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    url = url.replace("postgresql://", "postgresql+asyncpg://", 1) if url.startswith("postgresql://") else url
+    return create_async_engine(url, json_serializer=json_dumps, pool_size=kwargs.pop("pool_size", 10),
+                               max_overflow=kwargs.pop("max_overflow", 20), pool_pre_ping=True, **kwargs)
+
+
+class Database:
+    """One service's engine with two session factories: ``writer`` (SQLite: BEGIN IMMEDIATE) and
+    ``reader``. On PostgreSQL both are the same. Listeners on commit wake the outbox relay."""
+
+    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+        self.url = url
+        self.engine = create_engine(url, **engine_kwargs)
+        self.dialect = self.engine.dialect.name
+        writer_bind = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
+        self.writer = async_sessionmaker(writer_bind, expire_on_commit=False)
+        self.reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._commit_listeners: list[Callable[[], None]] = []
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    def on_outbox_commit(self, callback: Callable[[], None]) -> None:
+        self._commit_listeners.append(callback)
+
+    def notify_outbox(self) -> None:
+        for cb in self._commit_listeners:
+            cb()
+
+    @asynccontextmanager
+    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
+        """A unit of work outside a request (consumers, CLIs, jobs): commit on success, else roll back."""
+        factory = self.writer if write else self.reader
+        async with factory() as session:
+            try:
+                yield session
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+        if session.info.pop("outbox_dirty", False):
+            self.notify_outbox()
+
+    async def ping(self) -> None:
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's session. Commits once when the route returns; an error rolls it all back."""
+    db: Database = request.app.state.db
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    async with db.transaction(write=write) as session:
+        yield session
+
+
+Session = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,122 @@
+"""RFC 9457 problem+json for every error a service returns."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("common.errors")
+
+
+class ProblemResponse(ORJSONResponse):
+    media_type = PROBLEM_JSON
+
+
+class ProblemError(Exception):
+    """Raise from anywhere in a request to answer with a problem document.
+
+    ``type`` is a short slug (``over-available-line``); clients branch on it, people read ``detail``.
+    ``errors`` lists ``{"field": ..., "message": ...}`` when particular fields are at fault.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        type: str = "about:blank",
+        errors: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type
+        self.errors = errors
+        self.extra = extra
+
+    def to_dict(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if instance:
+            body["instance"] = instance
+        if self.errors:
+            body["errors"] = self.errors
+        body.update(self.extra)
+        return body
+
+
+def not_found(what: str, ident: object) -> ProblemError:
+    return ProblemError(404, f"{what} not found", f"no {what} with id {ident}", type="not-found")
+
+
+def field_error(field: str, message: str, status: int = 422, title: str = "Invalid request") -> ProblemError:
+    return ProblemError(status, title, f"{field}: {message}", type="invalid-field",
+                        errors=[{"field": field, "message": message}])
+
+
+def conflict(title: str, detail: str, type: str = "conflict", **extra: Any) -> ProblemError:
+    return ProblemError(409, title, detail, type=type, **extra)
+
+
+def problem_response(problem: ProblemError, request: Request | None = None,
+                     headers: dict[str, str] | None = None) -> ProblemResponse:
+    instance = request.url.path if request is not None else None
+    return ProblemResponse(problem.to_dict(instance), status_code=problem.status, headers=headers)
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    # ("body", "members", 0, "id_number") -> "members[0].id_number"; the location part stays for
+    # query, path and header parameters, where it tells the caller where to look.
+    parts = list(loc)
+    prefix = ""
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    elif parts and parts[0] in ("query", "path", "header", "cookie"):
+        prefix = f"{parts[0]}."
+        parts = parts[1:]
+    out = ""
+    for p in parts:
+        if isinstance(p, int):
+            out += f"[{p}]"
+        else:
+            out += ("." if out else "") + str(p)
+    return prefix + (out or "body")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> ProblemResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> ProblemResponse:
+        errors = [
+            {"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid")}
+            for e in exc.errors()
+        ]
+        fields = ", ".join(sorted({e["field"] for e in errors}))
+        problem = ProblemError(422, "Invalid request", f"invalid field(s): {fields}",
+                               type="validation-error", errors=errors)
+        return problem_response(problem, request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
+                  413: "Request body too large", 415: "Unsupported media type"}
+        problem = ProblemError(exc.status_code, titles.get(exc.status_code, "Error"),
+                               str(exc.detail) if exc.detail else None)
+        return problem_response(problem, request, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(ProblemError(500, "Internal error", "the error was logged"), request)

@@ -1,0 +1,129 @@
+"""The outbox relay: publishes unsent outbox rows in order, and marks them sent only after the
+broker has acknowledged them. A broker that is away only delays events; the rows wait."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from kafka import KafkaProducer
+from sqlalchemy import select, update
+
+from common.db import Database, utcnow
+from common.observability import EVENTS_PUBLISHED, OUTBOX_ERRORS
+from common.tables import outbox_events
+
+log = logging.getLogger("common.events.relay")
+
+
+def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
+    # One request in flight per connection keeps a subject's events in order across retries.
+    return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=2,
+                         max_in_flight_requests_per_connection=1, retries=3, request_timeout_ms=5000,
+                         max_block_ms=5000)
+
+
+class OutboxRelay:
+    def __init__(self, db: Database, bootstrap: str, service: str, *, batch_size: int = 500,
+                 poll_interval: float = 0.25, max_backoff: float = 5.0) -> None:
+        self.db = db
+        self.bootstrap = bootstrap
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self._producer: KafkaProducer | None = None
+        self._wake = asyncio.Event()
+        self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        db.on_outbox_commit(self.wake)
+
+    def wake(self) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        backoff = 0.1
+        while not self._stopped:
+            try:
+                sent = await self.publish_pending()
+                backoff = 0.1
+            except Exception as exc:  # broker away, DB busy: wait and try again, never give up
+                OUTBOX_ERRORS.labels(self.service).inc()
+                log.warning("relay cannot publish yet: %s", type(exc).__name__, extra={"error": str(exc)})
+                self._close_producer()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+                continue
+            if sent < self.batch_size:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                except TimeoutError:
+                    pass
+
+    async def stop(self) -> None:
+        self._stopped = True
+        self._wake.set()
+        await asyncio.to_thread(self._close_producer)
+
+    def _close_producer(self) -> None:
+        if self._producer is not None:
+            try:
+                self._producer.close(timeout=1)
+            except Exception:
+                pass
+            self._producer = None
+
+    def _publish(self, rows: Sequence[Any]) -> list[int]:
+        """Send rows in order; return the ids acknowledged, stopping at the first failure so a
+        later event of a subject never overtakes an earlier one."""
+        if self._producer is None:
+            self._producer = make_producer(self.bootstrap, f"{self.service}-relay")
+        futures = [(row.id, self._producer.send(row.topic, key=row.key.encode(), value=row.payload))
+                   for row in rows]
+        self._producer.flush(timeout=10)
+        acked: list[int] = []
+        for row_id, fut in futures:
+            try:
+                fut.get(timeout=10)
+            except Exception:
+                if not acked and futures:
+                    raise
+                break
+            acked.append(row_id)
+        return acked
+
+    async def publish_pending(self) -> int:
+        """Publish one batch; return how many rows were marked sent."""
+        query = (select(outbox_events.c.id, outbox_events.c.topic, outbox_events.c.key,
+                        outbox_events.c.payload)
+                 .where(outbox_events.c.sent_at.is_(None))
+                 .order_by(outbox_events.c.id).limit(self.batch_size))
+        if self.db.is_sqlite:
+            # SQLite has one writer: never hold its write lock while waiting for the broker.
+            async with self.db.transaction(write=False) as session:
+                rows = (await session.execute(query)).all()
+            if not rows:
+                return 0
+            acked = await asyncio.to_thread(self._publish, rows)
+            async with self.db.transaction() as session:
+                await self._mark_sent(session, acked)
+        else:
+            # Several relays may run: each locks its own batch and skips the others'.
+            async with self.db.transaction() as session:
+                rows = (await session.execute(query.with_for_update(skip_locked=True))).all()
+                if not rows:
+                    return 0
+                acked = await asyncio.to_thread(self._publish, rows)
+                await self._mark_sent(session, acked)
+        EVENTS_PUBLISHED.labels(self.service).inc(len(acked))
+        return len(acked)
+
+    @staticmethod
+    async def _mark_sent(session: Any, ids: list[int]) -> None:
+        if ids:
+            await session.execute(update(outbox_events).where(outbox_events.c.id.in_(ids))
+                                  .values(sent_at=utcnow(), attempts=outbox_events.c.attempts + 1))

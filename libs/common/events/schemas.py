@@ -1,0 +1,46 @@
+"""JSON Schemas of every event type, committed under ``schemas/``: ``envelope.json`` for the
+envelope and ``<type>.json`` for each type's ``data``. Producers validate before writing to the
+outbox, consumers validate on receipt; validators are compiled once at import."""
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+SCHEMA_DIR = Path(__file__).with_name("schemas")
+
+
+class EventSchemaError(ValueError):
+    pass
+
+
+def event_types() -> list[str]:
+    return sorted(p.stem for p in SCHEMA_DIR.glob("*.json") if p.stem != "envelope")
+
+
+@cache
+def _validator(name: str) -> Draft202012Validator:
+    path = SCHEMA_DIR / f"{name}.json"
+    if not path.exists():
+        raise EventSchemaError(f"no schema for event type {name!r}")
+    schema = json.loads(path.read_text())
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def schema_of(name: str) -> dict[str, Any]:
+    return dict(_validator(name).schema)
+
+
+def validate_event(raw: dict[str, Any]) -> None:
+    """Raise EventSchemaError naming the first offending path if ``raw`` is not a valid event."""
+    try:
+        _validator("envelope").validate(raw)
+        _validator(raw["type"]).validate(raw["data"])
+    except ValidationError as exc:
+        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+        raise EventSchemaError(f"{raw.get('type')}: {where}: {exc.message}") from exc

@@ -1,0 +1,67 @@
+"""Alembic, one history per service: the env every service's ``migrations/env.py`` calls, the
+op that creates the shared tables, and a programmatic ``upgrade`` for the CLI and tests."""
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from common.db import create_engine
+from common.tables import COMMON_METADATA
+
+
+def alembic_config(migrations_dir: Path, url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(migrations_dir: Path, url: str, revision: str = "head") -> None:
+    """Migrate the database at ``url`` (runs its own event loop: call from sync code or a thread)."""
+    command.upgrade(alembic_config(migrations_dir, url), revision)
+
+
+async def upgrade_async(migrations_dir: Path, url: str) -> None:
+    await asyncio.to_thread(upgrade, migrations_dir, url)
+
+
+def create_common_tables(bind: Connection) -> None:
+    """For a service's first migration: the outbox, inbox, versions and idempotency tables."""
+    COMMON_METADATA.create_all(bind)
+
+
+def drop_common_tables(bind: Connection) -> None:
+    COMMON_METADATA.drop_all(bind)
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of a service's ``migrations/env.py``."""
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url") or ""
+    targets = [metadata, COMMON_METADATA]
+
+    def do_run(connection: Connection) -> None:
+        context.configure(connection=connection, target_metadata=targets,  # type: ignore[arg-type]
+                          render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(do_run)
+            await connection.commit()
+        await engine.dispose()
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=targets, literal_binds=True)  # type: ignore[arg-type]
+        with context.begin_transaction():
+            context.run_migrations()
+    else:
+        asyncio.run(run_async())
+

@@ -1,0 +1,51 @@
+"""How a service is run: ``python -m <service> serve|migrate``. One code path for both run modes;
+what runs in a process (API, relay, consumer) is chosen by settings, so production can scale them
+apart (``<PREFIX>RUN_RELAY``, ``<PREFIX>RUN_CONSUMER``)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+from fastapi import FastAPI
+
+from common.migrations import upgrade
+from common.settings import ServiceSettings, var_dir
+
+
+@dataclass(frozen=True)
+class ServiceDefinition:
+    name: str
+    settings_cls: type[ServiceSettings]
+    create_app: Callable[[ServiceSettings | None], FastAPI]
+    migrations_dir: Path
+
+
+def migrate(defn: ServiceDefinition, url: str | None = None) -> None:
+    settings = defn.settings_cls()
+    url = url or settings.database_url
+    if url.startswith("sqlite"):
+        var_dir().mkdir(parents=True, exist_ok=True)
+    upgrade(defn.migrations_dir, url)
+
+
+def service_cli(defn: ServiceDefinition) -> typer.Typer:
+    app = typer.Typer(help=f"The {defn.name} service.", no_args_is_help=True, add_completion=False)
+
+    @app.command()
+    def serve(host: str | None = None, port: int | None = None) -> None:
+        """Run the API (and, per settings, the outbox relay and the event consumer)."""
+        import uvicorn
+
+        settings = defn.settings_cls()
+        uvicorn.run(defn.create_app(settings), host=host or settings.host, port=port or settings.port,
+                    log_config=None, access_log=False, loop="uvloop", http="httptools")
+
+    @app.command("migrate")
+    def migrate_cmd(url: str | None = typer.Option(None, help="database URL (default: settings)")) -> None:
+        """Bring the service's database to the latest migration."""
+        migrate(defn, url)
+        typer.echo(f"{defn.name}: migrated")
+
+    return app

@@ -1,0 +1,69 @@
+"""Settings: one pydantic-settings class per service, read from the environment.
+
+Each service subclasses `ServiceSettings` with its own env prefix (``REGISTRY_``, ``LENDING_`` ...),
+so one process environment can configure all five without clashes.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from common import REPO_ROOT
+
+# Published on purpose: these only protect a developer's laptop. Outside dev they are refused.
+DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLTMyYiE="
+DEV_PII_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWRvLW5vdCE="
+DEV_SERVICE_TOKEN_NOTE = "tokens are minted from var/keys in dev"
+
+
+def var_dir() -> Path:
+    """Where the embedded run keeps its SQLite files, keys and tokens (``CV_VAR_DIR`` overrides)."""
+    return Path(os.environ.get("CV_VAR_DIR", REPO_ROOT / "var"))
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CV_", extra="ignore")
+
+    service_name: str = "service"
+    env: Literal["dev", "test", "prod"] = "dev"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    database_url: str = ""
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
+    auth_public_key: str = ""
+    auth_public_key_file: str = ""
+    pii_key: str = DEV_PII_KEY
+    pii_index_key: str = DEV_PII_INDEX_KEY
+    run_relay: bool = True
+    run_consumer: bool = True
+    consumer_max_attempts: int = 3
+    log_level: str = "INFO"
+    # Base URLs of the other services, for the few questions that must be asked over HTTP.
+    registry_url: str = "http://127.0.0.1:8001"
+    rating_url: str = "http://127.0.0.1:8002"
+    lending_url: str = "http://127.0.0.1:8003"
+    merchant_url: str = "http://127.0.0.1:8004"
+    stats_url: str = "http://127.0.0.1:8005"
+
+    @model_validator(mode="after")
+    def _defaults_and_secrets(self) -> ServiceSettings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{var_dir() / (self.service_name + '.db')}"
+        if not self.auth_public_key and not self.auth_public_key_file:
+            self.auth_public_key_file = str(var_dir() / "keys" / "county-public.pem")
+        if self.env == "prod":
+            if self.pii_key == DEV_PII_KEY or self.pii_index_key == DEV_PII_INDEX_KEY:
+                raise ValueError("pii_key and pii_index_key must be set outside dev (the defaults are public)")
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("database_url must name a PostgreSQL database outside dev")
+        return self
+
+    def public_key_pem(self) -> bytes:
+        if self.auth_public_key:
+            return self.auth_public_key.encode()
+        return Path(self.auth_public_key_file).read_bytes()

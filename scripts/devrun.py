@@ -1,0 +1,121 @@
+"""`make run`: the embedded run on one machine.
+
+Migrates every service's SQLite database under var/, starts the local Kafka-protocol broker (Tansu)
+on 127.0.0.1:9092 with the topics, writes var/dev-tokens.env, starts the five services on
+8001-8005 and waits until each is ready. Ctrl-C stops them all, then the broker.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from common.auth import Role, ensure_keypair, mint_token
+from common.broker import TansuBroker
+from common.events.topics import ensure_topics
+from common.runtime import ServiceDefinition, migrate
+from common.settings import var_dir
+
+SERVICES = ["registry", "rating", "lending", "merchant", "stats"]
+# The demo county (Tianchang, 天长市): what the dev tokens are bound to.
+DEMO_COUNTY = "341181"
+DEMO_BANK = "bank-tcrcb"
+DEMO_MERCHANT = "merchant-demo-market"
+
+
+def write_dev_tokens(private_key: Path, path: Path) -> None:
+    pem = private_key.read_bytes()
+    tokens = {
+        "ADMIN_TOKEN": mint_token(pem, Role.admin, sub="county-admin"),
+        "OFFICER_TOKEN": mint_token(pem, Role.officer, sub="officer-county", region=DEMO_COUNTY),
+        "BANK_TOKEN": mint_token(pem, Role.bank, bank_id=DEMO_BANK),
+        "MERCHANT_TOKEN": mint_token(pem, Role.merchant, merchant_id=DEMO_MERCHANT),
+        "PLATFORM_TOKEN": mint_token(pem, Role.platform, sub="provincial-platform"),
+        "SERVICE_TOKEN": mint_token(pem, Role.service, sub="internal"),
+    }
+    path.write_text("".join(f"{k}={v}\n" for k, v in tokens.items()))
+    path.chmod(0o600)
+
+
+def definition(name: str) -> ServiceDefinition:
+    return importlib.import_module(f"{name}.app").DEFINITION  # type: ignore[no-any-return]
+
+
+def main() -> int:
+    var = var_dir()
+    var.mkdir(parents=True, exist_ok=True)
+    private_key, _ = ensure_keypair(var / "keys")
+    for name in SERVICES:
+        migrate(definition(name))
+        print(f"  migrated {name}")
+
+    broker_port = int(os.environ.get("CV_BROKER_PORT", "9092"))
+    broker = TansuBroker(port=broker_port, workdir=var / "broker")
+    broker.start()
+    ensure_topics(broker.bootstrap)
+    print(f"  broker ready on {broker.bootstrap} (Tansu, memory storage)")
+    write_dev_tokens(private_key, var / "dev-tokens.env")
+
+    env = dict(os.environ)
+    children: list[tuple[str, int, subprocess.Popen[bytes]]] = []
+    logs = var / "logs"
+    logs.mkdir(exist_ok=True)
+    for name in SERVICES:
+        port = definition(name).settings_cls().port
+        env[f"{name.upper()}_KAFKA_BOOTSTRAP"] = broker.bootstrap
+        out = open(logs / f"{name}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", name, "serve"], env=env, stdout=out, stderr=out)
+        children.append((name, port, proc))
+
+    def shutdown(*_: object) -> None:
+        print("\nstopping services ...")
+        for _, _, proc in children:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for _, _, proc in children:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        broker.stop()
+        print("stopped.")
+        sys.exit(0)
+
+    signal.signal(signal.SIGINT, shutdown)
+    signal.signal(signal.SIGTERM, shutdown)
+
+    deadline = time.monotonic() + 60
+    pending = {name: port for name, port, _ in children}
+    while pending and time.monotonic() < deadline:
+        for name, port in list(pending.items()):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    print(f"  {name:9s} ready on http://127.0.0.1:{port}  (docs: /docs)")
+                    del pending[name]
+            except httpx.HTTPError:
+                pass
+        for name, _, proc in children:
+            if proc.poll() is not None:
+                print(f"{name} exited with {proc.returncode}: see {logs / (name + '.log')}")
+                shutdown()
+        time.sleep(0.2)
+    if pending:
+        print(f"not ready in time: {', '.join(pending)}; see {logs}")
+        shutdown()
+    print(f"all services ready. Tokens: {var / 'dev-tokens.env'} (source it). Logs: {logs}. Ctrl-C stops.")
+    while True:
+        for name, _, proc in children:
+            if proc.poll() is not None:
+                print(f"{name} exited with {proc.returncode}: see {logs / (name + '.log')}")
+                shutdown()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

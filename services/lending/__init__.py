@@ -1,0 +1,1 @@
+"""The lending service: Grade policies, benchmark rates, credit lines (授信), partner banks and products, applications, draw-downs, repayments, defaults, risk sharing and the risk-compensation fund (风险补偿金)."""

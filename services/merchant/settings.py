@@ -1,0 +1,10 @@
+from pydantic_settings import SettingsConfigDict
+
+from common.settings import ServiceSettings
+
+
+class MerchantSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="MERCHANT_", extra="ignore")
+
+    service_name: str = "merchant"
+    port: int = 8004

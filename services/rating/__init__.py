@@ -1,0 +1,1 @@
+"""The rating service: Indicator systems, scoring, veto (一票否决), grades AAA–D, publication (公示) and objections (异议), re-rating rounds, credit villages and towns, credit points (信用积分), pairing (结对帮带)."""

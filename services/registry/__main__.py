@@ -1,0 +1,4 @@
+from common.runtime import service_cli
+from registry.app import DEFINITION
+
+service_cli(DEFINITION)()

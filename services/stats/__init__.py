@@ -1,0 +1,1 @@
+"""The stats service: Read model of every event; aggregate statistics for the provincial platform."""

@@ -1,0 +1,51 @@
+"""Shared fixtures: the county test key, a Tansu broker per session, fresh databases per test."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from common.broker import TansuBroker
+from common.events.topics import ensure_topics
+from tests.harness import PG_URL, DatabaseFactory, Keys
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="no PostgreSQL: set CV_TEST_POSTGRES_URL (.ci/run does when 127.0.0.1:5432 answers)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"PostgreSQL tests: {'on (' + PG_URL + ')' if PG_URL else 'skipped (no CV_TEST_POSTGRES_URL)'}"
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    return Keys.generate()
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
+    tansu = TansuBroker(workdir=tmp_path_factory.mktemp("tansu"))
+    tansu.start()
+    ensure_topics(tansu.bootstrap)
+    yield tansu
+    tansu.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def databases(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    await factory.drop_all()

@@ -1,0 +1,196 @@
+"""The event backbone through a real broker: outbox commits with the change, the relay delivers,
+a consumer in another service applies each event once, poison goes to the DLQ, and a broker
+restart loses nothing that was written meanwhile."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+import pytest
+from kafka import KafkaConsumer, KafkaProducer
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.broker import TansuBroker
+from common.db import Database
+from common.events import Event, emit
+from common.events.consumer import EventConsumer
+from common.events.relay import OutboxRelay
+from common.events.topics import ensure_topics
+from common.tables import inbox_events, outbox_events
+from tests.harness import DatabaseFactory, eventually
+
+pytestmark = pytest.mark.broker
+
+meta = MetaData()
+households = Table("test_households", meta, Column("id", String(40), primary_key=True),
+                   Column("village", String(12), nullable=False))
+applied = Table("test_applied", meta, Column("n", Integer, primary_key=True, autoincrement=True),
+                Column("subject_id", String(40), nullable=False))
+
+
+def registered(subject_id: str) -> dict[str, Any]:
+    return {"subject_id": subject_id, "kind": "household", "version": 1, "masked_name": "张*",
+            "region": {"county": "341181", "town": "341181100", "village": "341181100201"},
+            "profile": {"members_count": 4}, "consent": {"given": True},
+            "registered_at": "2026-11-25T08:00:00+00:00"}
+
+
+async def register(db: Database, subject_id: str, fail_after_emit: bool = False) -> None:
+    async with db.transaction() as session:
+        await session.execute(insert(households).values(id=subject_id, village="341181100201"))
+        await emit(session, source="test", type="subject-registered", subject=subject_id,
+                   data=registered(subject_id))
+        if fail_after_emit:
+            raise RuntimeError("the change fails after the event was written")
+
+
+async def applied_count(db: Database, subject_id: str | None = None) -> int:
+    async with db.transaction(write=False) as session:
+        q = select(func.count()).select_from(applied)
+        if subject_id:
+            q = q.where(applied.c.subject_id == subject_id)
+        return int((await session.execute(q)).scalar_one())
+
+
+async def fresh_db(databases: DatabaseFactory, service: str, backend: str) -> Database:
+    db = Database(await databases.create(service, backend))
+    async with db.engine.begin() as conn:
+        await conn.run_sync(meta.create_all)
+    return db
+
+
+@pytest.fixture
+async def pair(databases: DatabaseFactory, backend: str, broker: TansuBroker) -> AsyncIterator[dict[str, Any]]:
+    producer_db = await fresh_db(databases, "registry", backend)
+    consumer_db = await fresh_db(databases, "rating", backend)
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        if event.subject.startswith("poison"):
+            raise ValueError("this subject can never be applied")
+        await session.execute(insert(applied).values(subject_id=event.subject))
+
+    relay = OutboxRelay(producer_db, broker.bootstrap, "test-producer", poll_interval=0.05, max_backoff=0.5)
+    group = f"test-consumer-{uuid.uuid4().hex[:6]}"
+    consumer = EventConsumer(consumer_db, broker.bootstrap, group, {"subject-registered": handle},
+                             max_attempts=2, retry_delay=0.01)
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+    yield {"producer_db": producer_db, "consumer_db": consumer_db, "relay": relay, "consumer": consumer}
+    await relay.stop()
+    await consumer.stop()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await producer_db.dispose()
+    await consumer_db.dispose()
+
+
+async def test_row_and_event_commit_together_or_not_at_all(databases: DatabaseFactory, backend: str) -> None:
+    db = await fresh_db(databases, "registry", backend)
+    await register(db, "hh-1")
+    with pytest.raises(RuntimeError):
+        await register(db, "hh-2", fail_after_emit=True)
+    async with db.transaction(write=False) as session:
+        ids = set((await session.execute(select(households.c.id))).scalars())
+        keys = set((await session.execute(select(outbox_events.c.key))).scalars())
+    assert ids == {"hh-1"}
+    assert keys == {"hh-1"}
+    await db.dispose()
+
+
+async def test_event_crosses_broker_and_is_applied_once_even_when_delivered_twice(
+        pair: dict[str, Any], broker: TansuBroker) -> None:
+    subject = f"hh-{uuid.uuid4().hex[:8]}"
+    await register(pair["producer_db"], subject)
+    await eventually(lambda: applied_count(pair["consumer_db"], subject), timeout=20)
+
+    async with pair["producer_db"].transaction(write=False) as session:
+        row = (await session.execute(select(outbox_events).where(outbox_events.c.key == subject))).one()
+    assert row.sent_at is not None, "marked sent once the broker acknowledged it"
+
+    # The broker delivers the very same event again (at-least-once): it must not apply twice.
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    producer.send("subject-registered", key=subject.encode(), value=row.payload).get(10)
+    marker = f"hh-{uuid.uuid4().hex[:8]}"
+    await register(pair["producer_db"], marker)
+    await eventually(lambda: applied_count(pair["consumer_db"], marker), timeout=20)
+    assert await applied_count(pair["consumer_db"], subject) == 1
+    async with pair["consumer_db"].transaction(write=False) as session:
+        handled = (await session.execute(select(func.count()).select_from(inbox_events)
+                                         .where(inbox_events.c.event_id == orjson.loads(row.payload)["id"]))).scalar_one()
+    assert handled == 1
+    producer.close()
+
+
+async def test_poison_messages_go_to_the_dlq_and_the_rest_flows(pair: dict[str, Any], broker: TansuBroker) -> None:
+    producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
+    producer.send("subject-registered", key=b"garbage", value=b"{not json").get(10)
+    poison = f"poison-{uuid.uuid4().hex[:8]}"
+    await register(pair["producer_db"], poison)
+    after = f"hh-{uuid.uuid4().hex[:8]}"
+    await register(pair["producer_db"], after)
+    await eventually(lambda: applied_count(pair["consumer_db"], after), timeout=20)
+    assert await applied_count(pair["consumer_db"], poison) == 0
+
+    dlq = KafkaConsumer("subject-registered.dlq", bootstrap_servers=broker.bootstrap,
+                        group_id=f"dlq-reader-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest",
+                        session_timeout_ms=6000, heartbeat_interval_ms=1000, fetch_max_wait_ms=50)
+    found: dict[bytes, dict[str, bytes]] = {}
+    deadline = asyncio.get_running_loop().time() + 20
+    while (b"garbage" not in found or poison.encode() not in found) and asyncio.get_running_loop().time() < deadline:
+        for records in (await asyncio.to_thread(dlq.poll, 500)).values():
+            for m in records:
+                found[m.key] = dict(m.headers)
+    dlq.close()
+    producer.close()
+    assert b"garbage" in found and poison.encode() in found
+    assert found[b"garbage"]["error_type"] == b"PoisonMessage"
+    assert b"never be applied" in found[poison.encode()]["error"]
+    assert found[poison.encode()]["attempts"] == b"2"
+
+
+async def test_events_written_while_the_broker_is_down_arrive_after_restart(
+        databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> None:
+    broker = TansuBroker(workdir=tmp_path_factory.mktemp("tansu-restart"))
+    broker.start()
+    ensure_topics(broker.bootstrap)
+    producer_db = await fresh_db(databases, "registry", "sqlite")
+    consumer_db = await fresh_db(databases, "rating", "sqlite")
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        await session.execute(insert(applied).values(subject_id=event.subject))
+
+    relay = OutboxRelay(producer_db, broker.bootstrap, "restart-producer", poll_interval=0.05, max_backoff=0.5)
+    consumer = EventConsumer(consumer_db, broker.bootstrap, "restart-consumer", {"subject-registered": handle})
+    tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
+    try:
+        await register(producer_db, "before")
+        await eventually(lambda: applied_count(consumer_db, "before"), timeout=20)
+
+        await asyncio.to_thread(broker.stop)
+        written = [f"during-{i}" for i in range(5)]
+        for subject in written:  # writes keep succeeding; the outbox keeps their events
+            await register(producer_db, subject)
+        await asyncio.sleep(1.0)
+        async with producer_db.transaction(write=False) as session:
+            unsent = (await session.execute(select(func.count()).select_from(outbox_events)
+                                            .where(outbox_events.c.sent_at.is_(None)))).scalar_one()
+        assert unsent == len(written)
+
+        await asyncio.to_thread(broker.start)
+        await asyncio.to_thread(ensure_topics, broker.bootstrap)
+        for subject in written:
+            await eventually(lambda s=subject: applied_count(consumer_db, s), timeout=40)
+        assert await applied_count(consumer_db) == 1 + len(written)
+    finally:
+        await relay.stop()
+        await consumer.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await producer_db.dispose()
+        await consumer_db.dispose()
+        broker.stop()

@@ -1,0 +1,137 @@
+"""Test harness: fresh databases (SQLite or PostgreSQL) migrated per service, services running
+in-process with an httpx client, tokens signed by a test county key."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+
+from common.auth import Role, generate_keypair, mint_token
+from common.db import Database
+from common.migrations import upgrade
+from common.runtime import ServiceDefinition
+from common.settings import ServiceSettings
+
+PG_URL = os.environ.get("CV_TEST_POSTGRES_URL", "")
+# A port nothing listens on: a service started without a broker simply waits for one.
+NO_BROKER = "127.0.0.1:9"
+
+
+def definition(service: str) -> ServiceDefinition:
+    return importlib.import_module(f"{service}.app").DEFINITION  # type: ignore[no-any-return]
+
+
+@dataclass
+class Keys:
+    private_pem: bytes
+    public_pem: bytes
+
+    def token(self, role: Role | str, **binding: Any) -> str:
+        return mint_token(self.private_pem, role, **binding)
+
+    def headers(self, role: Role | str, **binding: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(role, **binding)}"}
+
+    @classmethod
+    def generate(cls) -> Keys:
+        private, public = generate_keypair()
+        return cls(private, public)
+
+
+class DatabaseFactory:
+    """Fresh, migrated databases for a test: a SQLite file, or a new PostgreSQL database that is
+    dropped afterwards."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.created: list[str] = []
+
+    async def create(self, service: str, backend: str = "sqlite", migrate: bool = True) -> str:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{self.tmp / f'{service}-{uuid.uuid4().hex[:8]}.db'}"
+        else:
+            name = f"cvtest_{service}_{uuid.uuid4().hex[:10]}"
+            conn = await asyncpg.connect(PG_URL)
+            try:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+            finally:
+                await conn.close()
+            self.created.append(name)
+            url = PG_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
+        if migrate:
+            await asyncio.to_thread(upgrade, definition(service).migrations_dir, url)
+        return url
+
+    async def drop_all(self) -> None:
+        if not self.created:
+            return
+        conn = await asyncpg.connect(PG_URL)
+        try:
+            for name in self.created:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def settings_for(service: str, db_url: str, keys: Keys, bootstrap: str | None = None,
+                 **overrides: Any) -> ServiceSettings:
+    cls = definition(service).settings_cls
+    values: dict[str, Any] = dict(env="test", database_url=db_url, auth_public_key=keys.public_pem.decode(),
+                                  kafka_bootstrap=bootstrap or NO_BROKER,
+                                  run_relay=bootstrap is not None, run_consumer=bootstrap is not None)
+    values.update(overrides)
+    return cls(**values)
+
+
+@dataclass
+class RunningService:
+    name: str
+    app: FastAPI
+    client: httpx.AsyncClient
+    settings: ServiceSettings
+
+    @property
+    def db(self) -> Database:
+        return self.app.state.db  # type: ignore[no-any-return]
+
+    async def wait_consumer_assigned(self, timeout: float = 20.0) -> None:
+        await asyncio.wait_for(self.app.state.consumer.assigned.wait(), timeout)
+
+
+@asynccontextmanager
+async def run_app(app: FastAPI, base_url: str = "http://test") -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+            yield client
+
+
+@asynccontextmanager
+async def start_service(service: str, db_url: str, keys: Keys, bootstrap: str | None = None,
+                        **overrides: Any) -> AsyncIterator[RunningService]:
+    settings = settings_for(service, db_url, keys, bootstrap, **overrides)
+    app = definition(service).create_app(settings)
+    async with run_app(app) as client:
+        yield RunningService(service, app, client, settings)
+
+
+async def eventually(check: Any, timeout: float = 10.0, interval: float = 0.05) -> Any:
+    """Poll an async ``check`` until it returns a truthy value (events arrive asynchronously)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await check()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
