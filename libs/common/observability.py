@@ -65,8 +65,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("kafka", "aiosqlite", "httpx", "httpcore"):
+    for noisy in ("aiosqlite", "httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The relay and the consumer log a broker that is away once, in our words; kafka-python
+    # would log every reconnect attempt.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
 
 
 class RequestContextMiddleware:
