@@ -21,20 +21,24 @@ run: install
 
 ## Run the whole suite (PostgreSQL-marked tests run when CV_TEST_POSTGRES_URL is set; .ci/run sets it).
 test: install
-	$(PY) -m ruff check libs services tests scripts bench
-	$(PY) -m mypy libs/common services
+	$(PY) -m ruff check libs services tests scripts bench tools
+	$(PY) -m mypy libs/common services tools
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
-	$(PY) -m ruff check libs services tests scripts bench
+	$(PY) -m ruff check libs services tests scripts bench tools
 
 typecheck: install
-	$(PY) -m mypy libs/common services
+	$(PY) -m mypy libs/common services tools
 
 ## Recompile the lock files after changing requirements*.in (needs uv on the PATH).
 lock:
 	uv pip compile --universal --generate-hashes --python-version 3.11 --no-header requirements.in -o requirements.lock
 	uv pip compile --universal --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
+
+## Run every benchmark in bench/ and write BENCHMARKS.md (takes several minutes).
+bench: install
+	$(PY) bench/run_all.py $(BENCH)
 
 clean:
 	rm -rf var/*.db var/*.db-wal var/*.db-shm var/broker

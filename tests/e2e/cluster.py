@@ -90,7 +90,7 @@ class Cluster:
             self.wait_ready(name)
 
     def start_service(self, name: str, wait: bool = True) -> None:
-        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it
+        log = open(self.workdir / f"{name}.log", "ab")  # the process keeps it open
         self.procs[name] = subprocess.Popen([sys.executable, "-m", name, "serve"], env=self.env(name),
                                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         if wait:
