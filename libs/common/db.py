@@ -151,4 +151,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit runs when the route returns, before the response is sent, so a
+# failed commit is answered as an error and never as a success.
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import ORJSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -115,6 +116,13 @@ def install_error_handlers(app: FastAPI) -> None:
         problem = ProblemError(exc.status_code, titles.get(exc.status_code, "Error"),
                                str(exc.detail) if exc.detail else None)
         return problem_response(problem, request, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(request: Request, exc: IntegrityError) -> ProblemResponse:
+        # A race the route's own checks could not see (two writers, one unique key): nothing was written.
+        log.warning("integrity conflict", extra={"path": request.url.path})
+        return problem_response(ProblemError(409, "Conflict", "the change conflicts with data written meanwhile; "
+                                             "nothing was written", type="conflict"), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:

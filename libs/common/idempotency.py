@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, authenticate
-from common.db import Database, utcnow
+from common.db import Database, Session, utcnow
 from common.errors import ProblemError
 from common.tables import idempotency_keys as keys
 
@@ -102,15 +102,19 @@ async def idempotent(request: Request, caller: Principal, *, required: bool = Tr
     return handle
 
 
-async def idempotency_guard(request: Request) -> AsyncIterator[IdempotentRequest]:
+async def idempotency_guard(request: Request, session: Session) -> AsyncIterator[IdempotentRequest]:
     """Dependency for bank and POS POST routes. Use as ``guard: Idempotency``; start the route
-    with ``if guard.replay: return guard.replay`` and end it with ``return await guard.remember(...)``."""
+    with ``if guard.replay: return guard.replay`` and end it with ``return await guard.remember(...)``.
+
+    It commits the request's session itself, so that a failed commit releases the key too."""
     handle = await idempotent(request, authenticate(request))
     try:
         yield handle
+        await session.commit()
     except BaseException:
+        await session.rollback()
         await handle.release()
         raise
 
 
-Idempotency = Annotated[IdempotentRequest, Depends(idempotency_guard)]
+Idempotency = Annotated[IdempotentRequest, Depends(idempotency_guard, scope="function")]

@@ -12,6 +12,7 @@ import pytest
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from sqlalchemy import func, insert, select
+from sqlalchemy.orm import registry
 
 from common.app import ServiceSpec, create_service_app
 from common.auth import Principal, Role, require_roles
@@ -21,6 +22,18 @@ from common.tables import idempotency_keys
 from tests.harness import DatabaseFactory, Keys, run_app, settings_for
 
 router = APIRouter(prefix="/v1")
+
+
+class VersionRow:
+    stream: str
+    subject_id: str
+    version: int
+
+    def __init__(self, **kw: object) -> None:
+        self.__dict__.update(kw)
+
+
+registry().map_imperatively(VersionRow, idempotency_keys.metadata.tables["subject_versions"])
 Bank = Annotated[Principal, Depends(require_roles(Role.bank))]
 gate = asyncio.Event()
 
@@ -36,6 +49,10 @@ async def draw(body: DrawIn, bank: Bank, session: Session, guard: Idempotency) -
         return guard.replay
     if body.subject_id == "slow":
         await gate.wait()
+    if body.subject_id.startswith("orm-"):
+        # Flushed only at commit: a duplicate fails at the request boundary, after the route returned.
+        session.add(VersionRow(stream="orm", subject_id=body.subject_id, version=1))
+        return await guard.remember(session, 201, {"subject_id": body.subject_id})
     await session.execute(insert(idempotency_keys.metadata.tables["subject_versions"]).values(
         stream=f"draw-{bank.bank_id}", subject_id=f"{body.subject_id}-{guard.key}", version=1))
     return await guard.remember(session, 201, {"subject_id": body.subject_id, "amount": str(body.amount),
@@ -140,3 +157,16 @@ async def test_health_ready_and_metrics(client: httpx.AsyncClient) -> None:
     await client.get("/healthz")
     metrics = (await client.get("/metrics")).text
     assert 'http_request_duration_seconds_count{method="GET",route="/healthz",service="contract-test",status="200"}' in metrics
+
+
+async def test_a_commit_that_fails_is_an_error_not_a_success_and_frees_the_key(
+        client: httpx.AsyncClient, keys: Keys) -> None:
+    bank = keys.headers(Role.bank, bank_id="b1")
+    first = await client.post("/v1/draws", json={"subject_id": "orm-1", "amount": "1"}, headers={**bank, "Idempotency-Key": "o1"})
+    assert first.status_code == 201
+    clash = await client.post("/v1/draws", json={"subject_id": "orm-1", "amount": "1"}, headers={**bank, "Idempotency-Key": "o2"})
+    assert clash.status_code == 409 and clash.headers["content-type"] == "application/problem+json"
+    app = client._transport.app  # type: ignore[attr-defined]
+    async with app.state.db.transaction(write=False) as session:
+        keys_left = set((await session.execute(select(idempotency_keys.c.key))).scalars())
+    assert keys_left == {"o1"}, "the failed request's key is released, the first one kept"
