@@ -1,0 +1,3 @@
+from tools.admin.cli import app
+
+app()
