@@ -8,3 +8,5 @@ class MerchantSettings(ServiceSettings):
 
     service_name: str = "merchant"
     port: int = 8004
+    # How often the in-memory disclosure queue is written (seconds).
+    disclosure_flush_seconds: float = 0.1
