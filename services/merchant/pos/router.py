@@ -24,6 +24,10 @@ from merchant.redemptions.router import view
 
 router = APIRouter(prefix="/v1/pos", tags=["POS"])
 
+# The guard comes before the session in the signatures below: dependencies unwind in reverse,
+# so a refused request rolls its transaction back before the guard releases its key (on SQLite
+# the release would otherwise wait behind the request's own write lock).
+
 
 @router.post("/verify")
 async def verify(body: VerifyIn, request: Request, principal: Pos,
@@ -40,7 +44,7 @@ async def verify(body: VerifyIn, request: Request, principal: Pos,
 
 
 @router.post("/redemptions", status_code=201)
-async def redeem(body: RedeemIn, request: Request, principal: Pos, session: Session, guard: Idempotency) -> Any:
+async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempotency, session: Session) -> Any:
     """Compute the discount, take budgets and limits atomically, record; idempotent."""
     if guard.replay:
         return guard.replay
@@ -53,7 +57,7 @@ async def redeem(body: RedeemIn, request: Request, principal: Pos, session: Sess
 
 
 @router.post("/redemptions/{redemption_id}/refund")
-async def refund(redemption_id: str, principal: Pos, session: Session, guard: Idempotency) -> Any:
+async def refund(redemption_id: str, principal: Pos, guard: Idempotency, session: Session) -> Any:
     """Reverse a redemption (the whole purchase), once."""
     if guard.replay:
         return guard.replay
