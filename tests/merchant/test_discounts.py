@@ -5,8 +5,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from merchant.offers.discounts import (Benefit, DiscountError, FixedPrice, PercentOff, SpendSave, discount_for,
-                                       price)
+from merchant.offers.discounts import Benefit, DiscountError, FixedPrice, PercentOff, SpendSave, discount_for, price
 
 
 def test_percent_rounds_half_up_to_the_fen() -> None:
