@@ -14,6 +14,8 @@ from merchant.disclosures.router import router as disclosures_router
 from merchant.households.events import HANDLERS
 from merchant.merchants.router import router as merchants_router
 from merchant.offers.router import router as offers_router
+from merchant.pos.repository import SQLiteVerifyReader, sqlite_path
+from merchant.pos.router import FAST_VERIFY
 from merchant.pos.router import router as pos_router
 from merchant.programmes.router import router as programmes_router
 from merchant.redemptions.router import router as redemptions_router
@@ -22,6 +24,7 @@ from merchant.settings import MerchantSettings
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or MerchantSettings()
+    database_url = settings.database_url
     spec = ServiceSpec(
         name="merchant",
         title="Merchant service",
@@ -31,6 +34,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         handlers=dict(HANDLERS),
     )
     app = create_service_app(spec, settings)
+    app.router.routes.insert(0, FAST_VERIFY)
     base_lifespan = app.router.lifespan_context
     interval = getattr(settings, "disclosure_flush_seconds", 0.1)
 
@@ -40,11 +44,15 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # The disclosure log's writer lives as long as the database does (it flushes before dispose).
             log = DisclosureLog(app.state.db, interval=interval)
             app.state.disclosures = log
+            path = sqlite_path(database_url)
+            app.state.verify_reader = SQLiteVerifyReader(path) if path else None
             log.start()
             try:
                 yield
             finally:
                 await log.close()
+                if app.state.verify_reader is not None:
+                    app.state.verify_reader.close()
 
     app.router.lifespan_context = lifespan
     return app

@@ -2,15 +2,51 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, Field, model_validator
+
+from common.errors import field_error
 
 Code = Annotated[str, Field(min_length=1, max_length=200, description="what the QR code holds")]
 
 
 class VerifyIn(BaseModel):
     code: Code
+
+
+class OfferNow(BaseModel):
+    offer_id: str
+    title: str
+    rule: dict[str, Any]
+    stackable: bool
+    programme_id: str | None
+    valid_until: str | None
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+    status: Literal["credit_household", "not_credit_household", "unknown_code", "no_consent"]
+    masked_name: str | None
+    grade: str | None
+    offers: list[OfferNow]
+
+
+VERIFY_OPENAPI: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": VerifyIn.model_json_schema()}}}}
+
+
+def parse_verify(body: bytes) -> str:
+    """The code from a verify body, or a problem naming the field (hand-parsed: this is the hot path)."""
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise field_error("body", "not JSON") from None
+    code = raw.get("code") if isinstance(raw, dict) else None
+    if not isinstance(code, str) or not 1 <= len(code) <= 200:
+        raise field_error("code", "a string of 1 to 200 characters is required")
+    return code
 
 
 class RedeemIn(BaseModel):

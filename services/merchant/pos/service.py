@@ -59,12 +59,16 @@ class Verdict:
                 "offers": self.offers}
 
 
+def iso(value: datetime | str | None) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def offer_consented(row: Any) -> bool:
     """Shops' offers need consent to merchants; programmes' benefits consent to benefit verifiers."""
     return bool(row.consent_benefits if row.programme_id else row.consent_merchant)
 
 
-def judge(rows: list[Row[Any]], merchant_id: str) -> Verdict:
+def judge(rows: list[Row[Any]] | list[repository.LookUpRow], merchant_id: str) -> Verdict:
     """Decide from the look-up rows (one per outlet of the merchant)."""
     if not rows:
         raise forbidden(f"merchant {merchant_id} is not registered")
@@ -80,7 +84,7 @@ def judge(rows: list[Row[Any]], merchant_id: str) -> Verdict:
         return Verdict(NO_CONSENT, subject_id=first.subject_id)
     offers_now = [{"offer_id": r.offer_id, "title": r.title, "rule": r.rule, "stackable": r.stackable,
                    "programme_id": r.programme_id,
-                   "valid_until": r.valid_until.isoformat() if r.valid_until else None}
+                   "valid_until": iso(r.valid_until)}
                   for r in rows if r.offer_id is not None and offer_consented(r)]
     return Verdict(CREDIT, subject_id=first.subject_id, masked_name=first.masked_name, grade=first.grade,
                    region=first.region, offers=offers_now)
@@ -88,6 +92,15 @@ def judge(rows: list[Row[Any]], merchant_id: str) -> Verdict:
 
 async def verdict(conn: Any, merchant_id: str, code: str, now: datetime) -> Verdict:
     return judge(await repository.look_up(conn, merchant_id, code_hash(code), now), merchant_id)
+
+
+async def quick_verdict(reader: repository.SQLiteVerifyReader | None, db: Any, merchant_id: str, code: str,
+                        now: datetime) -> Verdict:
+    """The POS verify: on SQLite through the process's own reader, else one pooled connection."""
+    if reader is not None:
+        return judge(reader.look_up(merchant_id, code_hash(code), now), merchant_id)  # type: ignore[arg-type]
+    async with db.engine.connect() as conn:
+        return await verdict(conn, merchant_id, code, now)
 
 
 def refuse(v: Verdict) -> ProblemError:
