@@ -1,6 +1,8 @@
 """The merchant service's application: its routers, the events it consumes, the disclosure log."""
+import base64
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -8,6 +10,7 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from merchant.codes.rotating import RotatingCodes
 from merchant.codes.router import router as codes_router
 from merchant.disclosures.log import DisclosureLog
 from merchant.disclosures.router import router as disclosures_router
@@ -35,6 +38,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app = create_service_app(spec, settings)
     app.router.routes.insert(0, FAST_VERIFY)
+    app.state.rotating_codes = RotatingCodes(base64.b64decode(settings.pii_index_key),
+                                             timedelta(seconds=getattr(settings, "rotating_code_seconds", 60)))
     base_lifespan = app.router.lifespan_context
     interval = getattr(settings, "disclosure_flush_seconds", 0.1)
 

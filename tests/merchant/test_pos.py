@@ -325,3 +325,28 @@ async def test_suspended_merchant_and_wrong_roles_are_refused(svc: RunningServic
     r = await svc.client.post("/v1/merchants", json={"name": "x", "region_code": "999999"},
                               headers=county.keys.headers(Role.officer, region="341181"))
     assert r.status_code == 403
+
+
+async def test_rotating_codes_live_briefly_and_follow_the_static_code(svc: RunningService, county: County) -> None:
+    shop = await county.merchant()
+    hh = await household(svc.db, "AA")
+    await county.code(hh)
+    app_backend = county.keys.headers(Role.service)
+    r = await svc.client.post(f"/v1/households/{hh}/codes/rotating", headers=app_backend)
+    assert r.status_code == 201, r.text
+    rotating = r.json()["code"]
+    assert hh not in rotating and "AA" not in rotating.split(".")[0]
+    assert (await county.verify(shop, rotating))["grade"] == "AA"
+
+    forged = rotating[:-2] + ("AA" if not rotating.endswith("AA") else "BB")
+    assert (await county.verify(shop, forged))["status"] == "unknown_code"
+    from merchant.codes.repository import code_hash as hash_of
+    issuer = svc.app.state.rotating_codes
+    static_hash = issuer.resolve(rotating, utcnow())
+    expired, _ = issuer.issue(static_hash, utcnow() - timedelta(minutes=5))
+    assert (await county.verify(shop, expired))["status"] == "unknown_code"
+    assert static_hash != hash_of(rotating)
+
+    await county.code(hh)  # re-issue: rotating codes of the old code stop too
+    assert (await county.verify(shop, rotating))["status"] == "unknown_code"
+    assert (await svc.client.post(f"/v1/households/{hh}/codes/rotating", headers=county.pos(shop))).status_code == 403

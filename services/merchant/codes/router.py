@@ -1,11 +1,13 @@
 """Household codes over HTTP: issue or re-issue, revoke, render as PNG or SVG; the household view."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from common.db import Session
+from common.auth import Principal, Role, require_roles
+from common.db import Session, utcnow
+from common.errors import not_found
 from merchant.access import County
 from merchant.codes import service
 from merchant.codes.render import render
@@ -13,6 +15,7 @@ from merchant.codes.repository import active
 from merchant.grades import is_credit_household
 
 router = APIRouter(prefix="/v1/households", tags=["household codes"])
+Rotator = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
 
 
 @router.get("/{subject_id}")
@@ -30,6 +33,18 @@ async def get_household(subject_id: str, principal: County, session: Session) ->
 async def issue_code(subject_id: str, principal: County, session: Session, request: Request) -> dict[str, Any]:
     """Issue the household's code; a re-issue makes the old one stop working at once."""
     return await service.issue(session, request.app.state.pii, subject_id, principal)
+
+
+@router.post("/{subject_id}/codes/rotating", status_code=201)
+async def rotating_code(subject_id: str, principal: Rotator, session: Session, request: Request) -> dict[str, Any]:
+    """A short-lived code for the household's phone app (the app's backend asks with a service
+    token): valid for ``rotating_code_seconds`` and only while the static code is active."""
+    await service.household_for(session, subject_id, principal)
+    row = await active(session, subject_id)
+    if row is None:
+        raise not_found("active code of household", subject_id)
+    code, expires = request.app.state.rotating_codes.issue(row.code_hash, utcnow())
+    return {"subject_id": subject_id, "code": code, "expires_at": expires.isoformat()}
 
 
 @router.delete("/{subject_id}/codes", status_code=204)

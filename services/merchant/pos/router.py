@@ -39,8 +39,8 @@ async def verify(request: Request) -> Response:
     merchant_id = pos_merchant(authenticate(request))
     code = parse_verify(await request.body())
     key = request.headers.get("idempotency-key")
-    verdict = await service.quick_verdict(request.app.state.verify_reader, request.app.state.db, merchant_id, code,
-                                          utcnow())
+    state = request.app.state
+    verdict = await service.quick_verdict(state.verify_reader, state.db, state.rotating_codes, merchant_id, code, utcnow())
     log: DisclosureLog = request.app.state.disclosures
     log.record(merchant_id=merchant_id, subject_id=verdict.subject_id, outcome=verdict.status,
                grade=verdict.grade, purpose="pos-verify", request_key=key[:200] if key else None)
@@ -61,7 +61,7 @@ async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempo
     if guard.replay:
         return guard.replay
     merchant_id = pos_merchant(principal)
-    answer, verdict = await service.redeem(session, merchant_id, body)
+    answer, verdict = await service.redeem(session, merchant_id, body, request.app.state.rotating_codes)
     log: DisclosureLog = request.app.state.disclosures
     log.record(merchant_id=merchant_id, subject_id=verdict.subject_id, outcome=verdict.status,
                grade=verdict.grade, purpose="pos-redeem", request_key=guard.key)

@@ -16,6 +16,7 @@ from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
 from merchant.codes.models import ACTIVE
 from merchant.codes.repository import code_hash
+from merchant.codes.rotating import RotatingCodes, is_rotating
 from merchant.grades import is_credit_household
 from merchant.households.repository import most_precise_region
 from merchant.merchants.models import VERIFIER
@@ -90,17 +91,25 @@ def judge(rows: list[Row[Any]] | list[repository.LookUpRow], merchant_id: str) -
                    region=first.region, offers=offers_now)
 
 
-async def verdict(conn: Any, merchant_id: str, code: str, now: datetime) -> Verdict:
-    return judge(await repository.look_up(conn, merchant_id, code_hash(code), now), merchant_id)
+def lookup_hash(code: str, rotating: RotatingCodes, now: datetime) -> str:
+    """The look-up key of a scanned code: a static code's hash, or what a live rotating code signs
+    (an expired or forged one matches nothing)."""
+    if is_rotating(code):
+        return rotating.resolve(code, now) or "-"
+    return code_hash(code)
 
 
-async def quick_verdict(reader: repository.SQLiteVerifyReader | None, db: Any, merchant_id: str, code: str,
-                        now: datetime) -> Verdict:
+async def verdict(conn: Any, merchant_id: str, code: str, now: datetime, rotating: RotatingCodes) -> Verdict:
+    return judge(await repository.look_up(conn, merchant_id, lookup_hash(code, rotating, now), now), merchant_id)
+
+
+async def quick_verdict(reader: repository.SQLiteVerifyReader | None, db: Any, rotating: RotatingCodes,
+                        merchant_id: str, code: str, now: datetime) -> Verdict:
     """The POS verify: on SQLite through the process's own reader, else one pooled connection."""
     if reader is not None:
-        return judge(reader.look_up(merchant_id, code_hash(code), now), merchant_id)  # type: ignore[arg-type]
+        return judge(reader.look_up(merchant_id, lookup_hash(code, rotating, now), now), merchant_id)  # type: ignore[arg-type]
     async with db.engine.connect() as conn:
-        return await verdict(conn, merchant_id, code, now)
+        return await verdict(conn, merchant_id, code, now, rotating)
 
 
 def refuse(v: Verdict) -> ProblemError:
@@ -110,10 +119,11 @@ def refuse(v: Verdict) -> ProblemError:
                         errors=[{"field": "code", "message": messages[v.status]}])
 
 
-async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn) -> tuple[dict[str, Any], Verdict]:
+async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,
+                 rotating: RotatingCodes) -> tuple[dict[str, Any], Verdict]:
     """Price the bill, take the budgets and limits (conditional UPDATEs), record, announce."""
     now = utcnow()
-    v = await verdict(await session.connection(), merchant_id, body.code, now)
+    v = await verdict(await session.connection(), merchant_id, body.code, now, rotating)
     if not v.valid:
         raise refuse(v)
     applicable = {o["offer_id"] for o in v.offers}
