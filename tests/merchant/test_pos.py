@@ -350,3 +350,16 @@ async def test_rotating_codes_live_briefly_and_follow_the_static_code(svc: Runni
     await county.code(hh)  # re-issue: rotating codes of the old code stop too
     assert (await county.verify(shop, rotating))["status"] == "unknown_code"
     assert (await svc.client.post(f"/v1/households/{hh}/codes/rotating", headers=county.pos(shop))).status_code == 403
+
+
+async def test_verify_refuses_a_bad_body_naming_the_field_and_is_documented(svc: RunningService, county: County) -> None:
+    shop = await county.merchant()
+    for body, field in ((b'{"code": 5}', "code"), (b"{}", "code"), (b"not json", "body")):
+        r = await svc.client.post("/v1/pos/verify", content=body, headers={**county.pos(shop),
+                                                                          "content-type": "application/json"})
+        assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+        assert r.json()["errors"][0]["field"] == field
+    spec = (await svc.client.get("/openapi.json")).json()
+    verify = spec["paths"]["/v1/pos/verify"]["post"]
+    assert "requestBody" in verify and "200" in verify["responses"]
+    assert "/v1/pos/redemptions" in spec["paths"]

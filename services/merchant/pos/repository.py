@@ -94,7 +94,8 @@ class SQLiteVerifyReader:
     sees it, whichever process wrote it. Nothing is cached."""
 
     def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # A short busy timeout: readers never wait for writers in WAL mode, only for a rare recovery.
+        self.conn = sqlite3.connect(path, timeout=2.0, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA query_only=1")
         self.conn.execute("PRAGMA cache_size=-20000")
         self.conn.execute("PRAGMA mmap_size=268435456")
