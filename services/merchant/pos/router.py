@@ -1,7 +1,7 @@
 """The POS contract: verify a code, redeem an offer, refund once, and see one's own redemptions.
 
-Verify is the hot path: an async route, one indexed query on a plain connection (no ORM session,
-no write), and the disclosure goes to an in-memory queue written in batches. It changes nothing
+Verify is the hot path: an async route, primary-key reads on a plain connection (no ORM session,
+no write, no cache), and the disclosure goes to an in-memory queue written in batches. It changes nothing
 but the log, so it always answers with today's grade: a retried verify (same Idempotency-Key)
 is answered afresh, which is what "the next scan sees the change" needs."""
 from __future__ import annotations
@@ -24,10 +24,6 @@ from merchant.redemptions import repository as redemptions
 from merchant.redemptions.router import view
 
 router = APIRouter(prefix="/v1/pos", tags=["POS"])
-
-# The guard comes before the session in the signatures below: dependencies unwind in reverse,
-# so a refused request rolls its transaction back before the guard releases its key (on SQLite
-# the release would otherwise wait behind the request's own write lock).
 
 
 async def verify(request: Request) -> Response:
@@ -55,6 +51,9 @@ router.add_api_route("/verify", verify, methods=["POST"], response_model=VerifyO
 FAST_VERIFY = Route("/v1/pos/verify", verify, methods=["POST"], include_in_schema=False)
 
 
+# In the two routes below the guard comes before the session: dependencies unwind in reverse, so a
+# refused request rolls its transaction back before the guard releases its key (on SQLite the
+# release would otherwise wait behind the request's own write lock).
 @router.post("/redemptions", status_code=201)
 async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempotency, session: Session) -> Any:
     """Compute the discount, take budgets and limits atomically, record; idempotent."""

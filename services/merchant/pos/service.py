@@ -107,7 +107,7 @@ async def quick_verdict(reader: repository.SQLiteVerifyReader | None, db: Any, r
                         merchant_id: str, code: str, now: datetime) -> Verdict:
     """The POS verify: on SQLite through the process's own reader, else one pooled connection."""
     if reader is not None:
-        return judge(reader.look_up(merchant_id, lookup_hash(code, rotating, now), now), merchant_id)  # type: ignore[arg-type]
+        return judge(reader.look_up(merchant_id, lookup_hash(code, rotating, now), now), merchant_id)
     async with db.engine.connect() as conn:
         return await verdict(conn, merchant_id, code, now, rotating)
 
