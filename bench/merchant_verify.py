@@ -104,13 +104,13 @@ async def _drive(port: int, requests: list[bytes], connections: int, seconds: fl
         await asyncio.gather(*dones)
         return latencies, errors, time.perf_counter() - started
 
-    await phase(warmup)
+    warm, _, _ = await phase(warmup)
     latencies, errors, elapsed = await phase(seconds)
     latencies.sort()
     n = len(latencies)
     return {"requests": n, "seconds": round(elapsed, 3), "rps": round(n / elapsed, 1),
             "p50_ms": round(latencies[n // 2] * 1000, 2), "p99_ms": round(latencies[int(n * 0.99)] * 1000, 2),
-            "max_ms": round(latencies[-1] * 1000, 2), "errors": len(errors),
+            "max_ms": round(latencies[-1] * 1000, 2), "errors": len(errors), "all_requests": n + len(warm),
             "error_statuses": sorted(set(errors))[:5]}
 
 
@@ -203,6 +203,21 @@ async def count_disclosures(url: str) -> int:
     return n
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc), to price a request independently of
+    how busy the shared machine is."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(pid: int, *args: Any) -> dict[str, Any]:
+    before = cpu_seconds(pid)
+    result = run_load(*args)
+    used = cpu_seconds(pid) - before
+    result["server_cpu_us_per_request"] = round(used / result["all_requests"] * 1e6, 1)
+    return result
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -269,8 +284,8 @@ def main() -> None:
         # land on one of them only. Each keeps its best round.
         rounds: dict[str, list[dict[str, Any]]] = {"healthz": [], "verify": []}
         for _ in range(args.rounds):
-            rounds["healthz"].append(run_load(port, health, args.connections, args.seconds, args.warmup))
-            rounds["verify"].append(run_load(port, verify, args.connections, args.seconds, args.warmup))
+            rounds["healthz"].append(measured(server.pid, port, health, args.connections, args.seconds, args.warmup))
+            rounds["verify"].append(measured(server.pid, port, verify, args.connections, args.seconds, args.warmup))
         h = max(rounds["healthz"], key=lambda r: r["rps"])
         v = max(rounds["verify"], key=lambda r: r["rps"])
         time.sleep(0.5)  # let the last disclosure batch land
@@ -282,8 +297,12 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             server.kill()
     ratio = round(v["rps"] / h["rps"], 3) if h["rps"] else 0.0
+    cpu_h = min(r["server_cpu_us_per_request"] for r in rounds["healthz"])
+    cpu_v = min(r["server_cpu_us_per_request"] for r in rounds["verify"])
     result = {"households": HOUSEHOLDS, "connections": args.connections, "seconds": args.seconds,
               "healthz": h, "verify": v, "rounds": rounds,
+              "server_cpu_us_per_request": {"healthz": cpu_h, "verify": cpu_v,
+                                            "capacity_ratio": round(cpu_h / cpu_v, 3) if cpu_v else None},
               "load_average": os.getloadavg(), "verify_to_healthz": ratio, "disclosures_logged": logged,
               "targets": {"verify_rps": 2000, "p99_ms": 20, "ratio": 0.6},
               "met": {"verify_rps": v["rps"] >= 2000, "p99_ms": v["p99_ms"] < 20, "ratio": ratio >= 0.6},
@@ -295,6 +314,8 @@ def main() -> None:
     print(f"/healthz        {h['rps']:>9,.0f} req/s  p50 {h['p50_ms']:.2f} ms  p99 {h['p99_ms']:.2f} ms  errors {h['errors']}")
     print(f"/v1/pos/verify  {v['rps']:>9,.0f} req/s  p50 {v['p50_ms']:.2f} ms  p99 {v['p99_ms']:.2f} ms  errors {v['errors']}")
     print(f"verify / healthz: {ratio:.0%}   disclosures logged: {logged:,}")
+    print(f"server CPU per request: healthz {cpu_h:.0f} us, verify {cpu_v:.0f} us -> one core's capacity "
+          f"{1e6 / cpu_h:,.0f} vs {1e6 / cpu_v:,.0f} req/s, ratio {cpu_h / cpu_v:.0%}")
     out = ROOT / "bench" / "results" / "merchant_verify.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
