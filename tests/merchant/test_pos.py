@@ -363,3 +363,25 @@ async def test_verify_refuses_a_bad_body_naming_the_field_and_is_documented(svc:
     verify = spec["paths"]["/v1/pos/verify"]["post"]
     assert "requestBody" in verify and "200" in verify["responses"]
     assert "/v1/pos/redemptions" in spec["paths"]
+
+
+async def test_officers_act_only_in_their_region_and_archived_files_stop_verifying(svc: RunningService,
+                                                                                   county: County) -> None:
+    shop = await county.merchant()
+    elsewhere = county.keys.headers(Role.officer, region="341182")
+    here = county.keys.headers(Role.officer, region="341181100")
+    body = {"title": "x", "rule": {"kind": "percent", "percent": "5"}, "eligible_grades": ["A"]}
+    assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=elsewhere)).status_code == 403
+    assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=here)).status_code == 201
+    assert (await svc.client.get("/v1/merchants", headers=elsewhere)).json() == []
+    r = await svc.client.post("/v1/programmes", json={**body, "name": "p", "rule": {"kind": "benefit", "benefit": "绿色通道"}},
+                              headers=here)
+    assert r.status_code == 403  # programmes are the county's
+
+    hh = await household(svc.db, "AAA")
+    code = await county.code(hh)
+    assert (await svc.client.post(f"/v1/households/{hh}/codes", headers=elsewhere)).status_code == 403
+    event = subject_event(hh, 2, updated=True)
+    event.data["status"] = "archived"
+    await apply(svc.db, event)
+    assert (await county.verify(shop, code))["status"] == "unknown_code"
