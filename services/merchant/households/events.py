@@ -20,9 +20,9 @@ def consent_columns(consent: dict[str, Any]) -> dict[str, bool]:
     means every use the household signed for."""
     given = bool(consent.get("given"))
     scopes = consent.get("scopes")
-    def allowed(scope: str) -> bool:
-        return given and (scopes is None or scope in scopes)
-    return {"consent_given": given, "consent_merchant": allowed("merchant"), "consent_benefits": allowed("benefits")}
+    return {"consent_given": given,
+            "consent_merchant": given and (scopes is None or "merchant" in scopes),
+            "consent_benefits": given and (scopes is None or "benefits" in scopes)}
 
 
 async def on_subject(session: AsyncSession, event: Event) -> None:
