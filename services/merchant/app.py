@@ -1,4 +1,8 @@
-"""The merchant service's application: its routers and the events it consumes."""
+"""The merchant service's application: its routers, the events it consumes, the disclosure log."""
+import base64
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -6,18 +10,57 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from merchant.codes.rotating import RotatingCodes
+from merchant.codes.router import router as codes_router
+from merchant.disclosures.log import DisclosureLog
+from merchant.disclosures.router import router as disclosures_router
+from merchant.households.events import HANDLERS
+from merchant.merchants.router import router as merchants_router
+from merchant.offers.router import router as offers_router
+from merchant.pos.repository import SQLiteVerifyReader, sqlite_path
+from merchant.pos.router import FAST_VERIFY
+from merchant.pos.router import router as pos_router
+from merchant.programmes.router import router as programmes_router
+from merchant.redemptions.router import router as redemptions_router
 from merchant.settings import MerchantSettings
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or MerchantSettings()
+    database_url = settings.database_url
     spec = ServiceSpec(
         name="merchant",
         title="Merchant service",
         description="Merchants and offers of the credit business circle (信用商圈), public benefits, household credit codes (一户一码), POS verify and redeem.",
-        routers=[],
-        handlers={},
+        routers=[pos_router, codes_router, merchants_router, offers_router, programmes_router, redemptions_router,
+                 disclosures_router],
+        handlers=dict(HANDLERS),
     )
-    return create_service_app(spec, settings or MerchantSettings())
+    app = create_service_app(spec, settings)
+    app.router.routes.insert(0, FAST_VERIFY)
+    app.state.rotating_codes = RotatingCodes(base64.b64decode(settings.pii_index_key),
+                                             timedelta(seconds=getattr(settings, "rotating_code_seconds", 60)))
+    base_lifespan = app.router.lifespan_context
+    interval = getattr(settings, "disclosure_flush_seconds", 0.1)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with base_lifespan(app):
+            # The disclosure log's writer lives as long as the database does (it flushes before dispose).
+            log = DisclosureLog(app.state.db, interval=interval)
+            app.state.disclosures = log
+            path = sqlite_path(database_url)
+            app.state.verify_reader = SQLiteVerifyReader(path) if path else None
+            log.start()
+            try:
+                yield
+            finally:
+                await log.close()
+                if app.state.verify_reader is not None:
+                    app.state.verify_reader.close()
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 DEFINITION = ServiceDefinition(

@@ -8,3 +8,7 @@ class MerchantSettings(ServiceSettings):
 
     service_name: str = "merchant"
     port: int = 8004
+    # How often the in-memory disclosure queue is written (seconds).
+    disclosure_flush_seconds: float = 0.1
+    # Lifetime of a rotating code shown by a phone app (seconds).
+    rotating_code_seconds: int = 60

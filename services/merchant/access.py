@@ -1,0 +1,26 @@
+"""Who may do what here: the roles of the county's own flow, and officers kept to their region."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from common.auth import Principal, Role, forbidden, require_roles
+
+County = Annotated[Principal, Depends(require_roles(Role.officer))]        # admin or officer
+Admin = Annotated[Principal, Depends(require_roles())]                     # admin only
+Pos = Annotated[Principal, Depends(require_roles(Role.merchant))]          # a merchant's POS (or admin)
+Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.merchant))]
+
+
+def check_region(principal: Principal, region_code: str | None, what: str) -> None:
+    """An officer acts only inside its region (codes nest by prefix)."""
+    if not principal.in_region(region_code):
+        raise forbidden(f"{what} lies outside your region")
+
+
+def pos_merchant(principal: Principal) -> str:
+    """The merchant a POS token is bound to."""
+    if principal.role != Role.merchant or not principal.merchant_id:
+        raise forbidden("only a merchant's POS token may call this")
+    return principal.merchant_id

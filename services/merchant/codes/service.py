@@ -1,0 +1,63 @@
+"""Household codes (一户一码): issue with consent, re-issue (the old code stops at once), revoke."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import conflict, not_found
+from common.pii import PIICipher
+from merchant.access import check_region
+from merchant.codes import repository
+from merchant.codes.models import REPLACED, REVOKED
+from merchant.households import repository as households
+
+CODE_CONTEXT = b"household-code"
+
+
+def new_code() -> str:
+    """An opaque random reference (144 bits): nothing about the household is in it."""
+    return "CV" + secrets.token_urlsafe(18)
+
+
+async def household_for(session: AsyncSession, subject_id: str, principal: Principal, *, lock: bool = False) -> Any:
+    row = await households.get(session, subject_id, lock=lock)
+    if row is None or row.masked_name is None:
+        raise not_found("household", subject_id)
+    check_region(principal, row.region_code, "this household")
+    return row
+
+
+async def issue(session: AsyncSession, pii: PIICipher, subject_id: str, principal: Principal) -> dict[str, Any]:
+    # The row lock (BEGIN IMMEDIATE on SQLite) keeps two re-issues from leaving two active codes.
+    row = await household_for(session, subject_id, principal, lock=True)
+    if row.kind != "household":
+        raise conflict("Not a household", "codes are issued to households (一户一码)", type="not-a-household")
+    if not row.active:
+        raise conflict("Household archived", "the household's file is archived", type="household-archived")
+    if not (row.consent_merchant or row.consent_benefits):
+        raise conflict("No consent", "the household has not consented to showing its grade to merchants "
+                       "or benefit verifiers", type="no-consent")
+    now = utcnow()
+    replaced = await repository.end_active(session, subject_id, REPLACED, now)
+    code = new_code()
+    await repository.add(session, subject_id=subject_id, code=code, code_enc=pii.encrypt(code, CODE_CONTEXT),
+                         by=principal.caller_id, at=now)
+    return {"subject_id": subject_id, "code": code, "issued_at": now.isoformat(), "replaced": replaced > 0}
+
+
+async def revoke(session: AsyncSession, subject_id: str, principal: Principal) -> None:
+    await household_for(session, subject_id, principal, lock=True)
+    if await repository.end_active(session, subject_id, REVOKED, utcnow()) == 0:
+        raise not_found("active code of household", subject_id)
+
+
+async def current_code(session: AsyncSession, pii: PIICipher, subject_id: str, principal: Principal) -> str:
+    await household_for(session, subject_id, principal)
+    row = await repository.active(session, subject_id)
+    if row is None:
+        raise not_found("active code of household", subject_id)
+    return pii.decrypt(row.code_enc, CODE_CONTEXT)

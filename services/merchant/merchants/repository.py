@@ -1,0 +1,28 @@
+"""SQL for merchants."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from merchant.merchants.models import merchants
+
+
+async def add(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(merchants).values(**values))
+
+
+async def get(session: AsyncSession, merchant_id: str) -> Row[Any] | None:
+    return (await session.execute(select(merchants).where(merchants.c.id == merchant_id))).one_or_none()
+
+
+async def list_(session: AsyncSession, region_prefix: str | None) -> list[Row[Any]]:
+    stmt = select(merchants).order_by(merchants.c.created_at)
+    if region_prefix:
+        stmt = stmt.where(merchants.c.region_code.startswith(region_prefix, autoescape=True))
+    return list((await session.execute(stmt)).all())
+
+
+async def set_status(session: AsyncSession, merchant_id: str, status: str) -> None:
+    await session.execute(update(merchants).where(merchants.c.id == merchant_id).values(status=status))

@@ -1,0 +1,93 @@
+"""Offer payloads: the rule (percent with cap, 满减, fixed price, benefit), grades, dates, budgets."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, Field, model_validator
+
+from merchant.offers import discounts
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
+PositiveMoney = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
+Grade = Literal["AAA", "AA", "A"]
+
+
+class PercentRule(BaseModel):
+    kind: Literal["percent"]
+    percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2)] = Field(
+        description="percent off, e.g. 10 for 10 % off (九折)")
+    cap: PositiveMoney | None = Field(None, description="at most this much off per purchase (封顶)")
+
+
+class SpendSaveRule(BaseModel):
+    kind: Literal["spend_save"]
+    threshold: PositiveMoney
+    save: PositiveMoney
+    repeat: bool = Field(False, description="for every full threshold (每满减)")
+    max_times: int | None = Field(None, ge=1)
+
+    @model_validator(mode="after")
+    def _save_below_threshold(self) -> SpendSaveRule:
+        if self.save > self.threshold:
+            raise ValueError("save must not exceed threshold")
+        return self
+
+
+class FixedPriceRule(BaseModel):
+    kind: Literal["fixed_price"]
+    item: str = Field(min_length=1, max_length=120)
+    regular_price: PositiveMoney
+    fixed_price: Money
+    max_quantity: int = Field(1, ge=1, le=10000)
+
+    @model_validator(mode="after")
+    def _cheaper(self) -> FixedPriceRule:
+        if self.fixed_price >= self.regular_price:
+            raise ValueError("fixed_price must be below regular_price")
+        return self
+
+
+class BenefitRule(BaseModel):
+    kind: Literal["benefit"]
+    benefit: str = Field(min_length=1, max_length=200, description="e.g. free bus ride (免费乘车), green channel (绿色通道)")
+
+
+RuleIn = Annotated[PercentRule | SpendSaveRule | FixedPriceRule | BenefitRule, Field(discriminator="kind")]
+
+
+class Terms(BaseModel):
+    """What every offer and programme has: who is eligible, when, and how much it may give."""
+
+    eligible_grades: list[Grade] = Field(min_length=1, description="grades that get it (A or better)")
+    valid_from: AwareDatetime | None = None
+    valid_until: AwareDatetime | None = None
+    budget_total: PositiveMoney | None = Field(None, description="total discount it may give (总预算)")
+    budget_daily: PositiveMoney | None = Field(None, description="discount it may give per day (日预算)")
+    per_household_limit: int | None = Field(None, ge=1, description="uses per household")
+    stackable: bool = Field(False, description="may be combined with other stackable offers (可叠加)")
+
+    @model_validator(mode="after")
+    def _dates(self) -> Terms:
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValueError("valid_until must be after valid_from")
+        return self
+
+
+class OfferIn(Terms):
+    title: str = Field(min_length=1, max_length=200)
+    rule: RuleIn
+
+
+def rule_from_json(raw: dict[str, Any]) -> discounts.Rule:
+    """The stored rule as the plain value the discount maths takes."""
+    kind = raw["kind"]
+    if kind == "percent":
+        return discounts.PercentOff(Decimal(raw["percent"]), Decimal(raw["cap"]) if raw.get("cap") else None)
+    if kind == "spend_save":
+        return discounts.SpendSave(Decimal(raw["threshold"]), Decimal(raw["save"]), bool(raw.get("repeat")),
+                                   raw.get("max_times"))
+    if kind == "fixed_price":
+        return discounts.FixedPrice(raw["item"], Decimal(raw["regular_price"]), Decimal(raw["fixed_price"]),
+                                    int(raw.get("max_quantity", 1)))
+    return discounts.Benefit(raw.get("benefit", ""))

@@ -1,0 +1,68 @@
+"""POS payloads (the public contract of merchants' POS and benefit verifiers)."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import BaseModel, Field, model_validator
+
+from common.errors import field_error
+
+Code = Annotated[str, Field(min_length=1, max_length=200, description="what the QR code holds")]
+
+
+class VerifyIn(BaseModel):
+    code: Code
+
+
+class OfferNow(BaseModel):
+    offer_id: str
+    title: str
+    rule: dict[str, Any]
+    stackable: bool
+    programme_id: str | None
+    valid_until: str | None
+
+
+class VerifyOut(BaseModel):
+    valid: bool
+    status: Literal["credit_household", "not_credit_household", "unknown_code", "no_consent"]
+    masked_name: str | None
+    grade: str | None
+    offers: list[OfferNow]
+
+
+VERIFY_OPENAPI: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": VerifyIn.model_json_schema()}}}}
+
+
+def parse_verify(body: bytes) -> str:
+    """The code from a verify body, or a problem naming the field (hand-parsed: this is the hot path)."""
+    try:
+        raw = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise field_error("body", "not JSON") from None
+    code = raw.get("code") if isinstance(raw, dict) else None
+    if not isinstance(code, str) or not 1 <= len(code) <= 200:
+        raise field_error("code", "a string of 1 to 200 characters is required")
+    return code
+
+
+class RedeemIn(BaseModel):
+    code: Code
+    offer_id: str | None = Field(None, min_length=1, max_length=40)
+    offer_ids: list[Annotated[str, Field(min_length=1, max_length=40)]] | None = Field(
+        None, min_length=1, max_length=10, description="several stackable offers (可叠加) on one bill")
+    bill_amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2, description="CNY, to the fen")
+    quantity: int = Field(1, ge=1, le=10000, description="items bought at a fixed price")
+
+    @model_validator(mode="after")
+    def _one_way(self) -> RedeemIn:
+        if (self.offer_id is None) == (self.offer_ids is None):
+            raise ValueError("give offer_id or offer_ids")
+        return self
+
+    def ids(self) -> list[str]:
+        ids = self.offer_ids if self.offer_ids is not None else [str(self.offer_id)]
+        return list(dict.fromkeys(ids))
