@@ -1,0 +1,56 @@
+"""The benchmark-rate book (基准利率表): dated rates kept in memory, so the bank read path and the
+loan path do not query them per request. Reloaded after an admin change and every few seconds, so
+another process's change is seen soon."""
+from __future__ import annotations
+
+import asyncio
+import bisect
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from common.db import Database
+from lending.policies import repository
+
+DEFAULT_BENCHMARK = "LPR-1Y"
+
+
+@dataclass(frozen=True)
+class DatedRate:
+    effective_on: date
+    rate_percent: Decimal
+
+
+def rate_on(rates: list[DatedRate], day: date) -> Decimal | None:
+    """The rate in force on ``day`` from a list sorted by date (None before the first one)."""
+    i = bisect.bisect_right([r.effective_on for r in rates], day)
+    return rates[i - 1].rate_percent if i else None
+
+
+class RateBook:
+    def __init__(self, db: Database, ttl: float = 5.0) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._rates: dict[str, list[DatedRate]] = {}
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def reload(self) -> None:
+        async with self.db.transaction(write=False) as session:
+            rows = await repository.benchmark_rates(session)
+        rates: dict[str, list[DatedRate]] = {}
+        for row in rows:
+            rates.setdefault(row.name, []).append(DatedRate(row.effective_on, Decimal(row.rate_percent).quantize(Decimal("0.0001"))))
+        self._rates = rates
+        self._loaded_at = time.monotonic()
+
+    def invalidate(self) -> None:
+        self._loaded_at = float("-inf")
+
+    async def benchmark(self, day: date, name: str = DEFAULT_BENCHMARK) -> Decimal | None:
+        if time.monotonic() - self._loaded_at > self.ttl:
+            async with self._lock:
+                if time.monotonic() - self._loaded_at > self.ttl:
+                    await self.reload()
+        return rate_on(self._rates.get(name, []), day)
