@@ -51,3 +51,19 @@ async def lending(databases: DatabaseFactory, backend: str, keys: Keys) -> Async
             r = await svc.client.post("/v1/banks", json={"id": bank_id, "name": name}, headers=admin)
             assert r.status_code == 201, r.text
         yield svc
+
+
+async def outbox(svc: RunningService, topic: str) -> list[dict[str, Any]]:
+    """The events of ``topic`` the service wrote (in order), as envelopes checked against the schema."""
+    import orjson
+    from sqlalchemy import select
+
+    from common.tables import outbox_events
+
+    async with svc.db.transaction(write=False) as session:
+        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic == topic)
+                                      .order_by(outbox_events.c.id))).scalars().all()
+    events = [orjson.loads(p) for p in rows]
+    for e in events:
+        validate_event(e)
+    return events

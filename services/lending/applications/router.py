@@ -20,7 +20,7 @@ BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 
 
 @router.post("/applications", response_model=ApplicationOut, status_code=201)
-async def submit(body: ApplicationIn, caller: Submitter, session: Session, guard: Idempotency) -> Response:
+async def submit(body: ApplicationIn, caller: Submitter, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
     out = await service.submit(session, caller, body)
@@ -28,7 +28,7 @@ async def submit(body: ApplicationIn, caller: Submitter, session: Session, guard
 
 
 @router.post("/applications/{application_id}/decision", response_model=ApplicationOut)
-async def decide(application_id: str, body: DecisionIn, bank: BankCaller, session: Session, guard: Idempotency,
+async def decide(application_id: str, body: DecisionIn, bank: BankCaller, guard: Idempotency, session: Session,
                  request: Request) -> Response:
     if guard.replay:
         return guard.replay

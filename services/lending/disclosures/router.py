@@ -24,7 +24,7 @@ Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 
 @router.post("/subjects:lookup", response_model=LookupOut,
              responses={404: {"description": "unknown-subject"}, 422: {"description": "invalid id_number"}})
-async def lookup(body: LookupIn, bank: BankCaller, session: Session, guard: Idempotency, request: Request) -> Response:
+async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
     problem = id_number_problem(body.id_number)

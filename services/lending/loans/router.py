@@ -1,6 +1,8 @@
 """Partner banks → lending: loans, repayments, defaults, lists and the daily reconciliation.
 
-Every bank POST takes an Idempotency-Key; a bank sees only its own loans."""
+Every bank POST takes an Idempotency-Key; a bank sees only its own loans. The idempotency guard is
+declared before the session: on SQLite the request's write transaction must end (roll back) before
+a failed request releases its key, or the release would wait on the request's own lock."""
 from __future__ import annotations
 
 from datetime import date
@@ -28,7 +30,7 @@ def scope(caller: Principal, bank_id: str | None) -> str | None:
 @router.post("/loans", response_model=LoanOut, status_code=201,
              responses={404: {"description": "unknown-subject"}, 409: {"description": "line-frozen, over-available-line"},
                         422: {"description": "rate-above-cap, product-not-eligible"}})
-async def record_loan(body: LoanIn, bank: BankCaller, session: Session, guard: Idempotency, request: Request) -> Response:
+async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
     await partner_bank(session, bank.bank_id)
@@ -37,7 +39,7 @@ async def record_loan(body: LoanIn, bank: BankCaller, session: Session, guard: I
 
 
 @router.post("/loans/{loan_id}/repayments", response_model=RepaymentOut, status_code=201)
-async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, session: Session, guard: Idempotency) -> Response:
+async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
     await partner_bank(session, bank.bank_id)
@@ -46,7 +48,7 @@ async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, session: Sess
 
 
 @router.post("/loans/{loan_id}/default", response_model=LoanDefaultOut, status_code=201)
-async def default(loan_id: str, body: DefaultIn, bank: BankCaller, session: Session, guard: Idempotency) -> Response:
+async def default(loan_id: str, body: DefaultIn, bank: BankCaller, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
     await partner_bank(session, bank.bank_id)
