@@ -34,7 +34,7 @@ async def credit_line(subject_id: str, caller: Reader, session: Session, request
     check_region(caller, line)
     today = utcnow().date()
     rates: RateBook = request.app.state.rates
-    out = service.line_out(line, await rates.benchmark(today), today)
+    out = service.line_out(line, await rates.benchmark(today, session), today)
     if caller.role == Role.bank:
         log: DisclosureLog = request.app.state.disclosures
         log.record(str(caller.bank_id), subject_id, line.grade, "credit-line", purpose)
@@ -60,7 +60,7 @@ async def village_lines(village_code: str, caller: Reader, session: Session, req
     rows = await repository.in_village(session, village_code, after, limit)
     today = utcnow().date()
     rates: RateBook = request.app.state.rates
-    benchmark = await rates.benchmark(today)
+    benchmark = await rates.benchmark(today, session)
     items = [service.line_out(line, benchmark, today) for line in rows]
     if caller.role == Role.bank:
         log: DisclosureLog = request.app.state.disclosures

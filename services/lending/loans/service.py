@@ -85,7 +85,7 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
             raise ProblemError(422, "Product not eligible", f"{product.name}: {why}", type="product-not-eligible",
                                errors=[{"field": "product", "message": why}])
         programme = product.programme
-    benchmark = await rates.benchmark(today)
+    benchmark = await rates.benchmark(today, session)
     if benchmark is None:
         raise ProblemError(503, "No benchmark rate", "no benchmark rate is in force", type="no-benchmark-rate")
     cap = max_rate(benchmark, Decimal(line.max_markup))

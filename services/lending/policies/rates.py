@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from common.db import Database
 from lending.policies import repository
 
@@ -36,9 +38,14 @@ class RateBook:
         self._loaded_at = float("-inf")
         self._lock = asyncio.Lock()
 
-    async def reload(self) -> None:
-        async with self.db.transaction(write=False) as session:
+    async def reload(self, session: AsyncSession | None = None) -> None:
+        """Load the table, through the caller's session when it has one: a request that already
+        holds a connection (and, on SQLite, the write lock) must not wait for a second one."""
+        if session is not None:
             rows = await repository.benchmark_rates(session)
+        else:
+            async with self.db.transaction(write=False) as own:
+                rows = await repository.benchmark_rates(own)
         rates: dict[str, list[DatedRate]] = {}
         for row in rows:
             rates.setdefault(row.name, []).append(DatedRate(row.effective_on, Decimal(row.rate_percent).quantize(Decimal("0.0001"))))
@@ -48,9 +55,13 @@ class RateBook:
     def invalidate(self) -> None:
         self._loaded_at = float("-inf")
 
-    async def benchmark(self, day: date, name: str = DEFAULT_BENCHMARK) -> Decimal | None:
+    async def benchmark(self, day: date, session: AsyncSession | None = None,
+                        name: str = DEFAULT_BENCHMARK) -> Decimal | None:
         if time.monotonic() - self._loaded_at > self.ttl:
-            async with self._lock:
-                if time.monotonic() - self._loaded_at > self.ttl:
-                    await self.reload()
+            if session is not None:  # no lock: waiting on another request while holding a connection could deadlock
+                await self.reload(session)
+            else:
+                async with self._lock:
+                    if time.monotonic() - self._loaded_at > self.ttl:
+                        await self.reload()
         return rate_on(self._rates.get(name, []), day)
