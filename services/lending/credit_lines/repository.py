@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lending.credit_lines.models import ACTIVE, CreditLine, CreditLineChange
@@ -36,16 +36,23 @@ async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLine
     return (await session.execute(q)).scalars().all()
 
 
-async def draw(session: AsyncSession, subject_id: str, amount_fen: int, today: date) -> bool:
-    """Take ``amount_fen`` from the line if it is active, in term and the amount fits. True if taken."""
-    stmt = (update(CreditLine)
-            .where(CreditLine.subject_id == subject_id, CreditLine.status == ACTIVE,
-                   (CreditLine.valid_until.is_(None)) | (CreditLine.valid_until >= today),
-                   CreditLine.drawn_fen + amount_fen <= CreditLine.line_fen)
-            .values(drawn_fen=CreditLine.drawn_fen + amount_fen)
-            .execution_options(synchronize_session=False))
-    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
-    return result.rowcount == 1
+_table = cast(Table, CreditLine.__table__)
+_lines = _table.c
+# Built once: the draw is the hot statement. It takes the amount only if the line is active, in
+# term and the amount still fits, and returns what the loan needs to know about the line.
+DRAW = (update(_table)
+        .where(_lines.subject_id == bindparam("subject"), _lines.status == ACTIVE,
+               or_(_lines.valid_until.is_(None), _lines.valid_until >= bindparam("today")),
+               _lines.drawn_fen + bindparam("amount") <= _lines.line_fen)
+        .values(drawn_fen=_lines.drawn_fen + bindparam("amount"))
+        .returning(_lines.kind, _lines.grade, _lines.industry, _lines.max_markup, _lines.region_county,
+                   _lines.region_town, _lines.region_village, _lines.region_group))
+
+
+async def draw(session: AsyncSession, subject_id: str, amount_fen: int, today: date) -> Row[Any] | None:
+    """Take ``amount_fen`` from the line in one conditional UPDATE; the line's terms if taken, else None."""
+    result = await session.execute(DRAW, {"subject": subject_id, "today": today, "amount": amount_fen})
+    return result.first()
 
 
 async def release(session: AsyncSession, subject_id: str, amount_fen: int) -> None:

@@ -3,18 +3,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lending.loans.models import ACTIVE, Loan, Repayment
 from lending.risk.models import LoanDefault
 
+_ADD_LOAN = insert(cast(Table, Loan.__table__))
+
 
 async def add_loan(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(Loan).values(**values))
+    await session.execute(_ADD_LOAN, values)
 
 
 async def get_loan(session: AsyncSession, loan_id: str, bank_id: str | None) -> Loan | None:

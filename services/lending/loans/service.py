@@ -65,49 +65,50 @@ def over_available(line: CreditLine, amount_fen: int, today: date) -> ProblemErr
 
 
 async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body: LoanIn) -> LoanOut:
+    """Draw first, check after: the conditional UPDATE returns the line's terms, and any refusal
+    raised after it (rate cap, product) rolls the draw back with the transaction. The happy path is
+    three statements: the draw, the loan, the outbox event."""
     now = utcnow()
     today = now.date()
     amount_fen = to_fen(body.amount)
-    line = await lines.get(session, body.subject_id)
-    if line is None:
-        raise unknown_subject(body.subject_id)
-    refusal = unusable_line(line, today)
-    if refusal:
-        raise refusal
-    programme = None
+    product = None
     if body.product is not None:
         product = await banks.get_product(session, body.product)
         if product is None or product.bank_id != bank_id:
             raise field_error("product", f"{body.product} is not a product of bank {bank_id}")
+    benchmark = await rates.benchmark(today, session)
+    if benchmark is None:
+        raise ProblemError(503, "No benchmark rate", "no benchmark rate is in force", type="no-benchmark-rate")
+    line = await lines.draw(session, body.subject_id, amount_fen, today)
+    if line is None:
+        # Refused by the database: say why from what the line looks like now.
+        current = await lines.get(session, body.subject_id)
+        if current is None:
+            raise unknown_subject(body.subject_id)
+        await session.refresh(current)
+        raise unusable_line(current, today) or over_available(current, amount_fen, today)
+    if product is not None:
         why = ineligibility(product_rules(product), grade=line.grade, kind=line.kind, industry=line.industry,
                             amount_fen=amount_fen, term_months=body.term_months)
         if why:
             raise ProblemError(422, "Product not eligible", f"{product.name}: {why}", type="product-not-eligible",
                                errors=[{"field": "product", "message": why}])
-        programme = product.programme
-    benchmark = await rates.benchmark(today, session)
-    if benchmark is None:
-        raise ProblemError(503, "No benchmark rate", "no benchmark rate is in force", type="no-benchmark-rate")
     cap = max_rate(benchmark, Decimal(line.max_markup))
     if body.annual_rate > cap:
         raise ProblemError(422, "Rate above the cap", f"{rate_str(body.annual_rate)} % is above the cap of "
                            f"{rate_str(cap)} % for grade {line.grade}", type="rate-above-cap", max_rate=rate_str(cap),
                            errors=[{"field": "annual_rate", "message": f"at most {rate_str(cap)}"}])
-    if not await lines.draw(session, body.subject_id, amount_fen, today):
-        # Refused by the database: say why from what the line looks like now.
-        fresh = await lines.get(session, body.subject_id)
-        assert fresh is not None
-        await session.refresh(fresh)
-        raise unusable_line(fresh, today) or over_available(fresh, amount_fen, today)
     loan_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "kind": line.kind, "product": body.product,
         "amount_fen": amount_fen, "outstanding_fen": amount_fen, "annual_rate": body.annual_rate,
-        "term_months": body.term_months, "grade": line.grade, "programme": programme, "status": "active",
-        "drawn_at": now, "due_on": add_months(today, body.term_months), "closed_at": None}
+        "term_months": body.term_months, "grade": line.grade, "programme": product.programme if product else None,
+        "status": "active", "drawn_at": now, "due_on": add_months(today, body.term_months), "closed_at": None}
     await repository.add_loan(session, values)
+    region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
+              "group": line.region_group}
     await emit(session, source="lending", type="loan-recorded", subject=body.subject_id, data={
-        "loan_id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "region": event_region(region_of(line)),
+        "loan_id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "region": event_region(region),
         "kind": line.kind, "amount": fen_str(amount_fen), "annual_rate": rate_str(body.annual_rate),
         "term_months": body.term_months, "product": body.product, "drawn_at": now.isoformat()})
     return loan_out(Loan(**values), cap)
