@@ -10,6 +10,7 @@ from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
 from lending.applications.router import router as applications_router
 from lending.banks.router import router as banks_router
+from lending.credit_lines.repository import read_engine
 from lending.credit_lines.router import router as credit_lines_router
 from lending.credit_lines.service import on_rating_changed
 from lending.disclosures.log import DisclosureLog
@@ -23,8 +24,10 @@ from lending.settings import LendingSettings
 
 
 async def start_lending(app: FastAPI) -> None:
-    """Made once per process: the benchmark-rate book, the disclosure log writer, the registry client."""
+    """Made once per process: the benchmark-rate book, the read engine, the disclosure log writer, the
+    registry client."""
     app.state.rates = RateBook(app.state.db)
+    app.state.read_engine = read_engine(app.state.db)
     app.state.disclosures = DisclosureLog(app.state.db)
     app.state.disclosures.start()
     app.state.registry_client = make_client(app.state.settings.registry_url)

@@ -34,6 +34,23 @@ def event_region(region: dict[str, Any]) -> dict[str, str | None]:
     return out
 
 
+def line_view(line: Any, benchmark: Decimal | None, today: date) -> dict[str, Any]:
+    """A line (ORM object or row) as the JSON body of ``CreditLineOut``, built directly: this is the
+    banks' hot read path."""
+    markup = Decimal(line.max_markup)
+    active = line.status == "active"
+    region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
+              "group": line.region_group}
+    return {
+        "subject_id": line.subject_id, "kind": line.kind, "region": region, "grade": line.grade,
+        "status": line.status, "line_amount": fen_str(line.line_fen), "drawn": fen_str(line.drawn_fen),
+        "available": fen_str(available_fen(line.status, line.line_fen, line.drawn_fen, line.valid_until, today)),
+        "benchmark_rate": rate_str(benchmark) if benchmark is not None else None, "max_markup": rate_str(markup),
+        "max_rate": rate_str(max_rate(benchmark, markup)) if benchmark is not None and active else None,
+        "valid_until": line.valid_until.isoformat() if line.valid_until else None,
+        "policy_version": line.policy_version, "version": line.version}
+
+
 def line_out(line: CreditLine, benchmark: Decimal | None, today: date) -> CreditLineOut:
     markup = Decimal(line.max_markup)
     cap = max_rate(benchmark, markup) if benchmark is not None and line.status == "active" else None
