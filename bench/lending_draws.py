@@ -20,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from common.db import Database
 from common.errors import ProblemError
@@ -94,6 +94,23 @@ async def run_phase(db: Database, rates: RateBook, subjects: list[str], workers:
             "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 2) if latencies else 0.0}
 
 
+async def calibrate(db: Database, workers: int, seconds: float) -> float:
+    """This machine's ceiling right now: transactions/s of one trivial INSERT each, same pool."""
+    done = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker() -> None:
+        nonlocal done
+        while time.perf_counter() < stop_at:
+            async with db.transaction() as session:
+                await session.execute(text("INSERT INTO disclosures (bank_id, subject_id, channel, purpose, "
+                                           "disclosed_at) VALUES ('b', 's', 'bench', 'bench', now())"))
+            done += 1
+
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return round(done / seconds, 1)
+
+
 async def overdraws(db: Database) -> dict[str, int]:
     async with db.transaction(write=False) as session:
         over = (await session.execute(select(func.count()).select_from(CreditLine)
@@ -122,11 +139,13 @@ async def main() -> None:
         # 500,000.00 line, 1,234.56 a draw: 405 fit, the 406th and every later one must be refused.
         hot = await run_phase(db, rates, ["bench-hot"], args.workers, 60, Decimal("1234.56"))
         check = await overdraws(db)
+        ceiling = await calibrate(db, args.workers, min(args.seconds, 5))
         async with db.transaction(write=False) as session:
             hot_line = (await session.execute(select(CreditLine).where(CreditLine.subject_id == "bench-hot"))).scalar_one()
         result = {"backend": "postgresql", "workers": args.workers, "spread": spread, "hot_line": hot,
                   "hot_line_drawn": str(Decimal(hot_line.drawn_fen) / 100), "hot_line_limit": str(Decimal(hot_line.line_fen) / 100),
-                  "overdraws": check["lines_over_limit"] + check["lines_drawn_not_sum_of_loans"], **check}
+                  "overdraws": check["lines_over_limit"] + check["lines_drawn_not_sum_of_loans"], **check,
+                  "trivial_tx_per_s": ceiling, "load_average": os.getloadavg()[0]}
     finally:
         await db.dispose()
         await drop_db(name)
@@ -136,6 +155,8 @@ async def main() -> None:
     print(f"  one hot line:          {hot['draws_per_s']} draws/s  ({hot['draws']} accepted, {hot['refused']} refused, "
           f"drawn {result['hot_line_drawn']} of {result['hot_line_limit']})")
     print(f"  overdraws: {result['overdraws']}")
+    print(f"  ceiling now: {ceiling} trivial one-INSERT transactions/s on the same pool; "
+          f"load average {result['load_average']:.1f} on {os.cpu_count()} cores")
     out = Path(__file__).with_name("results") / "lending_draws.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2))

@@ -45,3 +45,23 @@ async def test_fifty_concurrent_draws_never_overdraw(lending: RunningService, ke
     for b in refused:
         assert b["available"] is not None
     assert {b["bank_id"] for b in accepted} == set(BANKS)
+
+
+async def test_concurrent_repayments_never_repay_more_than_owed(lending: RunningService, keys: Keys) -> None:
+    await apply(lending, rating_changed("hh-rep", "AAA", 1))
+    made = await lending.client.post("/v1/loans", json={"subject_id": "hh-rep", "amount": "100000.00",
+                                                        "annual_rate": "4.00", "term_months": 12},
+                                     headers=bank(keys, "rcb", "big"))
+    loan_id = made.json()["id"]
+
+    async def repay(i: int) -> int:
+        r = await lending.client.post(f"/v1/loans/{loan_id}/repayments", json={"amount": "15000.00"},
+                                      headers=bank(keys, "rcb", f"rep-{i}"))
+        return r.status_code
+
+    statuses = await asyncio.gather(*(repay(i) for i in range(12)))
+    assert statuses.count(201) == 6, statuses  # 6 × 15,000 fit in 100,000; a 7th would not
+    async with lending.db.transaction(write=False) as session:
+        line = (await session.execute(select(CreditLine).where(CreditLine.subject_id == "hh-rep"))).scalar_one()
+        loan = (await session.execute(select(Loan).where(Loan.id == loan_id))).scalar_one()
+    assert loan.outstanding_fen == 1_000_000 and line.drawn_fen == loan.outstanding_fen
