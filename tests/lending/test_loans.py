@@ -180,7 +180,12 @@ async def test_daily_reconciliation_csv_per_bank(lending: RunningService, keys: 
     b = (await loan(lending, keys, "rcb", "hh-1", "20000.00")).json()["id"]
     await loan(lending, keys, "abc", "hh-1", "30000.00")
     await lending.client.post(f"/v1/loans/{a}/repayments", json={"amount": "10000.00"}, headers=bank(keys, "rcb", "r1"))
+    too_much = await lending.client.post(f"/v1/loans/{b}/default", json={"loss_amount": "20000.01"},
+                                         headers=bank(keys, "rcb", "d0"))
+    assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "loss_amount"
+    assert (await lending.client.get(f"/v1/loans/{b}", headers=bank(keys, "rcb"))).json()["status"] == "active"
     await lending.client.post(f"/v1/loans/{b}/default", json={"loss_amount": "5000.00"}, headers=bank(keys, "rcb", "d1"))
+    assert await available(lending, keys, "hh-1") == "470000.00", "the defaulted loan's balance left the line"
     r = await lending.client.get(f"/v1/reconciliation?day={utcnow().date()}", headers=bank(keys, "rcb"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))

@@ -39,11 +39,13 @@ async def reduce_outstanding(session: AsyncSession, loan_id: str, amount_fen: in
     return True
 
 
-async def mark_defaulted(session: AsyncSession, loan_id: str, at: datetime) -> bool:
+async def mark_defaulted(session: AsyncSession, loan_id: str, at: datetime) -> int | None:
+    """Close an active loan as defaulted; what it still owed at that moment (None if not active).
+    Read in the same statement, so a repayment that commits just before is counted exactly."""
     stmt = (update(Loan).where(Loan.id == loan_id, Loan.status == ACTIVE)
-            .values(status="defaulted", closed_at=at).execution_options(synchronize_session=False))
-    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
-    return result.rowcount == 1
+            .values(status="defaulted", closed_at=at).returning(Loan.outstanding_fen)
+            .execution_options(synchronize_session=False))
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def add_repayment(session: AsyncSession, values: dict[str, Any]) -> int:

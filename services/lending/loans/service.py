@@ -162,14 +162,15 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
     loan = await own_loan(session, loan_id, bank_id)
     if loan.status != "active":
         raise closed(loan)
-    loss_fen = to_fen(body.loss_amount) if body.loss_amount is not None else loan.outstanding_fen
-    if loss_fen > loan.outstanding_fen:
-        raise field_error("loss_amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
     at = body.defaulted_at or utcnow()
-    if not await repository.mark_defaulted(session, loan_id, at):
+    outstanding = await repository.mark_defaulted(session, loan_id, at)
+    if outstanding is None:
         await session.refresh(loan)
         raise closed(loan)
-    await lines.release(session, loan.subject_id, loan.outstanding_fen)
+    loss_fen = to_fen(body.loss_amount) if body.loss_amount is not None else outstanding
+    if loss_fen > outstanding:
+        raise field_error("loss_amount", f"more than the outstanding {fen_str(outstanding)}")
+    await lines.release(session, loan.subject_id, outstanding)
     sharing = await risk.share_loss(session, loan_id=loan_id, bank_id=bank_id, programme_code=loan.programme,
                                     loss_fen=loss_fen, at=at, author=author)
     line = await lines.get(session, loan.subject_id)
