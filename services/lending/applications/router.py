@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
+from common.errors import not_found
 from common.idempotency import Idempotency
 from lending.applications import repository, service
 from lending.applications.schemas import ApplicationIn, ApplicationOut, DecisionIn
@@ -48,6 +49,5 @@ async def list_applications(caller: BankCaller, session: Session,
 async def get_application(application_id: str, caller: BankCaller, session: Session) -> ApplicationOut:
     app = await repository.get(session, application_id, scope(caller, None))
     if app is None:
-        from common.errors import not_found
         raise not_found("application", application_id)
     return service.application_out(app)

@@ -65,4 +65,8 @@ class DisclosureLog:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception as exc:
+            log.error("disclosure log: %d entries could not be written at shutdown: %s", len(self._pending),
+                      type(exc).__name__)

@@ -122,7 +122,7 @@ async def own_loan(session: AsyncSession, loan_id: str, bank_id: str | None) -> 
 
 
 def closed(loan: Loan) -> ProblemError:
-    return ProblemError(409, "Loan closed", f"loan {loan.id} is {loan.status}", type="loan-closed", status_of_loan=loan.status)
+    return ProblemError(409, "Loan closed", f"loan {loan.id} is {loan.status}", type="loan-closed", loan_status=loan.status)
 
 
 async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: RepaymentIn) -> RepaymentOut:
