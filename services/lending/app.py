@@ -1,4 +1,6 @@
 """The lending service's application: its routers and the events it consumes."""
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -6,7 +8,29 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from lending.applications.router import router as applications_router
+from lending.banks.router import router as banks_router
+from lending.credit_lines.repository import read_engine
+from lending.credit_lines.router import router as credit_lines_router
+from lending.credit_lines.service import on_rating_changed
+from lending.disclosures.log import DisclosureLog
+from lending.disclosures.registry_client import make_client
+from lending.disclosures.router import router as subjects_router
+from lending.loans.router import router as loans_router
+from lending.policies.rates import RateBook
+from lending.policies.router import router as policies_router
+from lending.risk.router import router as risk_router
 from lending.settings import LendingSettings
+
+
+async def start_lending(app: FastAPI) -> None:
+    """Made once per process: the benchmark-rate book, the read engine, the disclosure log writer, the
+    registry client."""
+    app.state.rates = RateBook(app.state.db)
+    app.state.read_engine = read_engine(app.state.db)
+    app.state.disclosures = DisclosureLog(app.state.db)
+    app.state.disclosures.start()
+    app.state.registry_client = make_client(app.state.settings.registry_url)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -14,10 +38,27 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         name="lending",
         title="Lending service",
         description="Grade policies, benchmark rates, credit lines (授信), partner banks and products, applications, draw-downs, repayments, defaults, risk sharing and the risk-compensation fund (风险补偿金).",
-        routers=[],
-        handlers={},
+        routers=[subjects_router, credit_lines_router, loans_router, applications_router, banks_router,
+                 policies_router, risk_router],
+        handlers={"rating-changed": on_rating_changed},
+        on_startup=[start_lending],
     )
-    return create_service_app(spec, settings or LendingSettings())
+    app = create_service_app(spec, settings or LendingSettings())
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Around the common lifespan: flush the disclosure log and close the registry client
+        # before the database is disposed.
+        async with started(app):
+            try:
+                yield
+            finally:
+                await app.state.disclosures.stop()
+                await app.state.registry_client.aclose()
+
+    app.router.lifespan_context = lifespan
+    return app
 
 
 DEFINITION = ServiceDefinition(

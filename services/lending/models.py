@@ -1,2 +1,27 @@
-"""The lending service's tables (one module per concept as they grow)."""
-from lending.db import Base  # noqa: F401
+"""The lending service's tables, one module per concept; imported here so Alembic sees them all."""
+from lending.applications.models import Application
+from lending.banks.models import Bank, Product
+from lending.credit_lines.models import CreditLine, CreditLineChange
+from lending.db import Base
+from lending.disclosures.models import Disclosure
+from lending.loans.models import Loan, Repayment
+from lending.policies.models import BenchmarkRate, GradePolicy
+from lending.risk.models import FundAccount, FundEntry, LoanDefault, RiskProgramme
+
+__all__ = [
+           "Application",
+           "Bank",
+           "Base",
+           "BenchmarkRate",
+           "CreditLine",
+           "CreditLineChange",
+           "Disclosure",
+           "FundAccount",
+           "FundEntry",
+           "GradePolicy",
+           "Loan",
+           "LoanDefault",
+           "Product",
+           "Repayment",
+           "RiskProgramme",
+]

@@ -1,0 +1,64 @@
+"""Partner banks and products."""
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal, Role, forbidden
+from common.db import utcnow
+from common.errors import ProblemError, conflict, field_error, not_found
+from lending.banks import repository
+from lending.banks.eligibility import ProductRules
+from lending.banks.models import Bank, Product
+from lending.banks.schemas import BankIn, BankOut, ProductIn, ProductOut
+from lending.money import fen_str, to_fen
+from lending.risk import repository as risk
+
+
+def bank_out(bank: Bank) -> BankOut:
+    return BankOut(id=bank.id, name=bank.name, active=bank.active)
+
+
+def product_out(p: Product) -> ProductOut:
+    return ProductOut(code=p.code, bank_id=p.bank_id, name=p.name, grades=p.grades, kinds=p.kinds,
+                      industries=p.industries, min_amount=fen_str(p.min_amount_fen), max_amount=fen_str(p.max_amount_fen),
+                      min_term_months=p.min_term_months, max_term_months=p.max_term_months, programme=p.programme)
+
+
+def product_rules(p: Product) -> ProductRules:
+    return ProductRules(tuple(p.grades), tuple(p.kinds), tuple(p.industries), p.min_amount_fen, p.max_amount_fen,
+                        p.min_term_months, p.max_term_months)
+
+
+async def partner_bank(session: AsyncSession, bank_id: str | None) -> Bank:
+    """The calling bank, if it is a registered, active partner."""
+    bank = await repository.get_bank(session, bank_id or "")
+    if bank is None or not bank.active:
+        raise ProblemError(403, "Not a partner bank", f"bank {bank_id} is not a registered partner bank",
+                           type="unknown-bank")
+    return bank
+
+
+async def add_bank(session: AsyncSession, body: BankIn) -> BankOut:
+    if await repository.get_bank(session, body.id):
+        raise conflict("Bank exists", f"bank {body.id} is already registered", type="bank-exists")
+    await repository.add_bank(session, {"id": body.id, "name": body.name, "active": True, "created_at": utcnow()})
+    return BankOut(id=body.id, name=body.name, active=True)
+
+
+async def add_product(session: AsyncSession, bank_id: str, body: ProductIn, caller: Principal) -> ProductOut:
+    if caller.role == Role.bank and caller.bank_id != bank_id:
+        raise forbidden("a bank registers only its own products")
+    if await repository.get_bank(session, bank_id) is None:
+        raise not_found("bank", bank_id)
+    if await repository.get_product(session, body.code):
+        raise conflict("Product exists", f"product {body.code} exists", type="product-exists")
+    if body.programme and await risk.get_programme(session, body.programme) is None:
+        raise field_error("programme", f"no risk-sharing programme {body.programme}")
+    await repository.add_product(session, {
+        "code": body.code, "bank_id": bank_id, "name": body.name, "grades": list(body.grades), "kinds": list(body.kinds),
+        "industries": body.industries, "min_amount_fen": to_fen(body.min_amount), "max_amount_fen": to_fen(body.max_amount),
+        "min_term_months": body.min_term_months, "max_term_months": body.max_term_months, "programme": body.programme,
+        "created_at": utcnow()})
+    product = await repository.get_product(session, body.code)
+    assert product is not None
+    return product_out(product)

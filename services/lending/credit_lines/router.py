@@ -1,0 +1,74 @@
+"""Credit lines for banks and the county: one subject's line, its history, a village's lines
+(整村授信). Every grade shown to a bank is logged."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import ORJSONResponse
+
+from common.auth import Principal, Role, forbidden, require_roles
+from common.db import Session, utcnow
+from lending.credit_lines import repository, service
+from lending.credit_lines.models import CreditLine
+from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, VillageLinesOut
+from lending.disclosures.log import DisclosureLog
+from lending.loans.service import unknown_subject
+from lending.policies.rates import RateBook
+
+router = APIRouter(prefix="/v1", tags=["credit lines"])
+Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.service, Role.platform))]
+
+
+def check_region(caller: Principal, line: CreditLine) -> None:
+    if not caller.in_region(line.region_village or line.region_town or line.region_county):
+        raise forbidden("this subject lies outside your region")
+
+
+@router.get("/credit-lines/{subject_id}", response_model=CreditLineOut,
+            responses={404: {"description": "unknown-subject"}})
+async def credit_line(subject_id: str, caller: Reader, request: Request,
+                      purpose: str = Query(default="credit-line", max_length=120)) -> ORJSONResponse:
+    """The banks' hot read: one keyed read on a bare connection, the benchmark from memory, the
+    body built as a dict; the disclosure is logged in the background."""
+    app = request.app
+    today = utcnow().date()
+    benchmark = await app.state.rates.benchmark(today)  # before taking a connection: it may reload
+    line = await repository.read_line(app.state.read_engine, subject_id)
+    if line is None:
+        raise unknown_subject(subject_id)
+    if not caller.in_region(line.region_village or line.region_town or line.region_county):
+        raise forbidden("this subject lies outside your region")
+    if caller.role == Role.bank:
+        log: DisclosureLog = app.state.disclosures
+        log.record(str(caller.bank_id), subject_id, line.grade, "credit-line", purpose)
+    return ORJSONResponse(service.line_view(line, benchmark, today))
+
+
+@router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut])
+async def credit_line_history(subject_id: str, caller: Reader, session: Session) -> list[CreditLineChangeOut]:
+    line = await repository.get(session, subject_id)
+    if line is None:
+        raise unknown_subject(subject_id)
+    check_region(caller, line)
+    return service.history_out(await repository.history(session, subject_id))
+
+
+@router.get("/villages/{village_code}/credit-lines", response_model=VillageLinesOut)
+async def village_lines(village_code: str, caller: Reader, session: Session, request: Request,
+                        after: str | None = None, limit: int = Query(default=200, ge=1, le=1000),
+                        purpose: str = Query(default="whole-village-credit", max_length=120)) -> VillageLinesOut:
+    """Whole-village granting (整村授信): every line in a village, for a bank's batch offer."""
+    if not caller.in_region(village_code):
+        raise forbidden("this village lies outside your region")
+    rows = await repository.in_village(session, village_code, after, limit)
+    today = utcnow().date()
+    rates: RateBook = request.app.state.rates
+    benchmark = await rates.benchmark(today, session)
+    items = [service.line_out(line, benchmark, today) for line in rows]
+    if caller.role == Role.bank:
+        log: DisclosureLog = request.app.state.disclosures
+        for line in rows:
+            log.record(str(caller.bank_id), line.subject_id, line.grade, "village-list", purpose)
+    return VillageLinesOut(village=village_code, items=items,
+                           next_after=items[-1].subject_id if len(items) == limit else None)

@@ -1,0 +1,133 @@
+"""Credit lines kept current from final grades, and their views for banks."""
+from __future__ import annotations
+
+import logging
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import utcnow
+from common.events import Event, accept_version, emit
+from lending.credit_lines import repository
+from lending.credit_lines.models import CreditLine
+from lending.credit_lines.rules import LineState, LineTerms, available_fen, decide, gets_line
+from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, Region
+from lending.money import fen_str, max_rate, rate_str
+from lending.policies import repository as policies
+
+log = logging.getLogger("lending.credit_lines")
+RATING_STREAM = "rating-changed"
+
+
+def region_of(line: CreditLine) -> dict[str, str | None]:
+    return {"county": line.region_county, "town": line.region_town, "village": line.region_village,
+            "group": line.region_group}
+
+
+def event_region(region: dict[str, Any]) -> dict[str, str | None]:
+    """The region object of an event: county, town and village always, the group when known."""
+    out = {k: region.get(k) for k in ("county", "town", "village")}
+    if region.get("group"):
+        out["group"] = region["group"]
+    return out
+
+
+def line_view(line: Any, benchmark: Decimal | None, today: date) -> dict[str, Any]:
+    """A line (ORM object or row) as the JSON body of ``CreditLineOut``, built directly: this is the
+    banks' hot read path."""
+    markup = Decimal(line.max_markup)
+    active = line.status == "active"
+    region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
+              "group": line.region_group}
+    return {
+        "subject_id": line.subject_id, "kind": line.kind, "region": region, "grade": line.grade,
+        "status": line.status, "line_amount": fen_str(line.line_fen), "drawn": fen_str(line.drawn_fen),
+        "available": fen_str(available_fen(line.status, line.line_fen, line.drawn_fen, line.valid_until, today)),
+        "benchmark_rate": rate_str(benchmark) if benchmark is not None else None, "max_markup": rate_str(markup),
+        "max_rate": rate_str(max_rate(benchmark, markup)) if benchmark is not None and active else None,
+        "valid_until": line.valid_until.isoformat() if line.valid_until else None,
+        "policy_version": line.policy_version, "version": line.version}
+
+
+def line_out(line: CreditLine, benchmark: Decimal | None, today: date) -> CreditLineOut:
+    markup = Decimal(line.max_markup)
+    cap = max_rate(benchmark, markup) if benchmark is not None and line.status == "active" else None
+    return CreditLineOut(
+        subject_id=line.subject_id, kind=line.kind, region=Region(**region_of(line)), grade=line.grade,
+        status=line.status, line_amount=fen_str(line.line_fen), drawn=fen_str(line.drawn_fen),
+        available=fen_str(available_fen(line.status, line.line_fen, line.drawn_fen, line.valid_until, today)),
+        benchmark_rate=rate_str(benchmark) if benchmark is not None else None, max_markup=rate_str(markup),
+        max_rate=rate_str(cap) if cap is not None else None, valid_until=line.valid_until,
+        policy_version=line.policy_version, version=line.version)
+
+
+def history_out(rows: Any) -> list[CreditLineChangeOut]:
+    return [CreditLineChangeOut(version=r.version, change=r.change, old_grade=r.old_grade, grade=r.grade,
+                                status=r.status, old_line_amount=fen_str(r.old_line_fen), line_amount=fen_str(r.line_fen),
+                                max_markup=rate_str(Decimal(r.max_markup)), rating_version=r.rating_version,
+                                reason=r.reason, changed_at=r.changed_at) for r in rows]
+
+
+async def terms_for(session: AsyncSession, kind: str, grade: str) -> LineTerms | None:
+    version = await policies.policy_version_at(session, utcnow())
+    row = await policies.policy_row(session, version, kind, grade) if version else None
+    if row is None:
+        return None
+    return LineTerms(row.version, row.line_fen, Decimal(row.max_markup), row.validity_months)
+
+
+async def on_rating_changed(session: AsyncSession, event: Event) -> None:
+    """Consumer of ``rating-changed``: raise, cut, freeze or unfreeze the subject's line. A replayed
+    or stale event (version not newer than the last applied) changes nothing."""
+    data = event.data
+    subject_id, kind = data["subject_id"], data["kind"]
+    if not gets_line(kind):
+        return
+    if not await accept_version(session, RATING_STREAM, subject_id, int(data["version"])):
+        log.info("stale rating-changed skipped", extra={"subject_id": subject_id, "version": data["version"]})
+        return
+    await apply_grade(session, data)
+
+
+async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
+    subject_id, kind, grade = data["subject_id"], data["kind"], data["new_grade"]
+    vetoed = bool(data.get("vetoed"))
+    now = utcnow()
+    today = now.date()
+    line = await repository.get(session, subject_id)
+    current = None if line is None else LineState(line.grade, line.status, line.line_fen, Decimal(line.max_markup),
+                                                  line.valid_until, line.policy_version)
+    terms = await terms_for(session, kind, grade)
+    new, change = decide(current, grade, vetoed, terms, today)
+    region = data.get("region") or {}
+    version = 1 if line is None else line.version + 1
+    values: dict[str, Any] = {
+        "kind": kind, "region_county": region.get("county"), "region_town": region.get("town"),
+        "region_village": region.get("village"), "region_group": region.get("group"),
+        "grade": new.grade, "vetoed": vetoed, "status": new.status, "line_fen": new.line_fen,
+        "max_markup": new.max_markup, "policy_version": new.policy_version, "valid_until": new.valid_until,
+        "version": version, "rating_version": int(data["version"]), "updated_at": now}
+    if "industry" in data:
+        values["industry"] = data.get("industry")
+    if line is None:
+        await repository.insert_line(session, {"subject_id": subject_id, "drawn_fen": 0, **values})
+        drawn_fen = 0
+    else:
+        await repository.update_terms(session, subject_id, values)
+        drawn_fen = line.drawn_fen
+    old_grade = data.get("old_grade")
+    reason = f"{change}: grade {old_grade or '-'} → {grade}" + (" (vetoed)" if vetoed else "")
+    reason = (reason + f"; {data.get('reason') or ''}".rstrip("; "))[:200]
+    await repository.add_history(session, {
+        "subject_id": subject_id, "version": version, "change": change, "old_grade": old_grade, "grade": grade,
+        "status": new.status, "old_line_fen": 0 if line is None else line.line_fen, "line_fen": new.line_fen,
+        "max_markup": new.max_markup, "rating_version": int(data["version"]), "reason": reason, "changed_at": now})
+    await emit(session, source="lending", type="credit-line-changed", subject=subject_id, data={
+        "subject_id": subject_id, "kind": kind,
+        "region": event_region(region),
+        "grade": grade, "line_amount": fen_str(new.line_fen), "drawn": fen_str(drawn_fen), "status": new.status,
+        "max_markup": rate_str(new.max_markup), "valid_until": new.valid_until.isoformat() if new.valid_until else None,
+        "version": version, "reason": reason, "change": change, "rating_version": int(data["version"]),
+        "policy_version": new.policy_version})

@@ -1,0 +1,59 @@
+"""Partner banks → lending: ``POST /v1/subjects:lookup`` (ID number → subject, kind, grade) and
+the disclosure log for the county."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from common.auth import Principal, Role, require_roles
+from common.db import Session
+from common.errors import ProblemError, field_error
+from common.idempotency import Idempotency
+from common.pii import id_number_problem, normalize_id_number
+from lending.banks.service import partner_bank
+from lending.credit_lines import repository as lines
+from lending.disclosures import registry_client, repository
+from lending.disclosures.log import entry
+from lending.disclosures.schemas import DisclosureOut, LookupIn, LookupOut
+
+router = APIRouter(prefix="/v1", tags=["subjects"])
+BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
+Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+
+
+@router.post("/subjects:lookup", response_model=LookupOut,
+             responses={404: {"description": "unknown-subject"}, 422: {"description": "invalid id_number"}})
+async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
+    if guard.replay:
+        return guard.replay
+    problem = id_number_problem(body.id_number)
+    if problem:
+        raise field_error("id_number", problem)
+    # Ask the registry before this request touches its own database: no connection (nor, on SQLite,
+    # the write lock) is held while waiting on another service.
+    found = await registry_client.lookup(request.app.state.registry_client, normalize_id_number(body.id_number),
+                                         request.headers["authorization"])
+    await partner_bank(session, bank.bank_id)
+    if found is None:
+        raise ProblemError(404, "Unknown subject", "no subject is registered with this ID number",
+                           type="unknown-subject")
+    line = await lines.get(session, found["subject_id"])
+    out = LookupOut(subject_id=found["subject_id"], kind=found.get("kind") or (line.kind if line else "household"),
+                    grade=line.grade if line else None, masked_name=found.get("masked_name"),
+                    credit_line_status=line.status if line else "none")
+    await repository.add_many(session, [entry(str(bank.bank_id), out.subject_id, out.grade, "lookup", body.purpose)])
+    return await guard.remember(session, 200, out.model_dump(mode="json"))
+
+
+@router.get("/disclosures", response_model=list[DisclosureOut])
+async def disclosures(_: Admin, session: Session, subject_id: str | None = None, bank_id: str | None = None,
+                      limit: int = Query(default=100, ge=1, le=1000)) -> list[DisclosureOut]:
+    if subject_id:
+        rows = await repository.for_subject(session, subject_id, limit)
+    elif bank_id:
+        rows = await repository.for_bank(session, bank_id, limit)
+    else:
+        raise field_error("query.subject_id", "name a subject_id or a bank_id")
+    return [DisclosureOut(bank_id=r.bank_id, subject_id=r.subject_id, grade=r.grade, channel=r.channel,
+                          purpose=r.purpose, disclosed_at=r.disclosed_at) for r in rows]

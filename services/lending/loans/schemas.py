@@ -1,0 +1,67 @@
+"""Request and response bodies for loans, repayments and defaults (the partner-bank contract)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+from lending.risk.schemas import DefaultOut
+
+
+class LoanIn(BaseModel):
+    subject_id: str = Field(min_length=1, max_length=80)
+    amount: Decimal = Field(gt=0, max_digits=15, decimal_places=2, description="CNY, e.g. \"50000.00\"")
+    annual_rate: Decimal = Field(gt=0, le=100, max_digits=9, decimal_places=4, description="percent per year, e.g. \"4.14\"")
+    term_months: int = Field(ge=1, le=360)
+    product: str | None = Field(default=None, max_length=80, description="a product code of this bank")
+
+
+class LoanOut(BaseModel):
+    id: str
+    subject_id: str
+    bank_id: str
+    kind: str
+    product: str | None
+    amount: str
+    outstanding: str
+    annual_rate: str
+    max_rate: str | None = None
+    term_months: int
+    grade: str | None
+    status: str
+    drawn_at: datetime
+    due_on: date
+    closed_at: datetime | None
+
+
+class RepaymentIn(BaseModel):
+    amount: Decimal = Field(gt=0, max_digits=15, decimal_places=2)
+    repaid_at: AwareDatetime | None = None
+    on_time: bool | None = Field(default=None, description="default: repaid on or before the due date")
+
+
+class RepaymentOut(BaseModel):
+    id: int
+    loan_id: str
+    amount: str
+    outstanding: str
+    on_time: bool
+    fully_repaid: bool
+    repaid_at: datetime
+
+
+class DefaultIn(BaseModel):
+    loss_amount: Decimal | None = Field(default=None, gt=0, max_digits=15, decimal_places=2,
+                                        description="default: the whole outstanding balance")
+    defaulted_at: AwareDatetime | None = None
+
+
+class LoanDefaultOut(BaseModel):
+    loan: LoanOut
+    risk_sharing: DefaultOut
+
+
+class LoanPage(BaseModel):
+    items: list[LoanOut]
+    next_after: str | None

@@ -1,0 +1,184 @@
+"""Loans on credit lines: record (the draw), repay, default, list.
+
+A draw is one conditional UPDATE of the line (``credit_lines.repository.draw``): the database, not
+this code, decides whether the amount still fits, so concurrent draws from several banks can never
+pass the line together. ``drawn`` is always the sum of what active loans still owe."""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import utcnow
+from common.errors import ProblemError, field_error, not_found
+from common.events import emit
+from lending.banks import repository as banks
+from lending.banks.eligibility import ineligibility
+from lending.banks.service import product_rules
+from lending.credit_lines import repository as lines
+from lending.credit_lines.models import ACTIVE, FROZEN, CreditLine
+from lending.credit_lines.rules import add_months, available_fen
+from lending.credit_lines.service import event_region, region_of
+from lending.loans import repository
+from lending.loans.models import Loan
+from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, RepaymentIn, RepaymentOut
+from lending.money import fen_str, max_rate, rate_str, to_fen
+from lending.policies.rates import RateBook
+from lending.risk import service as risk
+
+
+def loan_out(loan: Loan, cap: Decimal | None = None) -> LoanOut:
+    return LoanOut(id=loan.id, subject_id=loan.subject_id, bank_id=loan.bank_id, kind=loan.kind, product=loan.product,
+                   amount=fen_str(loan.amount_fen), outstanding=fen_str(loan.outstanding_fen),
+                   annual_rate=rate_str(Decimal(loan.annual_rate)), max_rate=rate_str(cap) if cap is not None else None,
+                   term_months=loan.term_months, grade=loan.grade, status=loan.status, drawn_at=loan.drawn_at,
+                   due_on=loan.due_on, closed_at=loan.closed_at)
+
+
+def unknown_subject(subject_id: str) -> ProblemError:
+    return ProblemError(404, "Unknown subject", f"no credit line is known for subject {subject_id}",
+                        type="unknown-subject", errors=[{"field": "subject_id", "message": "unknown subject"}])
+
+
+def unusable_line(line: CreditLine, today: date) -> ProblemError | None:
+    """Why nothing at all can be drawn on this line, or None."""
+    if line.status == FROZEN:
+        return ProblemError(409, "Credit line frozen", f"the line of {line.subject_id} is frozen (grade "
+                            f"{line.grade}): no new draws", type="line-frozen", grade=line.grade)
+    if line.status != ACTIVE:
+        return ProblemError(409, "No credit line", f"subject {line.subject_id} has no graded credit line (grade "
+                            f"{line.grade})", type="no-credit-line", grade=line.grade)
+    if line.valid_until is not None and line.valid_until < today:
+        return ProblemError(409, "Credit line expired", f"the line was valid until {line.valid_until}",
+                            type="line-expired", valid_until=str(line.valid_until))
+    return None
+
+
+def over_available(line: CreditLine, amount_fen: int, today: date) -> ProblemError:
+    available = available_fen(line.status, line.line_fen, line.drawn_fen, line.valid_until, today)
+    return ProblemError(409, "Over the available line", f"{fen_str(amount_fen)} asked, {fen_str(available)} "
+                        "available", type="over-available-line", available=fen_str(available),
+                        errors=[{"field": "amount", "message": "more than the available line"}])
+
+
+async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body: LoanIn) -> LoanOut:
+    """Draw first, check after: the conditional UPDATE returns the line's terms, and any refusal
+    raised after it (rate cap, product) rolls the draw back with the transaction. The happy path is
+    three statements: the draw, the loan, the outbox event."""
+    now = utcnow()
+    today = now.date()
+    amount_fen = to_fen(body.amount)
+    product = None
+    if body.product is not None:
+        product = await banks.get_product(session, body.product)
+        if product is None or product.bank_id != bank_id:
+            raise field_error("product", f"{body.product} is not a product of bank {bank_id}")
+    benchmark = await rates.benchmark(today, session)
+    if benchmark is None:
+        raise ProblemError(503, "No benchmark rate", "no benchmark rate is in force", type="no-benchmark-rate")
+    line = await lines.draw(session, body.subject_id, amount_fen, today)
+    if line is None:
+        # Refused by the database: say why from what the line looks like now.
+        current = await lines.get(session, body.subject_id)
+        if current is None:
+            raise unknown_subject(body.subject_id)
+        await session.refresh(current)
+        raise unusable_line(current, today) or over_available(current, amount_fen, today)
+    if product is not None:
+        why = ineligibility(product_rules(product), grade=line.grade, kind=line.kind, industry=line.industry,
+                            amount_fen=amount_fen, term_months=body.term_months)
+        if why:
+            raise ProblemError(422, "Product not eligible", f"{product.name}: {why}", type="product-not-eligible",
+                               errors=[{"field": "product", "message": why}])
+    cap = max_rate(benchmark, Decimal(line.max_markup))
+    if body.annual_rate > cap:
+        raise ProblemError(422, "Rate above the cap", f"{rate_str(body.annual_rate)} % is above the cap of "
+                           f"{rate_str(cap)} % for grade {line.grade}", type="rate-above-cap", max_rate=rate_str(cap),
+                           errors=[{"field": "annual_rate", "message": f"at most {rate_str(cap)}"}])
+    loan_id = str(uuid.uuid4())
+    values: dict[str, Any] = {
+        "id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "kind": line.kind, "product": body.product,
+        "amount_fen": amount_fen, "outstanding_fen": amount_fen, "annual_rate": body.annual_rate,
+        "term_months": body.term_months, "grade": line.grade, "programme": product.programme if product else None,
+        "status": "active", "drawn_at": now, "due_on": add_months(today, body.term_months), "closed_at": None}
+    await repository.add_loan(session, values)
+    region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
+              "group": line.region_group}
+    await emit(session, source="lending", type="loan-recorded", subject=body.subject_id, data={
+        "loan_id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "region": event_region(region),
+        "kind": line.kind, "amount": fen_str(amount_fen), "annual_rate": rate_str(body.annual_rate),
+        "term_months": body.term_months, "product": body.product, "drawn_at": now.isoformat()})
+    return loan_out(Loan(**values), cap)
+
+
+async def own_loan(session: AsyncSession, loan_id: str, bank_id: str | None) -> Loan:
+    loan = await repository.get_loan(session, loan_id, bank_id)
+    if loan is None:  # another bank's loan is as good as absent
+        raise not_found("loan", loan_id)
+    return loan
+
+
+def closed(loan: Loan) -> ProblemError:
+    return ProblemError(409, "Loan closed", f"loan {loan.id} is {loan.status}", type="loan-closed", loan_status=loan.status)
+
+
+async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: RepaymentIn) -> RepaymentOut:
+    loan = await own_loan(session, loan_id, bank_id)
+    if loan.status != "active":
+        raise closed(loan)
+    amount_fen = to_fen(body.amount)
+    if amount_fen > loan.outstanding_fen:
+        raise field_error("amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+    now = utcnow()
+    repaid_at = body.repaid_at or now
+    if not await repository.reduce_outstanding(session, loan_id, amount_fen, now):
+        await session.refresh(loan)  # a concurrent repayment or default got there first
+        raise closed(loan) if loan.status != "active" else field_error(
+            "amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+    await lines.release(session, loan.subject_id, amount_fen)
+    await session.refresh(loan)
+    outstanding = loan.outstanding_fen
+    on_time = body.on_time if body.on_time is not None else repaid_at.date() <= loan.due_on
+    rid = await repository.add_repayment(session, {"loan_id": loan_id, "bank_id": bank_id, "amount_fen": amount_fen,
+                                                   "outstanding_fen": outstanding, "on_time": on_time,
+                                                   "repaid_at": repaid_at})
+    line = await lines.get(session, loan.subject_id)
+    region = event_region(region_of(line)) if line else {"county": None, "town": None, "village": None}
+    await emit(session, source="lending", type="loan-repaid", subject=loan.subject_id, data={
+        "loan_id": loan_id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
+        "amount": fen_str(amount_fen), "outstanding": fen_str(outstanding), "on_time": on_time,
+        "fully_repaid": outstanding == 0, "repaid_at": repaid_at.isoformat()})
+    return RepaymentOut(id=rid, loan_id=loan_id, amount=fen_str(amount_fen), outstanding=fen_str(outstanding),
+                        on_time=on_time, fully_repaid=outstanding == 0, repaid_at=repaid_at)
+
+
+async def default(session: AsyncSession, bank_id: str, loan_id: str, body: DefaultIn, author: str) -> LoanDefaultOut:
+    """A default closes the loan, frees its balance from the line (``drawn`` stays the sum of active
+    loans; the grade, which rating lowers on this event, decides whether the line can be used), and
+    shares the loss per the programme."""
+    loan = await own_loan(session, loan_id, bank_id)
+    if loan.status != "active":
+        raise closed(loan)
+    at = body.defaulted_at or utcnow()
+    outstanding = await repository.mark_defaulted(session, loan_id, at)
+    if outstanding is None:
+        await session.refresh(loan)
+        raise closed(loan)
+    loss_fen = to_fen(body.loss_amount) if body.loss_amount is not None else outstanding
+    if loss_fen > outstanding:
+        raise field_error("loss_amount", f"more than the outstanding {fen_str(outstanding)}")
+    await lines.release(session, loan.subject_id, outstanding)
+    sharing = await risk.share_loss(session, loan_id=loan_id, bank_id=bank_id, programme_code=loan.programme,
+                                    loss_fen=loss_fen, at=at, author=author)
+    line = await lines.get(session, loan.subject_id)
+    region = event_region(region_of(line)) if line else {"county": None, "town": None, "village": None}
+    await emit(session, source="lending", type="loan-defaulted", subject=loan.subject_id, data={
+        "loan_id": loan_id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
+        "loss_amount": sharing.loss_amount, "shares": sharing.shares, "fund_paid": sharing.fund_paid,
+        "defaulted_at": at.isoformat()})
+    await session.refresh(loan)
+    return LoanDefaultOut(loan=loan_out(loan), risk_sharing=sharing)
+

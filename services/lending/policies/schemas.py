@@ -1,0 +1,54 @@
+"""Request and response bodies for grade policies and benchmark rates."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, Field
+
+LineKind = Literal["household", "new_entity", "collective"]
+CreditGrade = Literal["AAA", "AA", "A"]
+Money = Field(gt=0, max_digits=15, decimal_places=2)
+
+
+class PolicyRowIn(BaseModel):
+    kind: LineKind
+    grade: CreditGrade
+    line_amount: Decimal = Money
+    max_markup: Decimal = Field(ge=0, le=5, max_digits=6, decimal_places=4,
+                                description="fraction over the benchmark: 0.40 = benchmark × 1.40 at most")
+
+
+class PolicyIn(BaseModel):
+    """A new policy version (the whole table: kinds and grades not listed get no line)."""
+
+    effective_from: AwareDatetime | None = None
+    validity_months: int = Field(default=24, ge=1, le=120)
+    rows: list[PolicyRowIn] = Field(min_length=1, max_length=50)
+
+
+class PolicyRowOut(BaseModel):
+    kind: str
+    grade: str
+    line_amount: str
+    max_markup: str
+
+
+class PolicyOut(BaseModel):
+    version: int
+    effective_from: datetime
+    validity_months: int
+    rows: list[PolicyRowOut]
+
+
+class BenchmarkIn(BaseModel):
+    name: str = Field(default="LPR-1Y", min_length=1, max_length=40)
+    rate_percent: Decimal = Field(gt=0, le=100, max_digits=8, decimal_places=4)
+    effective_on: date
+
+
+class BenchmarkOut(BaseModel):
+    name: str
+    rate_percent: str
+    effective_on: date
