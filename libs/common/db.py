@@ -92,7 +92,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     url = url.replace("postgresql://", "postgresql+asyncpg://", 1) if url.startswith("postgresql://") else url
     return create_async_engine(url, json_serializer=json_dumps, pool_size=kwargs.pop("pool_size", 10),
-                               max_overflow=kwargs.pop("max_overflow", 20), pool_pre_ping=True, **kwargs)
+                               max_overflow=kwargs.pop("max_overflow", 20), pool_recycle=1800, **kwargs)
 
 
 class Database:
