@@ -1,4 +1,3 @@
-from common.runtime import service_cli
-from registry.app import DEFINITION
+from registry.cli import cli
 
-service_cli(DEFINITION)()
+cli()
