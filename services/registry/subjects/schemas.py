@@ -25,7 +25,7 @@ Count = Annotated[int, Field(ge=0, le=100_000)]
 
 _LOOKS_PERSONAL = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 # Unified social credit code (统一社会信用代码, GB 32100-2015).
-_USCC_CHARS = "0123456789ABCDEFGHJKLNPQRTUWXY"
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
