@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events import Event, validate_event
 from common.tables import outbox_events
+from registry.bulk import insert_rows
 from registry.subjects.files import region_of
 
 SOURCE = "registry"
@@ -51,7 +51,7 @@ async def write_batch(session: AsyncSession, events: list[Event]) -> None:
         if event.type not in checked:
             validate_event(event.to_dict())
             checked.add(event.type)
-    await session.execute(insert(outbox_events), [
+    await insert_rows(session, outbox_events, [
         {"event_id": e.id, "topic": e.type, "key": e.subject, "payload": e.to_json(), "created_at": e.time,
          "attempts": 0} for e in events])
     session.info["outbox_dirty"] = True

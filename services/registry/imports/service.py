@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,11 +30,10 @@ from registry.regions.codes import split_codes
 from registry.regions.models import Region
 from registry.subjects import files
 from registry.subjects import repository as subjects
-from registry.subjects.models import Subject
 from registry.subjects.schemas import HouseholdIn
 
 log = logging.getLogger("registry.imports")
-CHUNK = 2000
+CHUNK = 5000
 Progress = Callable[[int, int], None]
 
 
@@ -94,16 +93,31 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
     actor, scope = job.created_by, job.scope
     seen: dict[str, int] = {}  # head's blind index → first row with it in this file
     done = 0
+    starts = list(range(0, len(rows), chunk_size))
+
+    def prepare(start: int) -> _Prepared:
+        return _prepare(cipher, header, rows[start:start + chunk_size], start + 2, regions, scope, seen, actor)
+
+    upcoming: asyncio.Future[_Prepared] | None = None
     try:
-        for start in range(0, len(rows), chunk_size):
-            part = rows[start:start + chunk_size]
-            # CPU work off the event loop's thread, so the API keeps answering during a big import.
-            prepared = await asyncio.to_thread(_prepare, cipher, header, part, start + 2, regions, scope, seen, actor)
+        # Pipelined: the next chunk is validated and encrypted in a worker thread while this one is
+        # written (the database driver releases the GIL), so the API also keeps answering meanwhile.
+        if starts:
+            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[0]))
+        for i, start in enumerate(starts):
+            assert upcoming is not None
+            prepared = await upcoming
+            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[i + 1])) if i + 1 < len(starts) else None
+            size = min(chunk_size, len(rows) - start)
             for attempt in (1, 2):
                 try:
                     async with db.transaction() as session:
+                        if db.is_sqlite:
+                            # A bigger page cache for this connection: the unique indexes of a big
+                            # import are random (uuids, HMACs) and thrash SQLite's default 2 MB.
+                            await session.execute(text("PRAGMA cache_size=-131072"))
                         result = await _store(session, cipher, job_id, prepared, actor)
-                        await jobs.add_progress(session, job_id, processed=len(part), created=len(result.new),
+                        await jobs.add_progress(session, job_id, processed=size, created=len(result.new),
                                                 updated=result.updated, unchanged=result.unchanged,
                                                 errors=len({e["row"] for e in result.errors}))
                     break
@@ -111,12 +125,14 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
                     # A file registered over the API meanwhile: read the chunk's state again.
                     if attempt == 2:
                         raise
-            done += len(part)
+            done += size
             if progress:
                 progress(done, len(rows))
         async with db.transaction() as session:
             await jobs.set_fields(session, job_id, status="done", finished_at=utcnow())
     except Exception as exc:
+        if upcoming is not None:
+            upcoming.cancel()
         log.exception("import failed", extra={"import_id": job_id})
         async with db.transaction() as session:
             await jobs.set_fields(session, job_id, status="failed", finished_at=utcnow(),
@@ -180,7 +196,7 @@ def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_
 async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared: _Prepared, actor: str) -> _Chunk:
     out = _Chunk(errors=list(prepared.errors))
     keys = [d.row["natural_key"] for _, _, d in prepared.drafts]
-    existing = await subjects.by_natural_keys(session, "household", keys)
+    existing = await subjects.rows_by_natural_keys(session, "household", keys)
     known = await subjects.identities(session, [k for k in keys if k not in existing])
     changes: list[dict[str, Any]] = []
     outbox: list[Event] = []
@@ -215,7 +231,7 @@ async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared
     return out
 
 
-async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Subject, body: HouseholdIn,
+async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, body: HouseholdIn,
                         actor: str) -> list[str] | str | None:
     """The same head again: keep what the row does not carry (members, assets, debts), change what
     it does. None if nothing changed, "conflict" if the file moved meanwhile."""
@@ -259,6 +275,6 @@ async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Subje
     await subjects.insert_changes(session, [{"subject_id": current.id, "version": current.version + 1,
                                              "action": "imported", "actor": actor, "at": now, "changed_fields": changed,
                                              "changes": {}}])
-    await session.refresh(current)
-    await events.write_batch(session, [events.updated(current, changed)])
+    state = {**current._mapping, **values, "version": current.version + 1}
+    await events.write_batch(session, [events.updated(state, changed)])
     return changed

@@ -70,6 +70,8 @@ def derive_profile(profile: Profile, *, people: list[PersonIn] | None = None, as
                    debts: list[DebtIn] | None = None) -> Profile:
     """Fill the scoring inputs the file itself answers: member counts from the members listed,
     asset values by the valuation method, debt totals from the debts listed."""
+    if not (assets or debts or (people and len(people) > 1)):
+        return profile  # nothing the file answers itself (the common case of a field-collected row)
     values = profile.model_dump(exclude_none=True)
     if people and len(people) > 1:
         values["members_count"] = len(people)

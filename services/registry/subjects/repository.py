@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
+from registry.bulk import insert_rows
 from registry.subjects.models import Disclosure, Subject, SubjectChange, SubjectIdentity
 
 
@@ -20,6 +21,14 @@ async def by_natural_keys(session: AsyncSession, kind: str, keys: Sequence[str])
         return {}
     rows = (await session.execute(select(Subject).where(Subject.kind == kind, Subject.natural_key.in_(keys)))).scalars()
     return {s.natural_key: s for s in rows}
+
+
+async def rows_by_natural_keys(session: AsyncSession, kind: str, keys: Sequence[str]) -> dict[str, Any]:
+    """Like ``by_natural_keys`` but plain rows (a bulk import reads thousands at once)."""
+    if not keys:
+        return {}
+    q = select(_subjects).where(_subjects.c.kind == kind, _subjects.c.natural_key.in_(keys))
+    return {r.natural_key: r for r in await session.execute(q)}
 
 
 async def identities(session: AsyncSession, indexes: Iterable[str]) -> dict[str, tuple[str, str]]:
@@ -38,14 +47,17 @@ async def resolve(session: AsyncSession, id_index: str) -> Subject | None:
     return (await session.execute(q)).scalar_one_or_none()
 
 
+_subjects = cast(Table, Subject.__table__)
+_identities = cast(Table, SubjectIdentity.__table__)
+_changes = cast(Table, SubjectChange.__table__)
+
+
 async def insert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(Subject), rows)
+    await insert_rows(session, _subjects, rows)
 
 
 async def insert_identities(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(SubjectIdentity), rows)
+    await insert_rows(session, _identities, rows)
 
 
 async def replace_member_identities(session: AsyncSession, subject_id: str, indexes: list[str]) -> None:
@@ -55,8 +67,7 @@ async def replace_member_identities(session: AsyncSession, subject_id: str, inde
 
 
 async def insert_changes(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(SubjectChange), rows)
+    await insert_rows(session, _changes, rows)
 
 
 async def save_new_version(session: AsyncSession, subject_id: str, from_version: int, values: dict[str, Any]) -> bool:
