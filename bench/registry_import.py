@@ -11,6 +11,7 @@ import asyncio
 import csv
 import io
 import json
+import os
 import tempfile
 import time
 import uuid
@@ -88,16 +89,18 @@ async def main(rows: int, postgres: str | None) -> dict[str, object]:
             figures: dict[str, object] = {"rows": rows, "backend": "postgresql" if postgres else "sqlite",
                                           "file_bytes": len(content)}
             for label in ("first_import", "re_import"):
-                t0 = time.perf_counter()
+                t0, c0 = time.perf_counter(), time.process_time()
                 job, (header, data) = await service.create_job(db, admin, "bench.csv", content)
                 t1 = time.perf_counter()
                 final = await service.run_job(db, cipher, job.id, header, data)
-                t2 = time.perf_counter()
+                t2, cpu = time.perf_counter(), time.process_time() - c0
                 assert final.status == "done", final.failure
                 figures[label] = {"seconds": round(t2 - t0, 2), "parse_seconds": round(t1 - t0, 2),
-                                  "rows_per_second": round(rows / (t2 - t0)), "created": final.created_count,
+                                  "rows_per_second": round(rows / (t2 - t0)),
+                                  "cpu_seconds": round(cpu, 2), "load_average": os.getloadavg()[0], "created": final.created_count,
                                   "unchanged": final.unchanged_count, "errors": final.error_count}
                 print(f"{label}: {rows} rows in {t2 - t0:.1f} s ({rows / (t2 - t0):,.0f} rows/s; parse {t1 - t0:.1f} s); "
+                      f"CPU {cpu:.1f} s (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores); "
                       f"created {final.created_count}, unchanged {final.unchanged_count}, errors {final.error_count}")
         finally:
             await db.dispose()

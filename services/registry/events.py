@@ -2,7 +2,6 @@
 batch writer for the bulk import."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -55,7 +54,3 @@ async def write_batch(session: AsyncSession, events: list[Event]) -> None:
         {"event_id": e.id, "topic": e.type, "key": e.subject, "payload": e.to_json(), "created_at": e.time,
          "attempts": 0} for e in events])
     session.info["outbox_dirty"] = True
-
-
-def at(value: datetime) -> str:
-    return value.isoformat()

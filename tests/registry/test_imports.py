@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import subprocess
 import sys
@@ -76,7 +77,9 @@ async def run_import(svc: RunningService, headers: dict[str, str], content: byte
     return await eventually(finished, timeout=30)  # type: ignore[no-any-return]
 
 
-async def test_good_rows_are_stored_bad_rows_reported_nothing_else_written(svc: RunningService, keys: Keys) -> None:
+async def test_good_rows_are_stored_bad_rows_reported_nothing_else_written(svc: RunningService, keys: Keys,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
     admin = keys.headers(Role.admin)
     content, expected = mixed_file()
     job = await run_import(svc, admin, content)
@@ -100,6 +103,10 @@ async def test_good_rows_are_stored_bad_rows_reported_nothing_else_written(svc: 
         payload = orjson.loads(e.payload)
         validate_event(payload)
         assert b"13912345678" not in e.payload and id_number(1).encode() not in e.payload
+    logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    assert "import finished" in logged
+    for secret in ("13912345678", id_number(1), id_number(4)[:-1], "王1"):
+        assert secret not in logged
     data = orjson.loads(events[0].payload)["data"]
     assert data["profile"]["annual_income"] == "52000.00" and data["profile"]["land_mu"] == "8.50"
     assert data["profile"]["pboc_report_clean"] is True and data["consent"]["scopes"] == ["lending", "rating"]
