@@ -61,9 +61,13 @@ def read_table(filename: str, content: bytes) -> tuple[str, list[str], list[list
 
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            try:
+                table = [[_cell(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
+            finally:
+                wb.close()
         except Exception as exc:
             raise FileProblem(f"not a readable XLSX workbook ({type(exc).__name__})") from None
-        rows_iter: Iterator[list[str]] = ([_cell(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True))
+        rows_iter: Iterator[list[str]] = iter(table)
     else:
         try:
             text = content.decode("utf-8-sig")

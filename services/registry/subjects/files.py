@@ -68,12 +68,12 @@ def asset_public(a: AssetIn) -> dict[str, Any]:
 
 def derive_profile(profile: Profile, *, people: list[PersonIn] | None = None, assets: list[AssetIn] | None = None,
                    debts: list[DebtIn] | None = None) -> Profile:
-    """Fill the scoring inputs the file itself answers: member counts from the members listed,
+    """Fill the scoring inputs the file itself answers: member counts from the people listed (head included),
     asset values by the valuation method, debt totals from the debts listed."""
-    if not (assets or debts or (people and len(people) > 1)):
+    if not (assets or debts or people):
         return profile  # nothing the file answers itself (the common case of a field-collected row)
     values = profile.model_dump(exclude_none=True)
-    if people and len(people) > 1:
+    if people:
         values["members_count"] = len(people)
         values["labour_count"] = sum(p.labour for p in people)
         values["party_members"] = sum(p.political_status in ("party_member", "probationary_member") for p in people)
@@ -111,7 +111,8 @@ def household_draft(body: HouseholdIn, cipher: PIICipher, actor: str, now: datet
     sid = subject_id or new_subject_id()
     head = body.head
     head_index = cipher.blind_index(head.id_number)
-    people: list[PersonIn] = [head, *body.members]
+    # Member counts come from the members listed; a field-collected file may give only the counts.
+    people: list[PersonIn] | None = [head, *body.members] if body.members else None
     profile = derive_profile(body.profile, people=people, assets=body.assets, debts=body.debts)
     row = _base_row(sid, "household", body, actor, now)
     row.update(
