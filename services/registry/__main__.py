@@ -1,3 +1,4 @@
 from registry.cli import cli
 
-cli()
+if __name__ == "__main__":  # the import's worker processes import this module too (spawn)
+    cli()

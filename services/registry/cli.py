@@ -49,7 +49,8 @@ def import_file(file: Path = typer.Argument(..., exists=True, dir_okay=False, he
                           TimeRemainingColumn(), console=console) as bar:
                 task = bar.add_task("rows", total=len(rows))
                 final = await service.run_job(db, cipher, job.id, header, rows,
-                                              progress=lambda done, total: bar.update(task, completed=done))
+                                              progress=lambda done, total: bar.update(task, completed=done),
+                                              pii_keys=(settings.pii_key, settings.pii_index_key))
             console.print(f"import {final.id}: {final.status}; {final.created_count} created, {final.updated_count} "
                           f"updated, {final.unchanged_count} unchanged, {final.error_count} row(s) refused")
             if final.failure:

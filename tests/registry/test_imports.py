@@ -168,3 +168,26 @@ async def test_cli_imports_a_file_with_a_progress_bar(databases: DatabaseFactory
     assert "2 created" in done.stderr and "1 row(s) refused" in done.stderr
     assert "row 4, village: unknown village" in done.stderr
     assert (tmp_path / "errors.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("4,village,")
+
+
+async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
+        databases: DatabaseFactory, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from common.auth import Principal
+    from registry.imports import service
+
+    monkeypatch.setattr(service, "PARALLEL_FROM", 1)
+    async with registry(await databases.create("registry", "sqlite"), keys) as svc:
+        content, expected = mixed_file()
+        job, (header, rows) = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        settings = svc.settings
+        final = await service.run_job(svc.db, svc.app.state.pii, job.id, header, rows, chunk_size=3,
+                                      pii_keys=(settings.pii_key, settings.pii_index_key))
+        assert (final.status, final.created_count, final.error_count) == ("done", 4, 6)
+        errors = (await svc.client.get(f"/v1/imports/{job.id}/errors", headers=keys.headers(Role.admin))).json()
+        assert {e["row"]: e["field"] for e in errors} == expected
+        assert await count(svc, Subject) == 4 and len(await outbox(svc)) == 4
+        # The rows the workers encrypted open with the service's key.
+        sid = orjson.loads((await outbox(svc))[0].payload)["subject"]
+        lookup = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)},
+                                       headers=keys.headers(Role.service))
+        assert lookup.status_code == 200 and lookup.json()["subject_id"] == sid

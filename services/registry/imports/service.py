@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import multiprocessing
 import uuid
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncGenerator, Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,12 +24,11 @@ from common.auth import Principal, Role
 from common.db import Database, utcnow
 from common.errors import field_error
 from common.events import Event
-from common.pii import PIICipher
+from common.pii import PIICipher, mask_phone
 from registry import events
 from registry.imports import parsing
 from registry.imports import repository as jobs
 from registry.imports.models import ImportJob
-from registry.regions.codes import split_codes
 from registry.regions.models import Region
 from registry.subjects import files
 from registry.subjects import repository as subjects
@@ -34,6 +36,8 @@ from registry.subjects.schemas import HouseholdIn
 
 log = logging.getLogger("registry.imports")
 CHUNK = 5000
+WORKERS = 2
+PARALLEL_FROM = 20_000  # rows; below this, starting worker processes costs more than it saves
 Progress = Callable[[int, int], None]
 
 
@@ -85,7 +89,10 @@ class _Regions:
 
 
 async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str], rows: list[list[str]],
-                  progress: Progress | None = None, chunk_size: int = CHUNK) -> ImportJob:
+                  progress: Progress | None = None, chunk_size: int = CHUNK,
+                  pii_keys: tuple[str, str] | None = None) -> ImportJob:
+    """Run a queued job. With ``pii_keys`` (the PII key and index key) a big file is prepared by
+    a pool of processes; otherwise by one worker thread."""
     async with db.transaction() as session:
         await jobs.set_fields(session, job_id, status="running", started_at=utcnow())
         job = await jobs.get(session, job_id)
@@ -94,21 +101,12 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
     actor, scope = job.created_by, job.scope
     seen: dict[str, int] = {}  # head's blind index → first row with it in this file
     done = 0
-    starts = list(range(0, len(rows), chunk_size))
-
-    def prepare(start: int) -> _Prepared:
-        return _prepare(cipher, header, rows[start:start + chunk_size], start + 2, regions, scope, seen, actor)
-
-    upcoming: asyncio.Future[_Prepared] | None = None
+    source = (_in_processes(pii_keys, header, rows, regions, scope, actor, chunk_size)
+              if pii_keys and len(rows) >= PARALLEL_FROM else
+              _in_thread(cipher, header, rows, regions, scope, actor, chunk_size))
     try:
-        # Pipelined: the next chunk is validated and encrypted in a worker thread while this one is
-        # written (the database driver releases the GIL), so the API also keeps answering meanwhile.
-        if starts:
-            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[0]))
-        for i, start in enumerate(starts):
-            assert upcoming is not None
-            prepared = await upcoming
-            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[i + 1])) if i + 1 < len(starts) else None
+        async for start, prepared in source:
+            _dedupe(prepared, seen)
             size = min(chunk_size, len(rows) - start)
             for attempt in (1, 2):
                 try:
@@ -132,8 +130,7 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
         async with db.transaction() as session:
             await jobs.set_fields(session, job_id, status="done", finished_at=utcnow())
     except Exception as exc:
-        if upcoming is not None:
-            upcoming.cancel()
+        await source.aclose()  # stops the workers now, not whenever the generator is collected
         log.exception("import failed", extra={"import_id": job_id})
         async with db.transaction() as session:
             await jobs.set_fields(session, job_id, status="failed", finished_at=utcnow(),
@@ -141,24 +138,24 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
     async with db.transaction(write=False) as session:
         final = await jobs.get(session, job_id)
     assert final is not None
-    log.info("import finished", extra={"import_id": job_id, "status": final.status, "created": final.created_count,
-                                       "updated": final.updated_count, "unchanged": final.unchanged_count,
-                                       "errors": final.error_count})
+    log.info("import finished", extra={"import_id": job_id, "status": final.status,
+                                       "created_count": final.created_count, "updated_count": final.updated_count,
+                                       "unchanged_count": final.unchanged_count, "error_rows": final.error_count})
     return final
 
 
 @dataclass
 class _Prepared:
-    drafts: list[tuple[int, HouseholdIn, files.Draft]]
+    drafts: list[tuple[int, files.Draft]]  # (row, draft): plain data, cheap to pass between processes
     errors: list[dict[str, Any]]
 
 
 def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_row: int, regions: _Regions,
-             scope: str | None, seen: dict[str, int], actor: str) -> _Prepared:
+             scope: str | None, actor: str) -> _Prepared:
     """Validate and assemble a chunk's rows in memory (no database): drafts for the good rows,
     (row, column, reason) for the bad ones."""
     now = utcnow()
-    drafts: list[tuple[int, HouseholdIn, files.Draft]] = []
+    drafts: list[tuple[int, files.Draft]] = []
     errors: list[dict[str, Any]] = []
     for offset, values in enumerate(part):
         n = first_row + offset
@@ -184,25 +181,82 @@ def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_
         if row_errors:
             errors += row_errors
             continue
-        draft = files.household_draft(body, cipher, actor, now)
+        drafts.append((n, files.household_draft(body, cipher, actor, now)))
+    return _Prepared(drafts, errors)
+
+
+def _dedupe(prepared: _Prepared, seen: dict[str, int]) -> None:
+    """The same head twice in one file: the first row counts, later ones are refused."""
+    kept = []
+    for n, draft in prepared.drafts:
         key = draft.row["natural_key"]
         if key in seen:
-            errors.append({"row": n, "field": "head_id_number", "message": f"the same head as row {seen[key]}"})
+            prepared.errors.append({"row": n, "field": "head_id_number", "message": f"the same head as row {seen[key]}"})
             continue
         seen[key] = n
-        drafts.append((n, body, draft))
-    return _Prepared(drafts, errors)
+        kept.append((n, draft))
+    prepared.drafts = kept
+
+
+async def _in_thread(cipher: PIICipher, header: list[str], rows: list[list[str]], regions: _Regions,
+                     scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """Chunks prepared in a worker thread, one ahead of the writer (the database driver releases
+    the GIL), so the API also keeps answering meanwhile."""
+    starts = list(range(0, len(rows), chunk_size))
+
+    def prepare(start: int) -> _Prepared:
+        return _prepare(cipher, header, rows[start:start + chunk_size], start + 2, regions, scope, actor)
+
+    upcoming: asyncio.Future[_Prepared] | None = None
+    try:
+        for i, start in enumerate(starts):
+            current = upcoming or asyncio.ensure_future(asyncio.to_thread(prepare, start))
+            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[i + 1])) if i + 1 < len(starts) else None
+            yield start, await current
+    finally:
+        if upcoming is not None:
+            upcoming.cancel()
+
+
+async def _in_processes(keys: tuple[str, str], header: list[str], rows: list[list[str]], regions: _Regions,
+                        scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """Chunks prepared by a pool of processes (validation and encryption are CPU-bound Python),
+    a few chunks ahead of the writer, handed back in file order."""
+    from registry.imports import workers
+
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=workers.init,
+                               initargs=(keys[0], keys[1], regions.villages, regions.groups, scope, actor))
+    starts = iter(range(0, len(rows), chunk_size))
+    pending: deque[tuple[int, asyncio.Future[_Prepared]]] = deque()
+
+    def submit() -> None:
+        start = next(starts, None)
+        if start is not None:
+            pending.append((start, loop.run_in_executor(pool, workers.prepare, header, rows[start:start + chunk_size],
+                                                        start + 2)))
+
+    try:
+        for _ in range(WORKERS * 2):
+            submit()
+        while pending:
+            start, future = pending.popleft()
+            prepared = await future
+            submit()
+            yield start, prepared
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared: _Prepared, actor: str,
                  scope: str | None = None) -> _Chunk:
     out = _Chunk(errors=list(prepared.errors))
-    keys = [d.row["natural_key"] for _, _, d in prepared.drafts]
+    keys = [d.row["natural_key"] for _, d in prepared.drafts]
     existing = await subjects.rows_by_natural_keys(session, "household", keys)
     known = await subjects.identities(session, [k for k in keys if k not in existing])
     changes: list[dict[str, Any]] = []
     outbox: list[Event] = []
-    for n, body, draft in prepared.drafts:
+    for n, draft in prepared.drafts:
         key = draft.row["natural_key"]
         if key in known:  # a member of another household cannot head one
             out.errors.append({"row": n, "field": "head_id_number", "message": "listed as a member of another household"})
@@ -215,7 +269,7 @@ async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared
             out.new.append(draft)
             out.new_rows.append(n)
             continue
-        changed = await _apply_update(session, cipher, current, body, actor)
+        changed = await _apply_update(session, cipher, current, draft, actor)
         if changed is None:
             out.unchanged += 1
         elif changed == "conflict":
@@ -236,27 +290,27 @@ async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared
     return out
 
 
-async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, body: HouseholdIn,
+async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, draft: files.Draft,
                         actor: str) -> list[str] | str | None:
     """The same head again: keep what the row does not carry (members, assets, debts), change what
     it does. None if nothing changed, "conflict" if the file moved meanwhile."""
+    new = draft.row
+    incoming = files.unseal(cipher, new["id"], new["pii_enc"])["head"]
     pii = files.unseal(cipher, current.id, current.pii_enc)
     head = dict(pii.get("head") or {})
     changed: list[str] = []
     values: dict[str, Any] = {}
-    if head.get("name") != body.head.name:
+    if head.get("name") != incoming["name"]:
         changed.append("head.name")
-        head["name"] = body.head.name
-    if body.head.phone is not None and head.get("phone") != body.head.phone:
+        head["name"] = incoming["name"]
+    if incoming.get("phone") is not None and head.get("phone") != incoming["phone"]:
         changed.append("phone")
-        head["phone"] = body.head.phone
-    if (current.village_code, current.group_code) != (body.village, body.group):
+        head["phone"] = incoming["phone"]
+    if (current.village_code, current.group_code) != (new["village_code"], new["group_code"]):
         changed.append("region")
-        codes = split_codes(body.village, body.group)
-        values.update(county_code=codes["county"], town_code=codes["town"], village_code=body.village,
-                      group_code=body.group)
+        values.update({k: new[k] for k in ("county_code", "town_code", "village_code", "group_code")})
     head_public = dict(current.details.get("head") or {})
-    fresh = files.person_public(body.head.model_copy(update={"phone": head.get("phone")}))
+    fresh = {**new["details"]["head"], "phone_masked": mask_phone(head["phone"]) if head.get("phone") else None}
     fresh["labour"] = head_public.get("labour", fresh["labour"])
     if head_public != fresh:
         if "head" not in changed:
@@ -264,9 +318,9 @@ async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, 
         values["details"] = {**current.details, "head": fresh}
         values["masked_name"] = fresh["masked_name"]
         values["phone_masked"] = fresh["phone_masked"]
-    profile = {**current.profile, **body.profile.as_event()}
+    profile = {**current.profile, **new["profile"]}
     changed += [f"profile.{k}" for k in sorted(profile) if current.profile.get(k) != profile[k]]
-    consent = body.consent.as_event()
+    consent = new["consent"]
     if consent != current.consent:
         changed.append("consent")
     if not changed:
