@@ -181,7 +181,9 @@ def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_
         if row_errors:
             errors += row_errors
             continue
-        drafts.append((n, files.household_draft(body, cipher, actor, now)))
+        draft = files.household_draft(body, cipher, actor, now)
+        draft.announcement = events.registered(draft.row)  # built here: in a worker process when there are some
+        drafts.append((n, draft))
     return _Prepared(drafts, errors)
 
 
@@ -280,10 +282,11 @@ async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared
     await subjects.insert_subjects(session, rows)
     await subjects.insert_identities(session, [{"id_index": i, "subject_id": d.row["id"], "role": r}
                                                for d in out.new for i, r in d.identities])
-    for row in rows:
+    for d in out.new:
+        row = d.row
         changes.append({"subject_id": row["id"], "version": 1, "action": "imported", "actor": actor,
                         "at": row["created_at"], "changed_fields": [], "changes": {"import_id": job_id}})
-        outbox.append(events.registered(row))
+        outbox.append(d.announcement or events.registered(row))
     await subjects.insert_changes(session, changes)
     await events.write_batch(session, outbox)
     await jobs.add_errors(session, [{**e, "import_id": job_id} for e in out.errors])

@@ -31,10 +31,12 @@ AGRICULTURAL = {"land", "machinery", "livestock", "buildings", "crops", "facilit
 
 @dataclass
 class Draft:
-    """A new subject ready to insert: its row, the identities that resolve to it, the plain PII."""
+    """A new subject ready to insert: its row (personal data sealed) and the identities (blind
+    indexes) that resolve to it; ``announcement`` is its registration event once built."""
 
     row: dict[str, Any]
     identities: list[tuple[str, str]] = field(default_factory=list)  # (blind index, role)
+    announcement: Any = None
 
 
 def new_subject_id() -> str:
