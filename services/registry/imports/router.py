@@ -29,7 +29,17 @@ def out(j: ImportJob) -> ImportJobOut:
 
 @router.post("/imports", status_code=202, response_model=ImportJobOut)
 async def start_import(file: UploadFile, request: Request, principal: Keeper) -> ImportJobOut:
-    """Upload a CSV or XLSX of household files (one row per household; columns in the README).
+    """Upload a CSV (UTF-8 or GB18030) or XLSX of household files, one row per household, with a
+    header row. Columns (English or the Chinese headers of the field form): ``village`` (12-digit
+    code, required), ``group``, ``head_name`` (required), ``head_id_number`` (required, GB 11643),
+    ``phone``, ``political_status``, ``education``, ``members_count``, ``labour_count``,
+    ``party_members``, ``max_education``, ``annual_income``, ``land_mu``, ``agri_assets_value``,
+    ``other_assets_value``, ``industry``, ``production_years``, ``debts_outstanding``,
+    ``private_borrowing``, ``overdue_count``, ``overdue_months_max``, ``pboc_report_clean`` (yes/no),
+    ``consent_given`` (yes/no), ``consent_date``, ``consent_scopes`` (``rating;lending;...``).
+
+    The head's ID-card number is the natural key: importing a file again changes what changed and
+    duplicates nothing. Good rows are stored, bad rows reported (``GET /v1/imports/{id}/errors``).
     The import runs in the background: poll ``GET /v1/imports/{id}``."""
     content = await file.read()
     db = request.app.state.db
