@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal, Role
 from common.db import Database, utcnow
 from common.errors import field_error
-from common.events import Event
+from common.events import validate_event
 from common.pii import PIICipher, mask_phone
 from registry import events
 from registry.imports import parsing
@@ -182,7 +182,12 @@ def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_
             errors += row_errors
             continue
         draft = files.household_draft(body, cipher, actor, now)
-        draft.announcement = events.registered(draft.row)  # built here: in a worker process when there are some
+        event = events.registered(draft.row)
+        if not drafts:  # one schema check per chunk: the rest are built by the same code
+            validate_event(event.to_dict())
+        # The outbox row is made here (in a worker process when there are some): plain data is
+        # cheaper to hand back than the event object.
+        draft.announcement = events.outbox_row(event)
         drafts.append((n, draft))
     return _Prepared(drafts, errors)
 
@@ -257,7 +262,7 @@ async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared
     existing = await subjects.rows_by_natural_keys(session, "household", keys)
     known = await subjects.identities(session, [k for k in keys if k not in existing])
     changes: list[dict[str, Any]] = []
-    outbox: list[Event] = []
+    outbox: list[dict[str, Any]] = []
     for n, draft in prepared.drafts:
         key = draft.row["natural_key"]
         if key in known:  # a member of another household cannot head one
@@ -286,9 +291,9 @@ async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared
         row = d.row
         changes.append({"subject_id": row["id"], "version": 1, "action": "imported", "actor": actor,
                         "at": row["created_at"], "changed_fields": [], "changes": {"import_id": job_id}})
-        outbox.append(d.announcement or events.registered(row))
+        outbox.append(d.announcement)
     await subjects.insert_changes(session, changes)
-    await events.write_batch(session, outbox)
+    await events.write_rows(session, outbox)
     await jobs.add_errors(session, [{**e, "import_id": job_id} for e in out.errors])
     return out
 
