@@ -36,6 +36,10 @@ lock:
 	uv pip compile --universal --generate-hashes --python-version 3.11 --no-header requirements.in -o requirements.lock
 	uv pip compile --universal --generate-hashes --python-version 3.11 --no-header requirements-dev.in -o requirements-dev.lock
 
+## Load the demo county into running services (`make run` does it on first start). SIZE=county for 111,000 households.
+demo: install
+	$(PY) -m tools.admin demo load --size $(or $(SIZE),small)
+
 ## Run every benchmark in bench/ and write BENCHMARKS.md (takes several minutes).
 bench: install
 	$(PY) bench/run_all.py $(BENCH)
