@@ -1,15 +1,23 @@
-"""SQL of the read side: counters per kind for a region, per region for a level, per month."""
+"""SQL of the read side: counters per kind for a region, per region for a level, per month.
+
+Column lists are built once at import; a request only adds its filters.
+"""
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, Table, func, select
+from sqlalchemy import BigInteger, Select, Table, bindparam, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stats.readmodel.metrics import COLUMNS
 from stats.readmodel.tables import cells, monthly
 
 Figures = dict[str, int]
+# Per region, besides the totals over kinds: the figures of its village and town subjects, for
+# the credit village / credit town shares.
+UNIT_FIGURES = ("credit_units", "subjects", "rated")
+_N = len(COLUMNS)
 
 
 def _upper(prefix: str) -> str:
@@ -18,53 +26,98 @@ def _upper(prefix: str) -> str:
 
 
 def _sums(table: Table) -> list[Any]:
-    return [func.coalesce(func.sum(table.c[name]), 0).label(name) for name in COLUMNS]
+    # SUM of a bigint is numeric on PostgreSQL: cast back so figures are ints on both databases.
+    return [cast(func.coalesce(func.sum(table.c[name]), 0), BigInteger).label(name) for name in COLUMNS]
 
 
-def _where(stmt: Select[Any], table: Table, region: str | None, kind: str | None, as_of: str | None) -> Select[Any]:
-    stmt = stmt.where(table.c.region == region) if region else stmt.where(table.c.level == "county")
+def _unit_sums(table: Table) -> list[Any]:
+    return [cast(func.coalesce(func.sum(case((table.c.kind == kind, table.c[name]), else_=0)), 0), BigInteger)
+            .label(f"{kind}_{name}")
+            for kind in ("village", "town") for name in UNIT_FIGURES]
+
+
+_SUMS = {cells.name: _sums(cells), monthly.name: _sums(monthly)}
+_UNIT_SUMS = {cells.name: _unit_sums(cells), monthly.name: _unit_sums(monthly)}
+
+
+def _filters(table: Table, region: bool, kind: bool, as_of: bool) -> list[Any]:
+    where = [table.c.region == bindparam("region")] if region else [table.c.level == "county"]
     if kind:
-        stmt = stmt.where(table.c.kind == kind)
-    if as_of is not None:
-        stmt = stmt.where(table.c.month <= as_of)
-    return stmt
+        where.append(table.c.kind == bindparam("kind"))
+    if as_of:
+        where.append(table.c.month <= bindparam("as_of"))
+    return where
 
 
-def _figures(row: Any) -> Figures:
-    return {name: int(row[name]) for name in COLUMNS}
+# Statements are built once per shape and reused: building and keying a 30-column statement costs
+# more than running it.
+@cache
+def _by_kind_stmt(table_name: str, region: bool, kind: bool) -> Select[Any]:
+    table = monthly if table_name == monthly.name else cells
+    where = _filters(table, region, kind, table is monthly)
+    return select(table.c.kind, *_SUMS[table.name]).where(*where).group_by(table.c.kind)
+
+
+@cache
+def _by_region_stmt(table_name: str, parent: bool, kind: bool) -> Select[Any]:
+    table = monthly if table_name == monthly.name else cells
+    where = [table.c.level == bindparam("level")]
+    if parent:
+        where += [table.c.region >= bindparam("low"), table.c.region < bindparam("high")]
+    if kind:
+        where.append(table.c.kind == bindparam("kind"))
+    if table is monthly:
+        where.append(table.c.month <= bindparam("as_of"))
+    return (select(table.c.region, *_SUMS[table.name], *_UNIT_SUMS[table.name]).where(*where)
+            .group_by(table.c.region).order_by(table.c.region))
+
+
+@cache
+def _monthly_stmt(region: bool, kind: bool) -> Select[Any]:
+    where = _filters(monthly, region, kind, True)
+    return (select(monthly.c.month, monthly.c.kind, *_SUMS[monthly.name]).where(*where)
+            .group_by(monthly.c.month, monthly.c.kind).order_by(monthly.c.month))
+
+
+def _params(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _figures(values: Any) -> Figures:
+    return dict(zip(COLUMNS, values, strict=True))
 
 
 async def by_kind(session: AsyncSession, region: str | None, kind: str | None, as_of: str | None) -> dict[str, Figures]:
     """Counters of one region (None: the province, all counties) per subject kind, now or at a month end."""
     table = monthly if as_of is not None else cells
-    stmt = _where(select(table.c.kind, *_sums(table)), table, region, kind, as_of).group_by(table.c.kind)
-    return {row["kind"]: _figures(row) for row in (await session.execute(stmt)).mappings()}
+    stmt = _by_kind_stmt(table.name, region is not None, kind is not None)
+    result = await session.execute(stmt, _params(region=region, kind=kind, as_of=as_of))
+    return {row[0]: _figures(row[1:]) for row in result.tuples()}
 
 
 async def by_region(session: AsyncSession, level: str, parent: str | None, kind: str | None,
-                    as_of: str | None) -> dict[str, dict[str, Figures]]:
-    """Counters of every region of ``level`` under ``parent``, per kind."""
+                    as_of: str | None) -> list[tuple[str, Figures, dict[str, Figures]]]:
+    """Every region of ``level`` under ``parent``: its counters (over kinds, or of ``kind``), and the
+    figures of its village and town subjects."""
     table = monthly if as_of is not None else cells
-    stmt = select(table.c.region, table.c.kind, *_sums(table)).where(table.c.level == level)
-    if parent:
-        stmt = stmt.where(table.c.region >= parent, table.c.region < _upper(parent))
-    if kind:
-        stmt = stmt.where(table.c.kind == kind)
-    if as_of is not None:
-        stmt = stmt.where(table.c.month <= as_of)
-    stmt = stmt.group_by(table.c.region, table.c.kind).order_by(table.c.region)
-    out: dict[str, dict[str, Figures]] = {}
-    for row in (await session.execute(stmt)).mappings():
-        out.setdefault(row["region"], {})[row["kind"]] = _figures(row)
+    stmt = _by_region_stmt(table.name, parent is not None, kind is not None)
+    params = _params(level=level, kind=kind, as_of=as_of, low=parent, high=_upper(parent) if parent else None)
+    out = []
+    k = len(UNIT_FIGURES)
+    for row in (await session.execute(stmt, params)).tuples():
+        units = row[1 + _N:]
+        out.append((row[0], _figures(row[1:1 + _N]),
+                    {"village": dict(zip(UNIT_FIGURES, units[:k], strict=True)),
+                     "town": dict(zip(UNIT_FIGURES, units[k:], strict=True))}))
     return out
 
 
 async def monthly_changes(session: AsyncSession, region: str | None, kind: str | None,
                           to: str) -> dict[str, dict[str, Figures]]:
     """The change of every counter per month (up to ``to``) and kind."""
-    stmt = select(monthly.c.month, monthly.c.kind, *_sums(monthly))
-    stmt = _where(stmt, monthly, region, kind, to).group_by(monthly.c.month, monthly.c.kind).order_by(monthly.c.month)
+    result = await session.execute(_monthly_stmt(region is not None, kind is not None),
+                                   _params(region=region, kind=kind, as_of=to))
     out: dict[str, dict[str, Figures]] = {}
-    for row in (await session.execute(stmt)).mappings():
-        out.setdefault(row["month"], {})[row["kind"]] = _figures(row)
+    for row in result.tuples():
+        out.setdefault(row[0], {})[row[1]] = _figures(row[2:])
     return out

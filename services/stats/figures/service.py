@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +16,8 @@ Figures = dict[str, int]
 FIGURE_NAMES: tuple[str, ...] = tuple(m.name for m in STORED + DERIVED)
 HEADLINE = ("line_amount", "drawn", "used_share", "credit_subjects", "credit_village_share", "credit_town_share")
 UNITS: dict[str, str] = {m.name: m.unit for m in ALL.values()}
-_RATIO = Decimal("0.0001")
+COUNT_NAMES = tuple(m.name for m in STORED if m.unit == "count")
+MONEY_NAMES = tuple(m.name for m in STORED if m.unit == "CNY")
 
 
 @dataclass(frozen=True)
@@ -43,9 +43,14 @@ def with_counts(raw: Figures) -> Figures:
 
 
 def ratio(numerator: int, denominator: int) -> str | None:
+    """numerator / denominator to 4 decimals (half to even), in integers: no float, no Decimal context."""
     if denominator <= 0:
         return None
-    return str((Decimal(numerator) / Decimal(denominator)).quantize(_RATIO, rounding=ROUND_HALF_EVEN))
+    q, r = divmod(abs(numerator) * 10_000, denominator)
+    if 2 * r > denominator or (2 * r == denominator and q % 2):
+        q += 1
+    sign = "-" if numerator < 0 and q else ""
+    return f"{sign}{q // 10_000}.{q % 10_000:04d}"
 
 
 def money(fen: int) -> str:
@@ -62,27 +67,18 @@ def _unit_share(figures: Figures | None) -> str | None:
 def render(raw: Figures, hidden: set[str], village: Figures | None, town: Figures | None) -> dict[str, Any]:
     """Figures as shown: counts as integers, money as CNY strings, shares as 4-decimal strings;
     a suppressed figure is null (and named in ``suppressed``), never 0."""
-    counts = with_counts(raw)
-    out: dict[str, Any] = {}
-    for name in FIGURE_NAMES:
-        if name in hidden:
-            out[name] = None
-            continue
-        unit = UNITS[name]
-        if name == "credit_subject_share":
-            out[name] = ratio(counts["credit_subjects"], counts["rated"])
-        elif name == "used_share":
-            out[name] = ratio(counts["drawn"], counts["line_amount"])
-        elif name == "borrower_share":
-            out[name] = ratio(counts["borrowers"], counts["lines"])
-        elif name == "credit_village_share":
-            out[name] = _unit_share(village)
-        elif name == "credit_town_share":
-            out[name] = _unit_share(town)
-        elif unit == "CNY":
-            out[name] = money(counts[name])
-        else:
-            out[name] = counts[name]
+    credit = raw["grade_aaa"] + raw["grade_aa"] + raw["grade_a"]
+    out: dict[str, Any] = {name: raw[name] for name in COUNT_NAMES}
+    for name in MONEY_NAMES:
+        out[name] = money(raw[name])
+    out["credit_subjects"] = credit
+    out["credit_subject_share"] = ratio(credit, raw["rated"])
+    out["used_share"] = ratio(raw["drawn"], raw["line_amount"])
+    out["borrower_share"] = ratio(raw["borrowers"], raw["lines"])
+    out["credit_village_share"] = _unit_share(village)
+    out["credit_town_share"] = _unit_share(town)
+    for name in hidden:
+        out[name] = None
     return out
 
 
@@ -125,18 +121,17 @@ async def summary(session: AsyncSession, region: str | None, kind: str | None, a
 
 async def regions(session: AsyncSession, level: str, parent: str | None, kind: str | None, as_of: str | None,
                   suppression: Suppression) -> dict[str, Any]:
-    per_region = await repository.by_region(session, level, parent, kind, as_of)
-    codes = list(per_region)
-    rows = [total(per_region[c]) for c in codes]
+    listed_rows = await repository.by_region(session, level, parent, kind, as_of)
+    codes = [code for code, _, _ in listed_rows]
     parent_len = PARENT_LENGTH[level]
     siblings = sibling_groups(codes, parent_len) if parent_len else [list(range(len(codes)))]
-    hidden = _hidden(rows, suppression, siblings)
+    hidden = _hidden([figures for _, figures, _ in listed_rows], suppression, siblings)
     listed = []
-    for i, code in enumerate(codes):
-        kinds = per_region[code]
+    for i, (code, figures, units) in enumerate(listed_rows):
+        village = units["village"] if kind in (None, "village") else None
+        town = units["town"] if kind in (None, "town") else None
         listed.append({"code": code, "level": level, "parent": code[:parent_len] if parent_len else None,
-                       "figures": render(rows[i], hidden[i], kinds.get("village"), kinds.get("town")),
-                       "suppressed": sorted(hidden[i])})
+                       "figures": render(figures, hidden[i], village, town), "suppressed": sorted(hidden[i])})
     return {"level": level, "parent": _region(parent), "kind": kind,
             "as_of": month_end(as_of).isoformat() if as_of else None,
             "suppression": suppression.describe(), "units": UNITS, "regions": listed}

@@ -1,0 +1,179 @@
+"""Stats read side at province size: 1,000,000 subjects over 10 counties, generated straight into
+the read model with bulk inserts (subject states, then their counters rolled up to villages, towns
+and counties, month by month), then the figures API timed in-process: summary (province, county,
+county by kind, as_of a past month end) and the by-village listing of a county and of a town.
+
+    PYTHONPATH=libs:services:. .venv/bin/python bench/stats_queries.py [--subjects N] [--url DB_URL]
+
+Target: p99 < 50 ms for the summary and by-village queries.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, insert
+
+from common.auth import generate_keypair, mint_token
+from common.migrations import upgrade
+from stats.app import DEFINITION, create_app
+from stats.readmodel.metrics import COLUMNS
+from stats.readmodel.state import SubjectState, contribution
+from stats.readmodel.tables import cells, monthly, subjects
+from stats.settings import StatsSettings
+
+RESULTS = Path(__file__).resolve().parent / "results"
+COUNTIES = [f"34{n:04d}" for n in range(1101, 1111)]  # 10 counties
+TOWNS_PER_COUNTY, VILLAGES_PER_TOWN = 15, 15
+MONTHS = [f"{y}-{m:02d}" for y in (2024, 2025) for m in range(1, 13)]
+GRADES = ["AAA", "AA", "A", "B", "C", "D"]
+GRADE_WEIGHTS = [15, 35, 37, 8, 3, 2]
+LINE_FEN = {"AAA": 50_000_000, "AA": 30_000_000, "A": 10_000_000}
+
+
+def sync_url(url: str) -> str:
+    return url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg") if url.startswith("sqlite") else url
+
+
+def generate(n: int, seed: int = 7) -> tuple[list[dict[str, Any]], dict[tuple[str, str, str, str], dict[str, int]]]:
+    """Subject rows, and counter changes per (region, level, kind, month)."""
+    rng = random.Random(seed)
+    villages = [(c, f"{c}{t:03d}", f"{c}{t:03d}{v:03d}") for c in COUNTIES
+                for t in range(100, 100 + TOWNS_PER_COUNTY) for v in range(200, 200 + VILLAGES_PER_TOWN)]
+    rows: list[dict[str, Any]] = []
+    deltas: dict[tuple[str, str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+
+    def add(state: SubjectState, month: str) -> None:
+        figures = contribution(state)
+        for code, level, kind in state.region.cells(state.kind or ""):
+            target = deltas[(code, level, kind, month)]
+            for name, value in figures.items():
+                target[name] += value
+
+    def subject(sid: str, kind: str, county: str, town: str, village: str | None) -> None:
+        grade = rng.choices(GRADES, GRADE_WEIGHTS)[0] if rng.random() < 0.9 else None
+        line = LINE_FEN.get(grade or "", 0) * (10 if kind in ("new_entity", "collective") else 1)
+        drawn = rng.randrange(0, line // 100_000 + 1) * 100_000 if line and rng.random() < 0.15 else 0
+        state = SubjectState(sid, kind=kind, county=county, town=town, village=village, registered=True, grade=grade,
+                             credit_unit=grade in ("AAA", "AA", "A") and kind in ("village", "town"),
+                             line_status="active" if line else None, line_fen=line, drawn_fen=drawn,
+                             v_registry=1, v_rating=1 if grade else 0, v_line=1 if line else 0)
+        rows.append(state.as_row())
+        add(state, rng.choice(MONTHS))
+
+    special = 0
+    for county, town, village in villages:
+        subject(f"vil-{village}", "village", county, town, village)
+        subject(f"col-{village}", "collective", county, town, village)
+        special += 2
+    for county, town in sorted({(c, t) for c, t, _ in villages}):
+        subject(f"town-{town}", "town", county, town, None)
+        special += 1
+    for i in range(n - special):
+        county, town, village = villages[i % len(villages)]
+        subject(f"hh-{i:07d}", "new_entity" if i % 100 == 0 else "household", county, town, village)
+    # Flows: loans, repayments, defaults, redemptions per village and month.
+    for county, town, village in villages:
+        for month in rng.sample(MONTHS, 6):
+            loans = rng.randrange(1, 30)
+            flow = {"loans": loans, "loan_amount": loans * 8_000_000, "repayments": loans // 2,
+                    "repaid_amount": loans * 2_000_000, "redemptions": rng.randrange(0, 80),
+                    "bill_amount": 1_000_000, "discount_amount": 50_000}
+            for code, level in ((county, "county"), (town, "town"), (village, "village")):
+                target = deltas[(code, level, "household", month)]
+                for name, value in flow.items():
+                    target[name] += value
+    return rows, deltas
+
+
+def load(url: str, n: int) -> dict[str, float]:
+    started = time.perf_counter()
+    rows, deltas = generate(n)
+    generated = time.perf_counter()
+    current: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+    for (code, level, kind, _month), figures in deltas.items():
+        target = current[(code, level, kind)]
+        for name, value in figures.items():
+            target[name] += value
+    engine = create_engine(sync_url(url))
+    with engine.begin() as conn:
+        for i in range(0, len(rows), 50_000):
+            conn.execute(insert(subjects), rows[i:i + 50_000])
+        conn.execute(insert(cells), [{"region": c, "level": lv, "kind": k, **f} for (c, lv, k), f in current.items()])
+        monthly_rows = [{"region": c, "level": lv, "kind": k, "month": m, **f} for (c, lv, k, m), f in deltas.items()]
+        for i in range(0, len(monthly_rows), 50_000):
+            conn.execute(insert(monthly), monthly_rows[i:i + 50_000])
+    engine.dispose()
+    return {"generate_s": round(generated - started, 1), "load_s": round(time.perf_counter() - generated, 1),
+            "cells_rows": len(current), "monthly_rows": len(deltas), "subjects": len(rows)}
+
+
+async def measure(url: str, requests: int) -> dict[str, Any]:
+    private, public = generate_keypair()
+    settings = StatsSettings(env="test", database_url=url, auth_public_key=public.decode(), run_relay=False,
+                             run_consumer=False, log_level="WARNING")
+    app = create_app(settings)
+    headers = {"Authorization": f"Bearer {mint_token(private, 'platform')}"}
+    county, town = COUNTIES[3], f"{COUNTIES[3]}107"
+    cases = {
+        "summary_province": ("/v1/stats/summary", {}),
+        "summary_county": ("/v1/stats/summary", {"region": county}),
+        "summary_county_households": ("/v1/stats/summary", {"region": county, "kind": "household"}),
+        "summary_county_as_of": ("/v1/stats/summary", {"region": county, "as_of": "2025-06"}),
+        "villages_of_county": ("/v1/stats/regions", {"level": "village", "region": county}),
+        "villages_of_town": ("/v1/stats/regions", {"level": "village", "region": town}),
+        "villages_of_county_suppressed": ("/v1/stats/regions", {"level": "village", "region": county, "suppress": "true"}),
+        "villages_of_county_csv": ("/v1/stats/regions", {"level": "village", "region": county, "_csv": "1"}),
+    }
+    out: dict[str, Any] = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            for name, (path, params) in cases.items():
+                params = dict(params)
+                h = dict(headers, Accept="text/csv") if params.pop("_csv", None) else headers
+                for _ in range(10):  # warm up
+                    assert (await client.get(path, params=params, headers=h)).status_code == 200
+                times = []
+                for _ in range(requests):
+                    t0 = time.perf_counter()
+                    response = await client.get(path, params=params, headers=h)
+                    times.append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200, response.text
+                times.sort()
+                out[f"{name}_p50_ms"] = round(statistics.median(times), 2)
+                out[f"{name}_p99_ms"] = round(times[min(len(times) - 1, int(len(times) * 0.99))], 2)
+                print(f"{name:32s} p50 {out[f'{name}_p50_ms']:7.2f} ms   p99 {out[f'{name}_p99_ms']:7.2f} ms", flush=True)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--url", default="", help="an empty database (default: a new SQLite file)")
+    args = parser.parse_args()
+    url = args.url or f"sqlite+aiosqlite:///{tempfile.mkdtemp(prefix='stats-bench-')}/stats.db"
+    upgrade(DEFINITION.migrations_dir, url)
+    loaded = load(url, args.subjects)
+    print(f"read model: {loaded['subjects']:,} subjects, {loaded['cells_rows']:,} counter rows, "
+          f"{loaded['monthly_rows']:,} monthly rows (generated {loaded['generate_s']} s, loaded {loaded['load_s']} s)",
+          flush=True)
+    figures = asyncio.run(measure(url, args.requests))
+    result = {"backend": url.split(":")[0], **loaded, "requests_per_query": args.requests, **figures,
+              "target_p99_ms": 50}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "stats_queries.json").write_text(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
