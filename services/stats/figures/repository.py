@@ -18,6 +18,7 @@ Figures = dict[str, int]
 # the credit village / credit town shares.
 UNIT_FIGURES = ("credit_units", "subjects", "rated")
 _N = len(COLUMNS)
+_INDEX = {name: i for i, name in enumerate(COLUMNS)}
 
 
 def _upper(prefix: str) -> str:
@@ -73,6 +74,18 @@ def _by_region_stmt(table_name: str, parent: bool, kind: bool) -> Select[Any]:
 
 
 @cache
+def _current_by_region_stmt(parent: bool, kind: bool) -> Select[Any]:
+    # Current counters: one row per (region, kind) already, so no SUM: summing a few kinds per
+    # region in Python is cheaper than SQL aggregation over 30 columns.
+    where = [cells.c.level == bindparam("level")]
+    if parent:
+        where += [cells.c.region >= bindparam("low"), cells.c.region < bindparam("high")]
+    if kind:
+        where.append(cells.c.kind == bindparam("kind"))
+    return select(cells.c.region, cells.c.kind, *(cells.c[name] for name in COLUMNS)).where(*where).order_by(cells.c.region)
+
+
+@cache
 def _monthly_stmt(region: bool, kind: bool) -> Select[Any]:
     where = _filters(monthly, region, kind, True)
     return (select(monthly.c.month, monthly.c.kind, *_SUMS[monthly.name]).where(*where)
@@ -99,9 +112,10 @@ async def by_region(session: AsyncSession, level: str, parent: str | None, kind:
                     as_of: str | None) -> list[tuple[str, Figures, dict[str, Figures]]]:
     """Every region of ``level`` under ``parent``: its counters (over kinds, or of ``kind``), and the
     figures of its village and town subjects."""
-    table = monthly if as_of is not None else cells
-    stmt = _by_region_stmt(table.name, parent is not None, kind is not None)
     params = _params(level=level, kind=kind, as_of=as_of, low=parent, high=_upper(parent) if parent else None)
+    if as_of is None:
+        return await _current_by_region(session, parent is not None, kind is not None, params)
+    stmt = _by_region_stmt(monthly.name, parent is not None, kind is not None)
     out = []
     k = len(UNIT_FIGURES)
     for row in (await session.execute(stmt, params)).tuples():
@@ -110,6 +124,21 @@ async def by_region(session: AsyncSession, level: str, parent: str | None, kind:
                     {"village": dict(zip(UNIT_FIGURES, units[:k], strict=True)),
                      "town": dict(zip(UNIT_FIGURES, units[k:], strict=True))}))
     return out
+
+
+async def _current_by_region(session: AsyncSession, parent: bool, kind: bool,
+                             params: dict[str, Any]) -> list[tuple[str, Figures, dict[str, Figures]]]:
+    rows = (await session.execute(_current_by_region_stmt(parent, kind), params)).tuples()
+    totals: dict[str, list[int]] = {}
+    units: dict[str, dict[str, Figures]] = {}
+    for row in rows:
+        region, row_kind, values = row[0], row[1], row[2:]
+        current = totals.get(region)
+        totals[region] = list(values) if current is None else [a + b for a, b in zip(current, values, strict=True)]
+        unit = units.setdefault(region, {"village": dict.fromkeys(UNIT_FIGURES, 0), "town": dict.fromkeys(UNIT_FIGURES, 0)})
+        if row_kind in unit:
+            unit[row_kind] = {name: values[_INDEX[name]] for name in UNIT_FIGURES}
+    return [(region, _figures(values), units[region]) for region, values in totals.items()]
 
 
 async def monthly_changes(session: AsyncSession, region: str | None, kind: str | None,

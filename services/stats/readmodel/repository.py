@@ -2,11 +2,13 @@
 runs in the session's ``before_commit``)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from stats.readmodel.metrics import COLUMNS
@@ -21,9 +23,61 @@ def _chunks(items: list[str]) -> Iterable[list[str]]:
         yield items[i:i + CHUNK]
 
 
-def _insert(session: Session, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+def _dialect(session: Session) -> Dialect:
+    return session.get_bind().dialect
+
+
+@dataclass(frozen=True)
+class BulkStatement:
+    """A write compiled once per dialect to driver SQL, run as one executemany of plain tuples:
+    at hundreds of rows per batch, SQLAlchemy's per-row parameter processing costs more than the
+    database does."""
+
+    sql: str
+    params: tuple[str, ...]
+
+    def run(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            session.connection().exec_driver_sql(self.sql, [tuple(r[p] for p in self.params) for r in rows])
+
+
+def _insert(dialect: Dialect, table: Table) -> Any:
+    return postgresql.insert(table) if dialect.name == "postgresql" else sqlite.insert(table)
+
+
+def _compile(dialect: Dialect, stmt: Any) -> BulkStatement:
+    compiled = stmt.compile(dialect=dialect)
+    return BulkStatement(str(compiled), tuple(compiled.positiontup or ()))
+
+
+_COMPILED: dict[tuple[str, str], BulkStatement] = {}
+
+
+def _once(key: str, dialect: Dialect, build: Callable[[Dialect], BulkStatement]) -> BulkStatement:
+    """Compiled once per dialect name (engines come and go; their dialects compile alike)."""
+    found = _COMPILED.get((key, dialect.name))
+    if found is None:
+        found = _COMPILED[(key, dialect.name)] = build(dialect)
+    return found
+
+
+def _upsert_subjects(dialect: Dialect) -> BulkStatement:
+    stmt = _insert(dialect, subjects)
+    stmt = stmt.on_conflict_do_update(index_elements=[subjects.c.subject_id],
+                                      set_={c: stmt.excluded[c] for c in STATE_COLUMNS if c != "subject_id"})
+    return _compile(dialect, stmt)
+
+
+def _add_counters(dialect: Dialect, table_name: str) -> BulkStatement:
+    table, keys = (cells, ("region", "kind")) if table_name == cells.name else (monthly, ("region", "kind", "month"))
+    stmt = _insert(dialect, table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
+                                      set_={name: table.c[name] + stmt.excluded[name] for name in COLUMNS})
+    return _compile(dialect, stmt)
+
+
+def _insert_facts(dialect: Dialect) -> BulkStatement:
+    return _compile(dialect, _insert(dialect, facts))
 
 
 def load_states(session: Session, ids: set[str]) -> dict[str, SubjectState]:
@@ -42,40 +96,25 @@ def counted_facts(session: Session, keys: set[str]) -> set[str]:
 
 
 def save_states(session: Session, states: list[SubjectState]) -> None:
-    if not states:
-        return
-    stmt = _insert(session, subjects)
-    stmt = stmt.on_conflict_do_update(index_elements=[subjects.c.subject_id],
-                                      set_={c: stmt.excluded[c] for c in STATE_COLUMNS if c != "subject_id"})
-    session.execute(stmt, [s.as_row() for s in states])
+    _once("subjects", _dialect(session), _upsert_subjects).run(session, [s.as_row() for s in states])
 
 
 def _metric_row(figures: dict[str, int]) -> dict[str, int]:
     return {name: int(figures.get(name, 0)) for name in COLUMNS}
 
 
-def _add(session: Session, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    stmt = _insert(session, table)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys],
-                                      set_={name: table.c[name] + stmt.excluded[name] for name in COLUMNS})
-    session.execute(stmt, rows)
-
-
 def add_to_cells(session: Session, deltas: Deltas) -> None:
     # Sorted by key so concurrent consumers (several partitions) lock rows in one order: no deadlock.
     rows = [{"region": region, "kind": kind, "level": level, **_metric_row(figures)}
             for (region, level, kind), figures in sorted(deltas.items()) if any(figures.values())]
-    _add(session, cells, ["region", "kind"], rows)
+    _once(cells.name, _dialect(session), lambda d: _add_counters(d, cells.name)).run(session, rows)
 
 
 def add_to_monthly(session: Session, month: str, deltas: Deltas) -> None:
     rows = [{"region": region, "kind": kind, "month": month, "level": level, **_metric_row(figures)}
             for (region, level, kind), figures in sorted(deltas.items()) if any(figures.values())]
-    _add(session, monthly, ["region", "kind", "month"], rows)
+    _once(monthly.name, _dialect(session), lambda d: _add_counters(d, monthly.name)).run(session, rows)
 
 
 def record_facts(session: Session, new: dict[str, str]) -> None:
-    if new:
-        session.execute(facts.insert(), [{"fact_key": k, "month": m} for k, m in sorted(new.items())])
+    _once(facts.name, _dialect(session), _insert_facts).run(session, [{"fact_key": k, "month": m} for k, m in sorted(new.items())])
