@@ -39,13 +39,19 @@ class Changes:
     def __init__(self) -> None:
         self.states: dict[str, SubjectState] = {}
         self.touched: set[str] = set()
-        self.current: Deltas = {}
         self.monthly: dict[str, Deltas] = defaultdict(dict)
         self.facts: dict[str, str] = {}
 
     def add(self, month: str, deltas: Deltas) -> None:
-        merge(self.current, deltas)
         merge(self.monthly[month], deltas)
+
+    @property
+    def current(self) -> Deltas:
+        """The change of the current counters: the months' changes added up."""
+        out: Deltas = {}
+        for deltas in self.monthly.values():
+            merge(out, deltas)
+        return out
 
 
 def plan(ops: list[Op], states: dict[str, SubjectState], counted: set[str]) -> Changes:

@@ -8,8 +8,7 @@ the same counters: only the final state counts.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import Any
 
 from stats.readmodel.metrics import GRADE_COLUMNS
@@ -72,13 +71,17 @@ class SubjectState:
         return Region(self.county, self.town, self.village)
 
     def as_row(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in STATE_COLUMNS}
 
     def copy(self) -> SubjectState:
-        return replace(self)
+        # dataclasses.replace re-runs __init__ with keywords: several times slower on the hot path.
+        new = object.__new__(SubjectState)
+        for name in STATE_COLUMNS:
+            object.__setattr__(new, name, getattr(self, name))
+        return new
 
 
-STATE_COLUMNS = tuple(f.name for f in fields(SubjectState))
+STATE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(SubjectState))
 
 
 def contribution(s: SubjectState) -> dict[str, int]:
@@ -112,16 +115,27 @@ def contribution(s: SubjectState) -> dict[str, int]:
 
 def add_into(deltas: Deltas, cells: list[Cell], figures: dict[str, int], sign: int) -> None:
     for cell in cells:
-        target = deltas.setdefault(cell, defaultdict(int))
+        target = deltas.get(cell)
+        if target is None:
+            target = deltas[cell] = {}
         for name, value in figures.items():
-            target[name] += sign * value
+            target[name] = target.get(name, 0) + sign * value
 
 
 def state_delta(old: SubjectState, new: SubjectState) -> Deltas:
     """Counter changes when a subject goes from ``old`` to ``new`` (zeros dropped)."""
+    before, after = contribution(old), contribution(new)
+    old_cells = old.region.cells(old.kind or "") if before else []
+    new_cells = new.region.cells(new.kind or "") if after else []
+    if old_cells == new_cells or not before:
+        # The usual case: same place and kind (or nothing counted before), one difference for all its cells.
+        diff = {k: v for k in after.keys() | before.keys() if (v := after.get(k, 0) - before.get(k, 0))}
+        if not before:
+            return {cell: dict(after) for cell in new_cells} if after else {}
+        return {cell: dict(diff) for cell in new_cells} if diff else {}
     deltas: Deltas = {}
-    add_into(deltas, old.region.cells(old.kind or ""), contribution(old), -1)
-    add_into(deltas, new.region.cells(new.kind or ""), contribution(new), +1)
+    add_into(deltas, old_cells, before, -1)
+    add_into(deltas, new_cells, after, +1)
     return {cell: {k: v for k, v in d.items() if v} for cell, d in deltas.items() if any(d.values())}
 
 
@@ -172,6 +186,9 @@ def apply_op(state: SubjectState, op: StateOp) -> SubjectState | None:
 
 def merge(into: Deltas, more: Deltas) -> None:
     for cell, figures in more.items():
-        target = into.setdefault(cell, defaultdict(int))
+        target = into.get(cell)
+        if target is None:
+            into[cell] = dict(figures)
+            continue
         for name, value in figures.items():
-            target[name] += value
+            target[name] = target.get(name, 0) + value
