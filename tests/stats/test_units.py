@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from common.errors import ProblemError
-from stats.figures import params
+from stats.figures import params, render
 from stats.figures.suppression import sibling_groups, suppress
 from stats.readmodel.ops import BadEvent, fen, month_of, rating_op
 from stats.readmodel.projector import plan
@@ -104,3 +104,11 @@ def test_a_suppressed_grade_takes_another_grade_with_it_and_money_follows_its_co
 def test_sibling_groups_follow_the_parent_code() -> None:
     codes = ["341181100201", "341181100202", "341181101201"]
     assert sibling_groups(codes, 9) == [[0, 1], [2]]
+
+
+def test_money_and_shares_are_exact_strings() -> None:
+    assert render.money(10_000_000) == "100000.00" and render.money(-5) == "-0.05" and render.money(0) == "0.00"
+    assert render.ratio(1, 6) == "0.1667" and render.ratio(1, 3) == "0.3333" and render.ratio(5, 5) == "1.0000"
+    assert render.ratio(1, 20_000) == "0.0000"  # 0.00005: half to even
+    assert render.ratio(3, 20_000) == "0.0002"  # 0.00015: half to even
+    assert render.ratio(3, 0) is None

@@ -17,7 +17,7 @@ from fastapi.responses import ORJSONResponse, Response
 from common.auth import Principal, Role, require_roles
 from common.db import Session
 from common.errors import field_error
-from stats.figures import service
+from stats.figures import render, service
 from stats.figures.params import add_months, as_of_month, current_month, month, region_code, scope, scope_parent
 from stats.readmodel.metrics import ALL
 
@@ -71,7 +71,7 @@ async def get_summary(request: Request, principal: Reader, session: Session,
                       suppress: SuppressParam = None) -> Response:
     code = scope(principal, region_code(region))
     body = await service.summary(session, code, kind, as_of_month(as_of), suppression(request, suppress))
-    return _respond(request, body, service.summary_csv, f"stats-summary-{code or 'province'}")
+    return _respond(request, body, render.summary_csv, f"stats-summary-{code or 'province'}")
 
 
 @router.get("/regions", summary="Figures of every town or village (or county) under a region")
@@ -80,7 +80,7 @@ async def get_regions(request: Request, principal: Reader, session: Session,
                       as_of: AsOfParam = None, kind: Kind | None = None, suppress: SuppressParam = None) -> Response:
     parent = scope_parent(principal, region_code(region))
     body = await service.regions(session, level, parent, kind, as_of_month(as_of), suppression(request, suppress))
-    return _respond(request, body, service.regions_csv, f"stats-{level}s-{parent or 'province'}")
+    return _respond(request, body, render.regions_csv, f"stats-{level}s-{parent or 'province'}")
 
 
 @router.get("/timeseries", summary="Month-end values of one metric over a period")
@@ -99,4 +99,4 @@ async def get_timeseries(request: Request, principal: Reader, session: Session,
         raise field_error("from", "at most 240 months at once")
     code = scope(principal, region_code(region))
     body = await service.timeseries(session, metric, code, kind, start, end, suppression(request, suppress))
-    return _respond(request, body, service.timeseries_csv, f"stats-{metric}-{code or 'province'}")
+    return _respond(request, body, render.timeseries_csv, f"stats-{metric}-{code or 'province'}")
