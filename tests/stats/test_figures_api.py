@@ -3,6 +3,7 @@ here; the broker path is in test_through_broker): exact figures, CSV, as_of, tim
 stale and repeated events, suppression."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -188,3 +189,20 @@ async def test_suppression_per_request_and_per_token(stats: RunningService, keys
     rows = list(csv.reader(io.StringIO(text)))
     col = rows[0].index("subjects (count)")
     assert [r[col] for r in rows[1:]] == ["", ""] and all("subjects" in r[-1].split(";") for r in rows[1:])
+
+
+async def test_two_consumers_with_events_of_the_same_subjects_lose_nothing(
+        stats: RunningService, databases: DatabaseFactory, backend: str) -> None:
+    """One subject's events come on several topics; with several consumer instances, two batches
+    may touch the same subjects at the same moment."""
+    ids = [f"hh-c{i}" for i in range(40)]
+    ratings = [factory.registered(s, V_11) for s in ids] + [factory.rated(s, V_11, "AA", 1) for s in ids]
+    lines = [factory.line(s, V_11, "300000.00", "1000.00", 1, grade="AA") for s in ids]
+    await asyncio.gather(apply(stats.db, ratings), apply(stats.db, lines))
+    sequential = Database(await databases.create("stats", backend))
+    try:
+        await apply(sequential, ratings)
+        await apply(sequential, lines)
+        assert await read_model(stats.db) == await read_model(sequential)
+    finally:
+        await sequential.dispose()

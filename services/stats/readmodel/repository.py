@@ -76,14 +76,30 @@ def _add_counters(dialect: Dialect, table_name: str) -> BulkStatement:
     return _compile(dialect, stmt)
 
 
+def _insert_placeholders(dialect: Dialect) -> BulkStatement:
+    return _compile(dialect, _insert(dialect, subjects).on_conflict_do_nothing(index_elements=[subjects.c.subject_id]))
+
+
 def _insert_facts(dialect: Dialect) -> BulkStatement:
     return _compile(dialect, _insert(dialect, facts))
 
 
 def load_states(session: Session, ids: set[str]) -> dict[str, SubjectState]:
+    """The stored states of ``ids``. On PostgreSQL the rows are locked until commit: one subject's
+    events come on several topics, so two consumers may hold events of the same subject at once, and
+    the second must read what the first wrote (rows made first so that new subjects lock too). SQLite
+    serialises writers already."""
     out: dict[str, SubjectState] = {}
-    for chunk in _chunks(sorted(ids)):
-        for row in session.execute(select(subjects).where(subjects.c.subject_id.in_(chunk))).mappings():
+    locking = _dialect(session).name == "postgresql"
+    ordered = sorted(ids)
+    if locking and ordered:
+        _once("subjects-placeholder", _dialect(session), _insert_placeholders).run(
+            session, [SubjectState(i).as_row() for i in ordered])
+    for chunk in _chunks(ordered):
+        stmt = select(subjects).where(subjects.c.subject_id.in_(chunk)).order_by(subjects.c.subject_id)
+        if locking:
+            stmt = stmt.with_for_update()
+        for row in session.execute(stmt).mappings():
             out[row["subject_id"]] = SubjectState(**{c: row[c] for c in STATE_COLUMNS})
     return out
 
