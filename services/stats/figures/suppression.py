@@ -25,13 +25,13 @@ RATIO_TERMS: dict[str, tuple[str, ...]] = {
     "credit_town_share": ("credit_units", "subjects", "rated"),
 }
 COUNTS = tuple(m.name for m in ALL.values() if m.unit == "count")
+COUNT_SET = frozenset(COUNTS)
+MONEY_BASES = tuple((m.name, m.base) for m in ALL.values() if m.base)
 
 
-def _complement(values: dict[int, int], hidden: set[int]) -> int | None:
-    """Which other cell to hide when exactly one of ``values`` is hidden: the smallest non-zero one."""
-    if len(hidden) != 1:
-        return None
-    candidates = [(v, i) for i, v in values.items() if i not in hidden and v > 0]
+def _smallest_other(values: list[tuple[int, int]]) -> int | None:
+    """Among (value, index) of the cells not hidden, the smallest non-zero one: the complement."""
+    candidates = [(v, i) for v, i in values if v > 0]
     return min(candidates)[1] if candidates else None
 
 
@@ -42,36 +42,40 @@ def suppress(rows: Sequence[dict[str, int]], threshold: int,
     ``siblings`` groups row indexes whose total is published elsewhere (the villages of one town,
     the kinds of one region); within a group, a column never has exactly one suppressed cell.
     """
-    out: list[set[str]] = [set() for _ in rows]
-    for i, row in enumerate(rows):
-        for name in COUNTS:
-            value = row.get(name, 0)
-            if 0 < value < threshold:
-                out[i].add(name)
+    out: list[set[str]] = [{name for name in COUNTS if 0 < row.get(name, 0) < threshold} for row in rows]
     groups = [list(g) for g in (siblings or []) if len(g) > 1]
     for _ in range(10):  # each pass can only add cells; stops as soon as nothing changes
         changed = False
         for i, row in enumerate(rows):
+            hidden = out[i]
+            if not hidden:
+                continue
             for total, parts in ROW_GROUPS:
-                if total in out[i]:
+                if total in hidden:
                     continue
-                pick = _complement({j: row.get(p, 0) for j, p in enumerate(parts)},
-                                   {j for j, p in enumerate(parts) if p in out[i]})
-                if pick is not None:
-                    out[i].add(parts[pick])
-                    changed = True
+                if sum(p in hidden for p in parts) == 1:
+                    pick = _smallest_other([(row.get(p, 0), j) for j, p in enumerate(parts) if p not in hidden])
+                    if pick is not None:
+                        hidden.add(parts[pick])
+                        changed = True
         for group in groups:
-            for name in COUNTS:
-                pick = _complement({i: rows[i].get(name, 0) for i in group}, {i for i in group if name in out[i]})
-                if pick is not None:
-                    out[pick].add(name)
-                    changed = True
+            names: set[str] = set()
+            for i in group:
+                names |= out[i]
+            for name in names & COUNT_SET:
+                if sum(name in out[i] for i in group) == 1:
+                    pick = _smallest_other([(rows[i].get(name, 0), i) for i in group if name not in out[i]])
+                    if pick is not None:
+                        out[pick].add(name)
+                        changed = True
         if not changed:
             break
     for hidden in out:
-        for metric in ALL.values():
-            if metric.base and metric.base in hidden:
-                hidden.add(metric.name)
+        if not hidden:
+            continue
+        for metric, base in MONEY_BASES:
+            if base in hidden:
+                hidden.add(metric)
         for ratio, terms in RATIO_TERMS.items():
             if hidden.intersection(terms):
                 hidden.add(ratio)
