@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from stats.figures.router import install_cache
 from stats.figures.router import router as figures_router
 from stats.readmodel.handlers import HANDLERS
 from stats.settings import StatsSettings
@@ -18,6 +19,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         description="Read model of every event; aggregate statistics for the provincial platform.",
         routers=[figures_router],
         handlers=HANDLERS,
+        on_startup=[install_cache],
     )
     return create_service_app(spec, settings or StatsSettings())
 

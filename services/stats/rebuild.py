@@ -22,6 +22,7 @@ from common.events.consumer import EventConsumer, Handler
 from common.tables import inbox_events, subject_versions
 from stats.readmodel.handlers import HANDLERS
 from stats.readmodel.metrics import COLUMNS
+from stats.readmodel.repository import bump_generation
 from stats.readmodel.tables import READ_MODEL_TABLES, cells, facts, monthly, subjects
 
 log = logging.getLogger("stats.rebuild")
@@ -40,6 +41,7 @@ async def clear(db: Database) -> None:
     async with db.transaction() as session:
         for table in (*READ_MODEL_TABLES, inbox_events, subject_versions):
             await session.execute(delete(table))
+        await session.run_sync(bump_generation)
 
 
 def _counting(handler: Handler, seen: list[int]) -> Handler:

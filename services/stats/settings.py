@@ -12,3 +12,5 @@ class StatsSettings(ServiceSettings):
     suppression_threshold: int = 5
     # Suppress for every caller unless the token or the request asks (a token claim can only add it).
     suppress_by_default: bool = False
+    # Keep rendered answers until the read model's generation moves (one small query per request).
+    answer_cache: bool = True

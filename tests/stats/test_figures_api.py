@@ -206,3 +206,15 @@ async def test_two_consumers_with_events_of_the_same_subjects_lose_nothing(
         assert await read_model(stats.db) == await read_model(sequential)
     finally:
         await sequential.dispose()
+
+
+async def test_a_kept_answer_is_given_again_only_until_events_move_the_read_model(stats: RunningService, keys: Keys) -> None:
+    await apply(stats.db, factory.county_story())
+    first = await get(stats, keys, "summary", region=COUNTY)
+    assert await get(stats, keys, "summary", region=COUNTY) == first
+    await apply(stats.db, [factory.registered("hh-new", V_12)])
+    assert (await get(stats, keys, "summary", region=COUNTY))["figures"]["subjects"] == first["figures"]["subjects"] + 1
+    # Another caller's scope or another format is another answer.
+    officer = await get(stats, keys, "summary", role="officer", officer_region=TOWN_2, region=TOWN_2)
+    assert officer["figures"]["subjects"] == 1
+    assert (await get(stats, keys, "summary", csv_=True, region=COUNTY)).startswith("region,level,kind")

@@ -11,7 +11,7 @@ from sqlalchemy import BigInteger, Select, Table, bindparam, case, cast, func, s
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stats.readmodel.metrics import COLUMNS
-from stats.readmodel.tables import cells, monthly
+from stats.readmodel.tables import cells, meta, monthly
 
 Figures = dict[str, int]
 # Per region, besides the totals over kinds: the figures of its village and town subjects, for
@@ -150,3 +150,10 @@ async def monthly_changes(session: AsyncSession, region: str | None, kind: str |
     for row in result.tuples():
         out.setdefault(row[0], {})[row[1]] = _figures(row[2:])
     return out
+
+
+_GENERATION = select(meta.c.value).where(meta.c.key == "generation")
+
+
+async def generation(session: AsyncSession) -> int:
+    return int((await session.execute(_GENERATION)).scalar_one_or_none() or 0)

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
 import jwt
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import ORJSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
 from common.errors import field_error
-from stats.figures import render, service
+from stats.figures import render, repository, service
+from stats.figures.cache import AnswerCache, CachedAnswer
 from stats.figures.params import add_months, as_of_month, current_month, month, region_code, scope, scope_parent
 from stats.readmodel.metrics import ALL
 
@@ -50,7 +52,7 @@ def suppression(request: Request, asked: bool | None) -> service.Suppression:
 
 def _respond(request: Request, body: dict[str, Any], to_csv: Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]],
              filename: str) -> Response:
-    if CSV not in request.headers.get("accept", ""):
+    if not _wants_csv(request):
         return ORJSONResponse(body)
     header, rows = to_csv(body)
     out = io.StringIO()
@@ -61,6 +63,35 @@ def _respond(request: Request, body: dict[str, Any], to_csv: Callable[[dict[str,
                     headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'})
 
 
+def _wants_csv(request: Request) -> bool:
+    return CSV in request.headers.get("accept", "")
+
+
+Compute = Callable[[], Awaitable[Response]]
+
+
+async def _answer(request: Request, principal: Principal, session: AsyncSession, suppressed: bool,
+                  compute: Compute) -> Response:
+    """The answer from the cache while the read model has not moved, else computed and kept."""
+    cache: AnswerCache | None = getattr(request.app.state, "stats_answers", None)
+    if cache is None or not request.app.state.settings.answer_cache:
+        return await compute()
+    key = (request.url.path, tuple(sorted(request.query_params.multi_items())), principal.role, principal.region,
+           suppressed, _wants_csv(request))
+    generation = await repository.generation(session)
+    hit = cache.get(key, generation)
+    if hit is not None:
+        return Response(hit.body, media_type=hit.media_type, headers=dict(hit.headers))
+    response = await compute()
+    headers = tuple((k, v) for k, v in response.headers.items() if k.lower() == "content-disposition")
+    cache.put(key, CachedAnswer(generation, bytes(response.body), response.media_type or "application/json", headers))
+    return response
+
+
+async def install_cache(app: FastAPI) -> None:
+    app.state.stats_answers = AnswerCache()
+
+
 SuppressParam = Annotated[bool | None, Query(description="suppress small areas (on only: a token's claim wins)")]
 AsOfParam = Annotated[str | None, Query(description="a past month end: YYYY-MM or a date (the month end on or before it)")]
 
@@ -69,18 +100,26 @@ AsOfParam = Annotated[str | None, Query(description="a past month end: YYYY-MM o
 async def get_summary(request: Request, principal: Reader, session: Session,
                       region: str | None = None, as_of: AsOfParam = None, kind: Kind | None = None,
                       suppress: SuppressParam = None) -> Response:
-    code = scope(principal, region_code(region))
-    body = await service.summary(session, code, kind, as_of_month(as_of), suppression(request, suppress))
-    return _respond(request, body, render.summary_csv, f"stats-summary-{code or 'province'}")
+    code, month_end, how = scope(principal, region_code(region)), as_of_month(as_of), suppression(request, suppress)
+
+    async def compute() -> Response:
+        body = await service.summary(session, code, kind, month_end, how)
+        return _respond(request, body, render.summary_csv, f"stats-summary-{code or 'province'}")
+
+    return await _answer(request, principal, session, how.on, compute)
 
 
 @router.get("/regions", summary="Figures of every town or village (or county) under a region")
 async def get_regions(request: Request, principal: Reader, session: Session,
                       level: Literal["county", "town", "village"] = "town", region: str | None = None,
                       as_of: AsOfParam = None, kind: Kind | None = None, suppress: SuppressParam = None) -> Response:
-    parent = scope_parent(principal, region_code(region))
-    body = await service.regions(session, level, parent, kind, as_of_month(as_of), suppression(request, suppress))
-    return _respond(request, body, render.regions_csv, f"stats-{level}s-{parent or 'province'}")
+    parent, month_end, how = scope_parent(principal, region_code(region)), as_of_month(as_of), suppression(request, suppress)
+
+    async def compute() -> Response:
+        body = await service.regions(session, level, parent, kind, month_end, how)
+        return _respond(request, body, render.regions_csv, f"stats-{level}s-{parent or 'province'}")
+
+    return await _answer(request, principal, session, how.on, compute)
 
 
 @router.get("/timeseries", summary="Month-end values of one metric over a period")
@@ -97,6 +136,10 @@ async def get_timeseries(request: Request, principal: Reader, session: Session,
         raise field_error("from", "must not be after to")
     if start < add_months(end, -239):
         raise field_error("from", "at most 240 months at once")
-    code = scope(principal, region_code(region))
-    body = await service.timeseries(session, metric, code, kind, start, end, suppression(request, suppress))
-    return _respond(request, body, render.timeseries_csv, f"stats-{metric}-{code or 'province'}")
+    code, how = scope(principal, region_code(region)), suppression(request, suppress)
+
+    async def compute() -> Response:
+        body = await service.timeseries(session, metric, code, kind, start, end, how)
+        return _respond(request, body, render.timeseries_csv, f"stats-{metric}-{code or 'province'}")
+
+    return await _answer(request, principal, session, how.on, compute)

@@ -86,6 +86,7 @@ def project(session: Session, ops: list[Op]) -> Changes:
     for month in sorted(changes.monthly):
         repository.add_to_monthly(session, month, changes.monthly[month])
     repository.record_facts(session, changes.facts)
+    repository.bump_generation(session)
     return changes
 
 

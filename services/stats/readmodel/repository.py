@@ -6,14 +6,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from stats.readmodel.metrics import COLUMNS
 from stats.readmodel.state import STATE_COLUMNS, Deltas, SubjectState
-from stats.readmodel.tables import cells, facts, monthly, subjects
+from stats.readmodel.tables import cells, facts, meta, monthly, subjects
 
 CHUNK = 500  # ids per IN list
 
@@ -134,3 +134,8 @@ def add_to_monthly(session: Session, month: str, deltas: Deltas) -> None:
 
 def record_facts(session: Session, new: dict[str, str]) -> None:
     _once(facts.name, _dialect(session), _insert_facts).run(session, [{"fact_key": k, "month": m} for k, m in sorted(new.items())])
+
+
+def bump_generation(session: Session) -> None:
+    """Last statement of a batch, so the row is locked only while the batch commits."""
+    session.execute(update(meta).where(meta.c.key == "generation").values(value=meta.c.value + 1))

@@ -6,6 +6,7 @@
   (月末快照) is the running sum up to that month, so the figures of any past month end are kept.
 - ``stats_facts``: natural keys of flow facts already counted (a loan, a repayment, a redemption),
   so the same fact re-published under another event id counts once.
+- ``stats_meta``: the read model's generation.
 """
 from __future__ import annotations
 
@@ -70,6 +71,13 @@ facts = Table(
     "stats_facts", metadata,
     Column("fact_key", String(240), primary_key=True),
     Column("month", String(7), nullable=False),
+)
+
+# ``generation`` moves with every applied batch (and a rebuild): cached answers are good until it does.
+meta = Table(
+    "stats_meta", metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", BigInteger, nullable=False),
 )
 
 READ_MODEL_TABLES = (subjects, cells, monthly, facts)
