@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import tempfile
 import time
@@ -128,7 +129,8 @@ def main() -> None:
     decode_us = decode_cost(events)
     result = {"backend": (args.url or "sqlite").split(":")[0], "events": len(events), "batch": BATCH,
               "full_path_events_per_s": round(len(events) / full), "handler_path_events_per_s": round(len(events) / handlers),
-              "decode_validate_us_per_event": round(decode_us, 1), "target_events_per_s": 5000}
+              "decode_validate_us_per_event": round(decode_us, 1), "target_events_per_s": 5000,
+              "load_average_1m": os.getloadavg()[0], "cpus": os.cpu_count()}
     print(f"consumer full path (decode, validate, inbox, apply): {result['full_path_events_per_s']:,} events/s")
     print(f"handler path (decoded events, inbox, apply):         {result['handler_path_events_per_s']:,} events/s")
     print(f"of which common decode + JSON Schema validation:     {decode_us:.0f} us/event "
