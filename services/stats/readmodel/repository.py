@@ -16,6 +16,7 @@ from stats.readmodel.state import STATE_COLUMNS, Deltas, SubjectState
 from stats.readmodel.tables import cells, facts, meta, monthly, subjects
 
 CHUNK = 500  # ids per IN list
+_STATE_COLUMNS = [subjects.c[name] for name in STATE_COLUMNS]  # in the dataclass's field order
 
 
 def _chunks(items: list[str]) -> Iterable[list[str]]:
@@ -96,11 +97,11 @@ def load_states(session: Session, ids: set[str]) -> dict[str, SubjectState]:
         _once("subjects-placeholder", _dialect(session), _insert_placeholders).run(
             session, [SubjectState(i).as_row() for i in ordered])
     for chunk in _chunks(ordered):
-        stmt = select(subjects).where(subjects.c.subject_id.in_(chunk)).order_by(subjects.c.subject_id)
+        stmt = select(*_STATE_COLUMNS).where(subjects.c.subject_id.in_(chunk)).order_by(subjects.c.subject_id)
         if locking:
             stmt = stmt.with_for_update()
-        for row in session.execute(stmt).mappings():
-            out[row["subject_id"]] = SubjectState(**{c: row[c] for c in STATE_COLUMNS})
+        for row in session.execute(stmt).tuples():
+            out[row[0]] = SubjectState(*row)
     return out
 
 
