@@ -140,7 +140,8 @@ def main() -> None:
     print(f"of which common decode + JSON Schema validation:     {decode_us:.0f} us/event "
           f"(caps the full path at {1e6 / decode_us:,.0f} events/s)")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "stats_ingest.json").write_text(json.dumps(result, indent=2))
+    name = "stats_ingest_postgresql" if args.url else "stats_ingest"
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":
