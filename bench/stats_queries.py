@@ -31,6 +31,7 @@ from common.auth import generate_keypair, mint_token
 from common.migrations import upgrade
 from stats.app import DEFINITION, create_app
 from stats.readmodel.metrics import COLUMNS
+from stats.readmodel.repository import with_all_kinds
 from stats.readmodel.state import SubjectState, contribution
 from stats.readmodel.tables import cells, monthly, subjects
 from stats.settings import StatsSettings
@@ -121,12 +122,14 @@ async def load(url: str, n: int) -> dict[str, Any]:
             target = current[(code, level, kind)]
             for name, value in figures.items():
                 target[name] += value
-        await conn.execute(insert(cells), [{"region": c, "level": lv, "kind": k, **f} for (c, lv, k), f in current.items()])
+        current_rows = with_all_kinds(dict(current))  # as the projector keeps them: per kind and summed
+        await conn.execute(insert(cells), [{"region": c, "level": lv, "kind": k, **dict.fromkeys(COLUMNS, 0), **f}
+                                           for (c, lv, k), f in current_rows.items()])
         monthly_rows = [{"region": c, "level": lv, "kind": k, "month": m, **f} for (c, lv, k, m), f in deltas.items()]
         for i in range(0, len(monthly_rows), 50_000):
             await conn.execute(insert(monthly), monthly_rows[i:i + 50_000])
     await engine.dispose()
-    return {"load_s": round(time.perf_counter() - started, 1), "cells_rows": len(current),
+    return {"load_s": round(time.perf_counter() - started, 1), "cells_rows": len(current_rows),
             "monthly_rows": len(deltas), "subjects": count}
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Select, Table, bindparam, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stats.readmodel.metrics import COLUMNS
+from stats.readmodel.metrics import ALL_KINDS, COLUMNS
 from stats.readmodel.tables import cells, meta, monthly
 
 Figures = dict[str, int]
@@ -18,7 +18,6 @@ Figures = dict[str, int]
 # the credit village / credit town shares.
 UNIT_FIGURES = ("credit_units", "subjects", "rated")
 _N = len(COLUMNS)
-_INDEX = {name: i for i, name in enumerate(COLUMNS)}
 
 
 def _upper(prefix: str) -> str:
@@ -56,6 +55,8 @@ def _filters(table: Table, region: bool, kind: bool, as_of: bool) -> list[Any]:
 def _by_kind_stmt(table_name: str, region: bool, kind: bool) -> Select[Any]:
     table = monthly if table_name == monthly.name else cells
     where = _filters(table, region, kind, table is monthly)
+    if table is cells and not kind:
+        where.append(cells.c.kind != ALL_KINDS)
     return select(table.c.kind, *_SUMS[table.name]).where(*where).group_by(table.c.kind)
 
 
@@ -75,14 +76,19 @@ def _by_region_stmt(table_name: str, parent: bool, kind: bool) -> Select[Any]:
 
 @cache
 def _current_by_region_stmt(parent: bool, kind: bool) -> Select[Any]:
-    # Current counters: one row per (region, kind) already, so no SUM: summing a few kinds per
-    # region in Python is cheaper than SQL aggregation over 30 columns.
-    where = [cells.c.level == bindparam("level")]
+    # Current counters: one row per region and kind (``all`` when no kind is asked), nothing to sum.
+    where = [cells.c.level == bindparam("level"), cells.c.kind == bindparam("kind")]
     if parent:
         where += [cells.c.region >= bindparam("low"), cells.c.region < bindparam("high")]
-    if kind:
-        where.append(cells.c.kind == bindparam("kind"))
-    return select(cells.c.region, cells.c.kind, *(cells.c[name] for name in COLUMNS)).where(*where).order_by(cells.c.region)
+    return select(cells.c.region, *(cells.c[name] for name in COLUMNS)).where(*where).order_by(cells.c.region)
+
+
+@cache
+def _current_units_stmt(parent: bool) -> Select[Any]:
+    where = [cells.c.level == bindparam("level"), cells.c.kind.in_(("village", "town"))]
+    if parent:
+        where += [cells.c.region >= bindparam("low"), cells.c.region < bindparam("high")]
+    return select(cells.c.region, cells.c.kind, *(cells.c[name] for name in UNIT_FIGURES)).where(*where)
 
 
 @cache
@@ -114,7 +120,7 @@ async def by_region(session: AsyncSession, level: str, parent: str | None, kind:
     figures of its village and town subjects."""
     params = _params(level=level, kind=kind, as_of=as_of, low=parent, high=_upper(parent) if parent else None)
     if as_of is None:
-        return await _current_by_region(session, parent is not None, kind is not None, params)
+        return await _current_by_region(session, parent is not None, kind, params)
     stmt = _by_region_stmt(monthly.name, parent is not None, kind is not None)
     out = []
     k = len(UNIT_FIGURES)
@@ -126,19 +132,15 @@ async def by_region(session: AsyncSession, level: str, parent: str | None, kind:
     return out
 
 
-async def _current_by_region(session: AsyncSession, parent: bool, kind: bool,
+async def _current_by_region(session: AsyncSession, parent: bool, kind: str | None,
                              params: dict[str, Any]) -> list[tuple[str, Figures, dict[str, Figures]]]:
-    rows = (await session.execute(_current_by_region_stmt(parent, kind), params)).tuples()
-    totals: dict[str, list[int]] = {}
+    params = {**params, "kind": kind or ALL_KINDS}
+    zero = dict.fromkeys(UNIT_FIGURES, 0)
     units: dict[str, dict[str, Figures]] = {}
-    for row in rows:
-        region, row_kind, values = row[0], row[1], row[2:]
-        current = totals.get(region)
-        totals[region] = list(values) if current is None else [a + b for a, b in zip(current, values, strict=True)]
-        unit = units.setdefault(region, {"village": dict.fromkeys(UNIT_FIGURES, 0), "town": dict.fromkeys(UNIT_FIGURES, 0)})
-        if row_kind in unit:
-            unit[row_kind] = {name: values[_INDEX[name]] for name in UNIT_FIGURES}
-    return [(region, _figures(values), units[region]) for region, values in totals.items()]
+    for row in (await session.execute(_current_units_stmt(parent), params)).tuples():
+        units.setdefault(row[0], {"village": zero, "town": zero})[row[1]] = dict(zip(UNIT_FIGURES, row[2:], strict=True))
+    rows = (await session.execute(_current_by_region_stmt(parent, kind is not None), params)).tuples()
+    return [(row[0], _figures(row[1:]), units.get(row[0], {"village": zero, "town": zero})) for row in rows]
 
 
 async def monthly_changes(session: AsyncSession, region: str | None, kind: str | None,

@@ -70,4 +70,5 @@ ALL: dict[str, Metric] = {m.name: m for m in STORED + DERIVED}
 GRADE_COLUMNS = {"AAA": "grade_aaa", "AA": "grade_aa", "A": "grade_a", "B": "grade_b", "C": "grade_c", "D": "grade_d"}
 CREDIT_GRADES = frozenset({"AAA", "AA", "A"})
 KINDS = ("household", "new_entity", "collective", "village", "town")
+ALL_KINDS = "all"  # the current counters also keep, per region, a row summed over kinds
 LEVELS = ("county", "town", "village")

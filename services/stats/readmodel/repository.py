@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
-from stats.readmodel.metrics import COLUMNS
+from stats.readmodel.metrics import ALL_KINDS, COLUMNS
 from stats.readmodel.state import STATE_COLUMNS, Deltas, SubjectState
 from stats.readmodel.tables import cells, facts, meta, monthly, subjects
 
@@ -120,10 +120,21 @@ def _metric_row(figures: dict[str, int]) -> dict[str, int]:
     return {name: int(figures.get(name, 0)) for name in COLUMNS}
 
 
+def with_all_kinds(deltas: Deltas) -> Deltas:
+    """The deltas plus their sum over kinds per region (kind ``all``): a region's totals are then
+    one row to read, not a sum over its kinds at every request."""
+    out: Deltas = dict(deltas)
+    for (region, level, _kind), figures in deltas.items():
+        target = out.setdefault((region, level, ALL_KINDS), {})
+        for name, value in figures.items():
+            target[name] = target.get(name, 0) + value
+    return out
+
+
 def add_to_cells(session: Session, deltas: Deltas) -> None:
     # Sorted by key so concurrent consumers (several partitions) lock rows in one order: no deadlock.
     rows = [{"region": region, "kind": kind, "level": level, **_metric_row(figures)}
-            for (region, level, kind), figures in sorted(deltas.items()) if any(figures.values())]
+            for (region, level, kind), figures in sorted(with_all_kinds(deltas).items()) if any(figures.values())]
     _once(cells.name, _dialect(session), lambda d: _add_counters(d, cells.name)).run(session, rows)
 
 

@@ -1,7 +1,8 @@
 """The read model's tables.
 
 - ``stats_subjects``: one row per credit subject, its current state and per-stream versions.
-- ``stats_cells``: current counters per (region, kind); one column per stored metric.
+- ``stats_cells``: current counters per (region, kind); one column per stored metric; kind ``all``
+  holds a region's sum over kinds.
 - ``stats_monthly``: the change of each counter per (region, kind, month); a month-end snapshot
   (月末快照) is the running sum up to that month, so the figures of any past month end are kept.
 - ``stats_facts``: natural keys of flow facts already counted (a loan, a repayment, a redemption),
