@@ -52,7 +52,7 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
         script = walkthrough()
         for name, port in PORTS.items():
             script = script.replace(f"localhost:{port}", f"localhost:{ports[name]}")
-        script = script.replace("var/", f"{var}/")
+        script = script.replace("var/", f"{var}/").replace("curl -sf ", "curl -sS --fail-with-body ")
         result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
                                 timeout=120, cwd=ROOT)
         assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
