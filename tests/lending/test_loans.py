@@ -193,3 +193,27 @@ async def test_daily_reconciliation_csv_per_bank(lending: RunningService, keys: 
         ("loan", "10000.00"), ("loan", "20000.00"), ("repayment", "10000.00"), ("default", "5000.00")]
     other = await lending.client.get(f"/v1/reconciliation?day={utcnow().date()}&bank_id=rcb", headers=bank(keys, "abc"))
     assert [x["amount"] for x in csv.DictReader(io.StringIO(other.text))] == ["30000.00"]
+
+
+async def test_every_draw_and_release_publishes_the_lines_state(lending: RunningService, keys: Keys) -> None:
+    """Readers of credit-line-changed (stats' granted-versus-used) see drawn move with each loan,
+    repayment and default, with increasing versions, and nothing for a refused draw."""
+    await apply(lending, rating_changed("hh-u", "AA", 1))
+    first = await loan(lending, keys, "rcb", "hh-u", "100000.00", rate="4.00")
+    second = await loan(lending, keys, "rcb", "hh-u", "50000.00", rate="4.00")
+    assert (first.status_code, second.status_code) == (201, 201)
+    refused = await loan(lending, keys, "rcb", "hh-u", "1000.00", rate="9.00")
+    assert refused.status_code == 422
+    repaid = await lending.client.post(f"/v1/loans/{first.json()['id']}/repayments", json={"amount": "40000.00"},
+                                       headers=bank(keys, "rcb", "repay-u"))
+    assert repaid.status_code == 201, repaid.text
+    defaulted = await lending.client.post(f"/v1/loans/{second.json()['id']}/default", json={},
+                                          headers=bank(keys, "rcb", "default-u"))
+    assert defaulted.status_code == 201, defaulted.text
+    events = [e["data"] for e in await outbox(lending, "credit-line-changed") if e["subject"] == "hh-u"]
+    assert [(e["change"], e["drawn"]) for e in events] == [
+        ("granted", "0.00"), ("drawn", "100000.00"), ("drawn", "150000.00"), ("released", "110000.00"),
+        ("released", "60000.00")]
+    versions = [e["version"] for e in events]
+    assert versions == sorted(set(versions))
+    assert events[-1]["line_amount"] == "300000.00" and events[-1]["status"] == "active"

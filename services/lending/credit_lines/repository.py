@@ -18,8 +18,12 @@ from lending.credit_lines.models import ACTIVE, CreditLine, CreditLineChange
 _table = cast(Table, CreditLine.__table__)
 _lines = _table.c
 
-async def get(session: AsyncSession, subject_id: str) -> CreditLine | None:
-    return (await session.execute(select(CreditLine).where(CreditLine.subject_id == subject_id))).scalar_one_or_none()
+async def get(session: AsyncSession, subject_id: str, *, for_update: bool = False) -> CreditLine | None:
+    """The line; ``for_update`` locks it (PostgreSQL) so a concurrent draw cannot take the same version."""
+    q = select(CreditLine).where(CreditLine.subject_id == subject_id)
+    if for_update:
+        q = q.with_for_update()
+    return (await session.execute(q)).scalar_one_or_none()
 
 
 # The banks' hot read, on the driver's own connection: through SQLAlchemy a keyed SELECT on SQLite
@@ -92,15 +96,19 @@ async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLine
     return (await session.execute(q)).scalars().all()
 
 
+# What credit-line-changed tells of a line, read back by the same UPDATE that moved it.
+_STATE = (_lines.subject_id, _lines.kind, _lines.grade, _lines.status, _lines.line_fen, _lines.drawn_fen,
+          _lines.max_markup, _lines.valid_until, _lines.version, _lines.region_county, _lines.region_town,
+          _lines.region_village, _lines.region_group)
+
 # Built once: the draw is the hot statement. It takes the amount only if the line is active, in
 # term and the amount still fits, and returns what the loan needs to know about the line.
 DRAW = (update(_table)
         .where(_lines.subject_id == bindparam("subject"), _lines.status == ACTIVE,
                or_(_lines.valid_until.is_(None), _lines.valid_until >= bindparam("today")),
                _lines.drawn_fen + bindparam("amount") <= _lines.line_fen)
-        .values(drawn_fen=_lines.drawn_fen + bindparam("amount"))
-        .returning(_lines.kind, _lines.grade, _lines.industry, _lines.max_markup, _lines.region_county,
-                   _lines.region_town, _lines.region_village, _lines.region_group))
+        .values(drawn_fen=_lines.drawn_fen + bindparam("amount"), version=_lines.version + 1)
+        .returning(*_STATE, _lines.industry))
 
 
 async def draw(session: AsyncSession, subject_id: str, amount_fen: int, today: date) -> Row[Any] | None:
@@ -109,11 +117,11 @@ async def draw(session: AsyncSession, subject_id: str, amount_fen: int, today: d
     return result.first()
 
 
-async def release(session: AsyncSession, subject_id: str, amount_fen: int) -> None:
-    """A repayment frees the line again (revolving)."""
-    stmt = (update(CreditLine).where(CreditLine.subject_id == subject_id)
-            .values(drawn_fen=CreditLine.drawn_fen - amount_fen).execution_options(synchronize_session=False))
-    await session.execute(stmt)
+async def release(session: AsyncSession, subject_id: str, amount_fen: int) -> Row[Any] | None:
+    """A repayment frees the line again (revolving); returns the line's new state."""
+    stmt = (update(_table).where(_lines.subject_id == subject_id)
+            .values(drawn_fen=_lines.drawn_fen - amount_fen, version=_lines.version + 1).returning(*_STATE))
+    return (await session.execute(stmt)).first()
 
 
 async def in_village(session: AsyncSession, village: str, after: str | None, limit: int) -> Sequence[CreditLine]:

@@ -96,7 +96,7 @@ async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
     vetoed = bool(data.get("vetoed"))
     now = utcnow()
     today = now.date()
-    line = await repository.get(session, subject_id)
+    line = await repository.get(session, subject_id, for_update=True)
     current = None if line is None else LineState(line.grade, line.status, line.line_fen, Decimal(line.max_markup),
                                                   line.valid_until, line.policy_version)
     terms = await terms_for(session, kind, grade)
@@ -131,3 +131,18 @@ async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
         "max_markup": rate_str(new.max_markup), "valid_until": new.valid_until.isoformat() if new.valid_until else None,
         "version": version, "reason": reason, "change": change, "rating_version": int(data["version"]),
         "policy_version": new.policy_version})
+
+
+async def announce_use(session: AsyncSession, line: Any, change: str) -> None:
+    """credit-line-changed for a draw or a release: the line's whole state after it, so a reader
+    (stats' granted-versus-used) never has to add loans up itself. ``line`` is the row the
+    conditional UPDATE returned."""
+    region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
+              "group": line.region_group}
+    verb = "drawn by a loan" if change == "drawn" else "released by a repayment or default"
+    await emit(session, source="lending", type="credit-line-changed", subject=line.subject_id, data={
+        "subject_id": line.subject_id, "kind": line.kind, "region": event_region(region), "grade": line.grade,
+        "line_amount": fen_str(line.line_fen), "drawn": fen_str(line.drawn_fen), "status": line.status,
+        "max_markup": rate_str(Decimal(line.max_markup)),
+        "valid_until": line.valid_until.isoformat() if line.valid_until else None,
+        "version": line.version, "reason": f"line {verb}", "change": change})

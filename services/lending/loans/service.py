@@ -21,7 +21,7 @@ from lending.banks.service import product_rules
 from lending.credit_lines import repository as lines
 from lending.credit_lines.models import ACTIVE, FROZEN, CreditLine
 from lending.credit_lines.rules import add_months, available_fen
-from lending.credit_lines.service import event_region, region_of
+from lending.credit_lines.service import announce_use, event_region, region_of
 from lending.loans import repository
 from lending.loans.models import Loan
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, RepaymentIn, RepaymentOut
@@ -111,6 +111,7 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
         "loan_id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "region": event_region(region),
         "kind": line.kind, "amount": fen_str(amount_fen), "annual_rate": rate_str(body.annual_rate),
         "term_months": body.term_months, "product": body.product, "drawn_at": now.isoformat()})
+    await announce_use(session, line, "drawn")
     return loan_out(Loan(**values), cap)
 
 
@@ -138,7 +139,7 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
         await session.refresh(loan)  # a concurrent repayment or default got there first
         raise closed(loan) if loan.status != "active" else field_error(
             "amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
-    await lines.release(session, loan.subject_id, amount_fen)
+    released = await lines.release(session, loan.subject_id, amount_fen)
     await session.refresh(loan)
     outstanding = loan.outstanding_fen
     on_time = body.on_time if body.on_time is not None else repaid_at.date() <= loan.due_on
@@ -151,6 +152,8 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
         "loan_id": loan_id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
         "amount": fen_str(amount_fen), "outstanding": fen_str(outstanding), "on_time": on_time,
         "fully_repaid": outstanding == 0, "repaid_at": repaid_at.isoformat()})
+    if released is not None:
+        await announce_use(session, released, "released")
     return RepaymentOut(id=rid, loan_id=loan_id, amount=fen_str(amount_fen), outstanding=fen_str(outstanding),
                         on_time=on_time, fully_repaid=outstanding == 0, repaid_at=repaid_at)
 
@@ -170,7 +173,7 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
     loss_fen = to_fen(body.loss_amount) if body.loss_amount is not None else outstanding
     if loss_fen > outstanding:
         raise field_error("loss_amount", f"more than the outstanding {fen_str(outstanding)}")
-    await lines.release(session, loan.subject_id, outstanding)
+    released = await lines.release(session, loan.subject_id, outstanding)
     sharing = await risk.share_loss(session, loan_id=loan_id, bank_id=bank_id, programme_code=loan.programme,
                                     loss_fen=loss_fen, at=at, author=author)
     line = await lines.get(session, loan.subject_id)
@@ -179,6 +182,8 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
         "loan_id": loan_id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
         "loss_amount": sharing.loss_amount, "shares": sharing.shares, "fund_paid": sharing.fund_paid,
         "defaulted_at": at.isoformat()})
+    if released is not None:
+        await announce_use(session, released, "released")
     await session.refresh(loan)
     return LoanDefaultOut(loan=loan_out(loan), risk_sharing=sharing)
 
