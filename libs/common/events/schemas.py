@@ -1,6 +1,7 @@
 """JSON Schemas of every event type, committed under ``schemas/``: ``envelope.json`` for the
 envelope and ``<type>.json`` for each type's ``data``. Producers validate before writing to the
-outbox, consumers validate on receipt; validators are compiled once at import."""
+outbox, consumers validate on receipt; validators are compiled once. The validator is the Rust
+one (jsonschema-rs): about ten times faster than pure Python, and every consumed event pays it."""
 from __future__ import annotations
 
 import json
@@ -8,8 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+import jsonschema_rs
 
 SCHEMA_DIR = Path(__file__).with_name("schemas")
 
@@ -23,17 +23,16 @@ def event_types() -> list[str]:
 
 
 @cache
-def _validator(name: str) -> Draft202012Validator:
+def schema_of(name: str) -> dict[str, Any]:
     path = SCHEMA_DIR / f"{name}.json"
     if not path.exists():
         raise EventSchemaError(f"no schema for event type {name!r}")
-    schema = json.loads(path.read_text())
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return dict(json.loads(path.read_text()))
 
 
-def schema_of(name: str) -> dict[str, Any]:
-    return dict(_validator(name).schema)
+@cache
+def _validator(name: str) -> Any:
+    return jsonschema_rs.Draft202012Validator(schema_of(name), validate_formats=True)
 
 
 def validate_event(raw: dict[str, Any]) -> None:
@@ -41,6 +40,6 @@ def validate_event(raw: dict[str, Any]) -> None:
     try:
         _validator("envelope").validate(raw)
         _validator(raw["type"]).validate(raw["data"])
-    except ValidationError as exc:
-        where = "/".join(str(p) for p in exc.absolute_path) or "(root)"
+    except jsonschema_rs.ValidationError as exc:
+        where = "/".join(str(p) for p in exc.instance_path) or "(root)"
         raise EventSchemaError(f"{raw.get('type')}: {where}: {exc.message}") from exc
