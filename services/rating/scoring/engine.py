@@ -1,0 +1,190 @@
+"""Scoring (评分): a pure function from a subject's file, civility result, negative records, credit
+history and serious point items to a score out of 100, a grade, and the reasons that moved it most.
+
+No I/O and no clock: the same input always gives the same output. An indicator system is compiled
+once (``compile_system``) so a rating round pays only for the arithmetic.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from rating.grades import Grade, drop, worse
+from rating.indicators.schemas import BandsRule, IndicatorSystemIn, LookupRule, ThresholdRule
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+TOP_REASONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringInput:
+    """What rating knows of a subject at the moment it rates it."""
+
+    kind: str
+    profile: Mapping[str, Any]
+    civility_points: Decimal | None = None
+    civility_veto_items: tuple[str, ...] = ()
+    negative_vetoes: tuple[str, ...] = ()      # record kinds of raised negative-list records that veto
+    on_time_repayments: int = 0
+    late_repayments: int = 0
+    loan_defaults: int = 0
+    grade_drop: int = 0                        # serious credit-point items (严重失信行为) not yet expired
+    drop_reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    code: str
+    name: str
+    points: Decimal
+    weight: Decimal
+
+    @property
+    def lost(self) -> Decimal:
+        return self.weight - self.points
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    score: Decimal
+    grade: Grade
+    scored_grade: Grade          # what the score alone gives, before veto and serious items
+    vetoed: bool
+    reasons: tuple[str, ...]
+    contributions: tuple[Contribution, ...] = field(default=())
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return Decimal(int(value))
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+ShareFn = Callable[[Any], Decimal]
+
+
+def _bands(rule: BandsRule) -> ShareFn:
+    rows = [(b.min, b.max, b.share) for b in rule.bands]
+
+    def share(value: Any) -> Decimal:
+        v = to_decimal(value)
+        if v is None:
+            return rule.missing
+        for lo, hi, s in rows:
+            if (lo is None or v >= lo) and (hi is None or v < hi):
+                return s
+        # Outside every band (a system whose first band is not open below): the nearest end.
+        return rows[0][2] if rows[0][0] is not None and v < rows[0][0] else rows[-1][2]
+
+    return share
+
+
+def _threshold(rule: ThresholdRule) -> ShareFn:
+    def share(value: Any) -> Decimal:
+        v = to_decimal(value)
+        if v is None:
+            return rule.missing
+        ok = v >= rule.threshold if rule.direction == "higher_better" else v <= rule.threshold
+        return rule.pass_share if ok else rule.fail_share
+
+    return share
+
+
+def _lookup(rule: LookupRule) -> ShareFn:
+    values = dict(rule.values)
+
+    def share(value: Any) -> Decimal:
+        if value is None:
+            return rule.missing
+        key = ("true" if value else "false") if isinstance(value, bool) else str(value)
+        return values.get(key, rule.missing)
+
+    return share
+
+
+@dataclass(frozen=True)
+class CompiledSystem:
+    kind: str
+    version: int
+    indicators: tuple[tuple[str, str, str, Decimal, ShareFn], ...]   # code, name, input, weight, share
+    grade_bands: tuple[tuple[Decimal, Decimal, Grade], ...]          # best first
+    veto_sources: frozenset[str]
+    veto_grade: Grade
+
+
+def compile_system(defn: IndicatorSystemIn, version: int) -> CompiledSystem:
+    indicators = []
+    for ind in defn.indicators:
+        rule = ind.rule
+        fn = _bands(rule) if isinstance(rule, BandsRule) else _threshold(rule) if isinstance(rule, ThresholdRule) \
+            else _lookup(rule)
+        indicators.append((ind.code, ind.name, ind.input, ind.weight, fn))
+    bands = tuple(sorted(((b.min, b.max, b.grade) for b in defn.grade_bands), key=lambda t: t[0], reverse=True))
+    return CompiledSystem(defn.kind, version, tuple(indicators), bands, frozenset(defn.veto_sources),
+                          defn.veto_grade)
+
+
+def grade_for(system: CompiledSystem, score: Decimal) -> Grade:
+    for lo, hi, grade in system.grade_bands:
+        if lo <= score < hi or (score == hi == 100):
+            return grade
+    return system.grade_bands[-1][2]
+
+
+def input_value(inp: ScoringInput, name: str) -> Any:
+    if name == "civility_points":
+        return inp.civility_points
+    if name == "on_time_repayments":
+        return inp.on_time_repayments
+    if name == "late_repayments":
+        return inp.late_repayments
+    if name == "loan_defaults":
+        return inp.loan_defaults
+    if name == "total_assets":
+        parts = [to_decimal(inp.profile.get("agri_assets_value")), to_decimal(inp.profile.get("other_assets_value"))]
+        known = [p for p in parts if p is not None]
+        return sum(known, ZERO) if known else None
+    return inp.profile.get(name)
+
+
+def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
+    """Score one subject. A veto always gives ``veto_grade`` (below A), whatever the score."""
+    contributions = []
+    total = ZERO
+    for code, name, input_name, weight, share_fn in system.indicators:
+        points = weight * share_fn(input_value(inp, input_name))
+        total += points
+        contributions.append(Contribution(code, name, points.quantize(CENT, ROUND_HALF_UP), weight))
+    value = min(max(total, ZERO), Decimal(100)).quantize(CENT, ROUND_HALF_UP)
+    scored = grade_for(system, value)
+
+    veto_reasons: list[str] = []
+    if "negative_list" in system.veto_sources:
+        veto_reasons += [f"veto: negative-list record {k} (一票否决)" for k in sorted(set(inp.negative_vetoes))]
+    if "civility" in system.veto_sources:
+        veto_reasons += [f"veto: civility veto item {k} (一票否决)" for k in sorted(set(inp.civility_veto_items))]
+    if "loan_default" in system.veto_sources and inp.loan_defaults > 0:
+        veto_reasons.append(f"veto: {inp.loan_defaults} defaulted loan(s) (一票否决)")
+
+    grade: Grade = scored
+    reasons: list[str] = []
+    if veto_reasons:
+        grade = worse(scored, system.veto_grade)
+        reasons += veto_reasons
+    if inp.grade_drop > 0:
+        grade = drop(grade, inp.grade_drop)
+        reasons += [f"serious item lowers the grade: {r}" for r in inp.drop_reasons] or \
+            [f"serious items lower the grade by {inp.grade_drop}"]
+    lost = sorted((c for c in contributions if c.lost > 0), key=lambda c: (-c.lost, c.code))[:TOP_REASONS]
+    reasons += [f"{c.code} ({c.name}): {c.points} of {c.weight} points" for c in lost]
+    if not reasons:
+        reasons.append("full marks on every indicator")
+    return ScoreResult(value, grade, scored, bool(veto_reasons), tuple(reasons), tuple(contributions))
