@@ -19,7 +19,7 @@ from rating.ratings.lifecycle import finalise_due
 from rating.ratings.models import Rating
 from rating.settings import RatingSettings
 from tests.harness import DatabaseFactory, Keys, RunningService, start_service
-from tests.rating.helpers import GOOD, POOR, apply, civility_event, negative_event, outbox, subject_event
+from tests.rating.helpers import GOOD, apply, civility_event, negative_event, outbox, subject_event
 
 PROBLEM = "application/problem+json"
 
@@ -210,3 +210,22 @@ async def test_an_officer_cannot_rate_outside_its_region(instant: RunningService
     r = await instant.client.post("/v1/ratings", json={"subject_id": "hh-far"},
                                   headers=keys.headers(Role.officer, region="341182"))
     assert r.status_code == 403 and await count(instant, Rating) == 0
+
+
+async def test_the_admin_endpoint_finalises_publications_that_have_ended(
+        databases: DatabaseFactory, backend: str, keys: Keys) -> None:
+    import asyncio
+
+    url = await databases.create("rating", backend)
+    # A publication of about 0.3 s, so it ends within the test.
+    async with start_service("rating", url, keys, publication_days=0.3 / 86400) as svc:
+        await apply(svc.db, svc.settings, subject_event("hh-fin", GOOD))  # type: ignore[arg-type]
+        rating = (await svc.client.post("/v1/ratings", json={"subject_id": "hh-fin"}, headers=officer(keys))).json()
+        assert rating["status"] == "published"
+        assert (await svc.client.post("/v1/publications:finalise", headers=officer(keys))).status_code == 403
+        await asyncio.sleep(0.4)
+        r = await svc.client.post("/v1/publications:finalise", headers=keys.headers(Role.admin))
+        assert r.status_code == 200 and r.json() == {"finalised": 1}
+        final = (await svc.client.get("/v1/subjects/hh-fin/grade", headers=officer(keys))).json()
+        assert final["final"]["rating_id"] == rating["id"] and final["pending"] is None
+        assert (await svc.client.post("/v1/publications:finalise", headers=keys.headers(Role.admin))).json() == {"finalised": 0}

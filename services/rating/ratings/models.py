@@ -23,7 +23,6 @@ class Rating(Base):
     __table_args__ = (
         Index("ix_ratings_subject", "subject_id", "id"),
         Index("ix_ratings_due", "status", "publication_ends_at"),
-        Index("ix_ratings_round", "round_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -7,13 +7,15 @@ the villages and towns are recomputed once at the end.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select, update
+import orjson
+from sqlalchemy import Text, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -74,6 +76,44 @@ async def run(db: Database, settings: RatingSettings, round_id: str) -> dict[str
         raise
 
 
+Chunk = tuple[list[Any], dict[str, Any], dict[str, str]]
+
+
+async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, now: datetime,
+                       queue: asyncio.Queue[Chunk | None]) -> None:
+    """Read subjects and their scoring inputs chunk by chunk, ahead of the writer (the queue is
+    small, so memory stays bounded while reading overlaps scoring and writing)."""
+    last = ""
+    # The profile is parsed here with orjson rather than by the column type: it is the bulk of a row.
+    cols = (S.c.subject_id, S.c.kind, S.c.county, S.c.town, S.c.village, type_coerce(S.c.profile, Text).label("raw"))
+    try:
+        while True:
+            async with db.transaction(write=False) as session:
+                rows = (await session.execute(
+                    select(*cols).where(*selection(region, kinds), S.c.subject_id > last)
+                    .order_by(S.c.subject_id).limit(size))).all()
+                if not rows:
+                    break
+                subjects = [SubjectRow(r.subject_id, r.kind, r.county, r.town, r.village,
+                                       orjson.loads(r.raw) if r.raw else {}) for r in rows]
+                ids = [s.subject_id for s in subjects]
+                inputs = await scoring_inputs(session, subjects, now)
+                before = {k: v.grade for k, v in (await ratings_repo.current(session, ids, lock=False)).items()}
+            await queue.put((subjects, inputs, before))
+            last = ids[-1]
+    finally:
+        await queue.put(None)
+
+
+class SubjectRow(NamedTuple):
+    subject_id: str
+    kind: str
+    county: str | None
+    town: str | None
+    village: str | None
+    profile: dict[str, Any]
+
+
 async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[str, Any]:
     now = utcnow()
     async with db.transaction(write=False) as session:
@@ -88,18 +128,12 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
     moves: Counter[str] = Counter()
     vetoed = done = finalised = 0
     villages: set[str] = set()
-    last = ""
-    cols = (S.c.subject_id, S.c.kind, S.c.county, S.c.town, S.c.village, S.c.profile)
-    while True:
-        async with db.transaction() as session:
-            subjects = (await session.execute(
-                select(*cols).where(*selection(region, list(systems)), S.c.subject_id > last)
-                .order_by(S.c.subject_id).limit(settings.round_chunk_size))).all()
-            if not subjects:
-                break
+    queue: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=2)
+    reader = asyncio.create_task(_read_chunks(db, region, list(systems), settings.round_chunk_size, now, queue))
+    try:
+        while (chunk := await queue.get()) is not None:
+            subjects, inputs, before = chunk
             ids = [s.subject_id for s in subjects]
-            inputs = await scoring_inputs(session, subjects, now)
-            before = await ratings_repo.current(session, ids, lock=False)
             rows = []
             for s in subjects:
                 system = systems[s.kind]
@@ -111,19 +145,23 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                 old = before.get(s.subject_id)
                 if old is None:
                     moves["new"] += 1
-                elif old.grade == result.grade:
+                elif old == result.grade:
                     moves["same"] += 1
                 else:
-                    moves["up" if RANK[result.grade] < RANK[old.grade] else "down"] += 1
-            await ratings_repo.supersede_open(session, ids)
-            await ratings_repo.insert_many(session, rows)
-            if settings.publication_days == 0:
-                n, touched = await finalise_due_in(session, now, len(rows) + 1, ids)
-                finalised += n
-                villages |= touched
-            done += len(ids)
-            await session.execute(update(RatingRound).where(RatingRound.id == round_id).values(done=done))
-            last = ids[-1]
+                    moves["up" if RANK[result.grade] < RANK[old] else "down"] += 1
+            async with db.transaction() as session:
+                await ratings_repo.supersede_open(session, ids)
+                await ratings_repo.insert_many(session, rows)
+                if settings.publication_days == 0:
+                    n, touched = await finalise_due_in(session, now, len(rows) + 1, ids)
+                    finalised += n
+                    villages |= touched
+                done += len(ids)
+                await session.execute(update(RatingRound).where(RatingRound.id == round_id).values(done=done))
+        await reader
+    finally:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
     if villages:
         async with db.transaction() as session:
             await recompute_villages(session, villages, now, settings)

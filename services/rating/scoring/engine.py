@@ -6,10 +6,11 @@ once (``compile_system``) so a rating round pays only for the arithmetic.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from rating.grades import Grade, drop, worse
 from rating.indicators.schemas import BandsRule, IndicatorSystemIn, LookupRule, ThresholdRule
@@ -35,8 +36,7 @@ class ScoringInput:
     drop_reasons: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class Contribution:
+class Contribution(NamedTuple):
     code: str
     name: str
     points: Decimal
@@ -72,17 +72,18 @@ ShareFn = Callable[[Any], Decimal]
 
 
 def _bands(rule: BandsRule) -> ShareFn:
-    rows = [(b.min, b.max, b.share) for b in rule.bands]
+    # Bands are contiguous (checked when the system is published), so the inner boundaries are
+    # enough: a value's band is found by bisection. A value outside every band (below a first
+    # band that is not open below) takes the nearest band's share.
+    bounds: list[Decimal] = [b.min if b.min is not None else Decimal('-Infinity') for b in rule.bands[1:]]
+    shares = [b.share for b in rule.bands]
+    missing = rule.missing
 
     def share(value: Any) -> Decimal:
         v = to_decimal(value)
         if v is None:
-            return rule.missing
-        for lo, hi, s in rows:
-            if (lo is None or v >= lo) and (hi is None or v < hi):
-                return s
-        # Outside every band (a system whose first band is not open below): the nearest end.
-        return rows[0][2] if rows[0][0] is not None and v < rows[0][0] else rows[-1][2]
+            return missing
+        return shares[bisect_right(bounds, v)]
 
     return share
 
@@ -140,29 +141,36 @@ def grade_for(system: CompiledSystem, score: Decimal) -> Grade:
 
 
 def input_value(inp: ScoringInput, name: str) -> Any:
-    if name == "civility_points":
-        return inp.civility_points
-    if name == "on_time_repayments":
-        return inp.on_time_repayments
-    if name == "late_repayments":
-        return inp.late_repayments
-    if name == "loan_defaults":
-        return inp.loan_defaults
-    if name == "total_assets":
-        parts = [to_decimal(inp.profile.get("agri_assets_value")), to_decimal(inp.profile.get("other_assets_value"))]
-        known = [p for p in parts if p is not None]
-        return sum(known, ZERO) if known else None
-    return inp.profile.get(name)
+    getter = _GETTERS.get(name)
+    return getter(inp) if getter is not None else inp.profile.get(name)
+
+
+def _total_assets(inp: ScoringInput) -> Decimal | None:
+    parts = [to_decimal(inp.profile.get("agri_assets_value")), to_decimal(inp.profile.get("other_assets_value"))]
+    known = [p for p in parts if p is not None]
+    return sum(known, ZERO) if known else None
+
+
+# The inputs rating derives itself; every other input is a profile field of the same name.
+_GETTERS: dict[str, Callable[[ScoringInput], Any]] = {
+    "civility_points": lambda i: i.civility_points,
+    "on_time_repayments": lambda i: i.on_time_repayments,
+    "late_repayments": lambda i: i.late_repayments,
+    "loan_defaults": lambda i: i.loan_defaults,
+    "total_assets": _total_assets,
+}
 
 
 def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
     """Score one subject. A veto always gives ``veto_grade`` (below A), whatever the score."""
     contributions = []
     total = ZERO
+    profile_get = inp.profile.get
     for code, name, input_name, weight, share_fn in system.indicators:
-        points = weight * share_fn(input_value(inp, input_name))
+        getter = _GETTERS.get(input_name)
+        points = weight * share_fn(getter(inp) if getter is not None else profile_get(input_name))
         total += points
-        contributions.append(Contribution(code, name, points.quantize(CENT, ROUND_HALF_UP), weight))
+        contributions.append(Contribution(code, name, points, weight))
     value = min(max(total, ZERO), Decimal(100)).quantize(CENT, ROUND_HALF_UP)
     scored = grade_for(system, value)
 
@@ -183,8 +191,8 @@ def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
         grade = drop(grade, inp.grade_drop)
         reasons += [f"serious item lowers the grade: {r}" for r in inp.drop_reasons] or \
             [f"serious items lower the grade by {inp.grade_drop}"]
-    lost = sorted((c for c in contributions if c.lost > 0), key=lambda c: (-c.lost, c.code))[:TOP_REASONS]
-    reasons += [f"{c.code} ({c.name}): {c.points} of {c.weight} points" for c in lost]
+    lost = sorted((c for c in contributions if c.points < c.weight), key=lambda c: (c.points - c.weight, c.code))[:TOP_REASONS]
+    reasons += [f"{c.code} ({c.name}): {c.points.quantize(CENT, ROUND_HALF_UP)} of {c.weight} points" for c in lost]
     if not reasons:
         reasons.append("full marks on every indicator")
     return ScoreResult(value, grade, scored, bool(veto_reasons), tuple(reasons), tuple(contributions))

@@ -1,9 +1,9 @@
 """Credit villages (信用村) and towns (信用镇): read their standing, recompute on demand."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from common.db import Session, utcnow
 from common.errors import not_found
@@ -14,10 +14,11 @@ from rating.subjects.repository import village_subject_ids
 from rating.villages.service import recompute_villages, town_key, village_key
 
 router = APIRouter(prefix="/v1", tags=["credit villages and towns"])
+Code = Annotated[str, Path(pattern=r"^\d{6,12}$", description="village or town code")]
 
 
 @router.get("/villages/{code}", summary="A village's credit-village standing")
-async def village(code: str, who: Reader, session: Session) -> dict[str, Any]:
+async def village(code: Code, who: Reader, session: Session) -> dict[str, Any]:
     check_region(who, code)
     own = await village_subject_ids(session, [code])
     grade = await ratings_repo.current_grade(session, own.get(code, village_key(code)))
@@ -27,7 +28,7 @@ async def village(code: str, who: Reader, session: Session) -> dict[str, Any]:
 
 
 @router.get("/towns/{code}", summary="A town's credit-town standing")
-async def town(code: str, who: Reader, session: Session) -> dict[str, Any]:
+async def town(code: Code, who: Reader, session: Session) -> dict[str, Any]:
     check_region(who, code)
     grade = await ratings_repo.current_grade(session, town_key(code))
     if grade is None:
@@ -36,7 +37,7 @@ async def town(code: str, who: Reader, session: Session) -> dict[str, Any]:
 
 
 @router.post("/villages/{code}/recompute", summary="Recompute a village and its town now")
-async def recompute(code: str, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def recompute(code: Code, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
     check_region(who, code)
     await recompute_villages(session, [code], utcnow(), settings)
     return await village(code, who, session)

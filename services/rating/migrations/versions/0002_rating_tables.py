@@ -187,7 +187,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('ratings', schema=None) as batch_op:
         batch_op.create_index('ix_ratings_due', ['status', 'publication_ends_at'], unique=False)
-        batch_op.create_index('ix_ratings_round', ['round_id'], unique=False)
         batch_op.create_index('ix_ratings_subject', ['subject_id', 'id'], unique=False)
 
     op.create_table('subjects',
@@ -225,7 +224,6 @@ def downgrade() -> None:
     op.drop_table('subjects')
     with op.batch_alter_table('ratings', schema=None) as batch_op:
         batch_op.drop_index('ix_ratings_subject')
-        batch_op.drop_index('ix_ratings_round')
         batch_op.drop_index('ix_ratings_due')
 
     op.drop_table('ratings')
