@@ -43,6 +43,12 @@ def rss_mb() -> float:
     return 0.0
 
 
+def cpu_s() -> float:
+    """CPU seconds of this process, all threads (the machine is shared: wall time depends on load)."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -156,14 +162,14 @@ async def measure(n: int, pg_url: str | None) -> dict[str, object]:
     base_rss = rss_mb()
     async with db.transaction() as session:
         rnd = await rounds.start(session, COUNTY, ["household"], "bench", utcnow())
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_s()
     summary = await rounds.run(db, settings, rnd.id)
-    round_s = time.perf_counter() - t
+    round_s, round_cpu = time.perf_counter() - t, cpu_s() - c
     round_peak = peak_mb()
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu_s()
     finalised = await finalise_due(db, settings, utcnow() + timedelta(days=8))
-    final_s = time.perf_counter() - t
+    final_s, final_cpu = time.perf_counter() - t, cpu_s() - c
     async with db.transaction(write=False) as session:
         outbox = (await session.execute(text("SELECT count(*) FROM outbox_events"))).scalar_one()
         villages = (await session.execute(text(
@@ -174,8 +180,8 @@ async def measure(n: int, pg_url: str | None) -> dict[str, object]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
     return {"households": n, "backend": "postgresql" if pg_url else "sqlite", "setup_s": round(setup_s, 1),
-            "round_s": round(round_s, 2), "round_per_s": int(n / round_s),
-            "finalise_s": round(final_s, 2), "finalised": finalised, "rating_changed_events": outbox,
+            "round_s": round(round_s, 2), "round_cpu_s": round(round_cpu, 2), "round_per_s": int(n / round_s),
+            "finalise_s": round(final_s, 2), "finalise_cpu_s": round(final_cpu, 2), "load_average": os.getloadavg()[0], "finalised": finalised, "rating_changed_events": outbox,
             "villages": villages[0], "credit_villages": int(villages[1] or 0),
             "rss_before_round_mb": round(base_rss, 1), "peak_rss_mb": round(peak_mb(), 1),
             "peak_rss_during_round_mb": round(round_peak, 1), "chunk_size": settings.round_chunk_size,
@@ -205,10 +211,12 @@ def main() -> None:
         result = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(result)
         print(f"{n:>9,} households ({result['backend']}): round {result['round_s']:>7.2f} s "
-              f"({result['round_per_s']:,}/s), finalise {result['finalise_s']:>7.2f} s "
+              f"(cpu {result['round_cpu_s']} s, {result['round_per_s']:,}/s), finalise {result['finalise_s']:>7.2f} s "
+              f"(cpu {result['finalise_cpu_s']} s) "
               f"({result['rating_changed_events']:,} rating-changed), peak RSS {result['peak_rss_mb']} MB "
               f"(round {result['peak_rss_during_round_mb']} MB, {result['rss_before_round_mb']} MB before), "
-              f"credit villages {result['credit_villages']}/{result['villages']}", flush=True)
+              f"credit villages {result['credit_villages']}/{result['villages']}, load average {result['load_average']:.1f}",
+              flush=True)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for r in results:

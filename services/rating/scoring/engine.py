@@ -10,7 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, NamedTuple
+from typing import Any
 
 from rating.grades import Grade, drop, worse
 from rating.indicators.schemas import BandsRule, IndicatorSystemIn, LookupRule, ThresholdRule
@@ -36,17 +36,6 @@ class ScoringInput:
     drop_reasons: tuple[str, ...] = ()
 
 
-class Contribution(NamedTuple):
-    code: str
-    name: str
-    points: Decimal
-    weight: Decimal
-
-    @property
-    def lost(self) -> Decimal:
-        return self.weight - self.points
-
-
 @dataclass(frozen=True, slots=True)
 class ScoreResult:
     score: Decimal
@@ -54,7 +43,7 @@ class ScoreResult:
     scored_grade: Grade          # what the score alone gives, before veto and serious items
     vetoed: bool
     reasons: tuple[str, ...]
-    contributions: tuple[Contribution, ...] = field(default=())
+    points: tuple[Decimal, ...] = field(default=())   # per indicator, in the system's order
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -163,14 +152,15 @@ _GETTERS: dict[str, Callable[[ScoringInput], Any]] = {
 
 def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
     """Score one subject. A veto always gives ``veto_grade`` (below A), whatever the score."""
-    contributions = []
+    points: list[Decimal] = []
     total = ZERO
     profile_get = inp.profile.get
-    for code, name, input_name, weight, share_fn in system.indicators:
-        getter = _GETTERS.get(input_name)
-        points = weight * share_fn(getter(inp) if getter is not None else profile_get(input_name))
-        total += points
-        contributions.append(Contribution(code, name, points, weight))
+    getters = _GETTERS
+    for _code, _name, input_name, weight, share_fn in system.indicators:
+        getter = getters.get(input_name)
+        p = weight * share_fn(getter(inp) if getter is not None else profile_get(input_name))
+        total += p
+        points.append(p)
     value = min(max(total, ZERO), Decimal(100)).quantize(CENT, ROUND_HALF_UP)
     scored = grade_for(system, value)
 
@@ -191,8 +181,12 @@ def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
         grade = drop(grade, inp.grade_drop)
         reasons += [f"serious item lowers the grade: {r}" for r in inp.drop_reasons] or \
             [f"serious items lower the grade by {inp.grade_drop}"]
-    lost = sorted((c for c in contributions if c.points < c.weight), key=lambda c: (c.points - c.weight, c.code))[:TOP_REASONS]
-    reasons += [f"{c.code} ({c.name}): {c.points.quantize(CENT, ROUND_HALF_UP)} of {c.weight} points" for c in lost]
+    # The reasons that moved it most: the indicators that lost the most points.
+    indicators = system.indicators
+    lost = sorted((p - ind[3], ind[0], i) for i, (p, ind) in enumerate(zip(points, indicators, strict=True))
+                  if p < ind[3])[:TOP_REASONS]
+    for _, code, i in lost:
+        reasons.append(f"{code} ({indicators[i][1]}): {points[i].quantize(CENT, ROUND_HALF_UP)} of {indicators[i][3]} points")
     if not reasons:
         reasons.append("full marks on every indicator")
-    return ScoreResult(value, grade, scored, bool(veto_reasons), tuple(reasons), tuple(contributions))
+    return ScoreResult(value, grade, scored, bool(veto_reasons), tuple(reasons), tuple(points))
