@@ -37,7 +37,7 @@ async def start(body: RoundIn, who: Officer, request: Request, settings: Setting
     async with db.transaction() as session:
         rnd = await service.start(session, body.region, list(body.kinds), who.caller_id, utcnow())
     tasks: set[asyncio.Task[Any]] = request.app.state.round_tasks
-    task = asyncio.create_task(service.run(db, settings, rnd.id), name=f"round-{rnd.id}")
+    task = asyncio.create_task(service.run_in_background(db, settings, rnd.id), name=f"round-{rnd.id}")
     tasks.add(task)
     task.add_done_callback(tasks.discard)
     return round_out(rnd)

@@ -94,8 +94,7 @@ async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, n
                     .order_by(S.c.subject_id).limit(size))).all()
                 if not rows:
                     break
-                subjects = [SubjectRow(r.subject_id, r.kind, r.county, r.town, r.village,
-                                       orjson.loads(r.raw) if r.raw else {}) for r in rows]
+                subjects = [SubjectRow(r.subject_id, r.kind, r.county, r.town, r.village, _profile(r.raw)) for r in rows]
                 ids = [s.subject_id for s in subjects]
                 inputs = await scoring_inputs(session, subjects, now)
                 before = {k: v.grade for k, v in (await ratings_repo.current(session, ids, lock=False)).items()}
@@ -105,6 +104,13 @@ async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, n
         await queue.put(None)
 
 
+def _profile(raw: Any) -> dict[str, Any]:
+    # SQLite hands back the JSON text; asyncpg has already decoded it.
+    if not raw:
+        return {}
+    return raw if isinstance(raw, dict) else orjson.loads(raw)  # type: ignore[no-any-return]
+
+
 class SubjectRow(NamedTuple):
     subject_id: str
     kind: str
@@ -112,6 +118,14 @@ class SubjectRow(NamedTuple):
     town: str | None
     village: str | None
     profile: dict[str, Any]
+
+
+async def run_in_background(db: Database, settings: RatingSettings, round_id: str) -> None:
+    """For the API: the failure is on the round (status failed, error) and in the log."""
+    try:
+        await run(db, settings, round_id)
+    except Exception:  # already recorded by ``run``
+        pass
 
 
 async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[str, Any]:
