@@ -10,7 +10,11 @@ from rating.settings import RatingSettings
 
 Admin = Annotated[Principal, Depends(require_roles())]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
-Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.bank, Role.service, Role.platform))]
+# A subject's grade is credit information: banks and merchants get it from lending and merchant,
+# which log each disclosure; here only the county's own people and services read it.
+Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
+# Villages and towns are aggregates (no person in them).
+AggregateReader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service, Role.bank, Role.platform))]
 
 
 def get_settings(request: Request) -> RatingSettings:

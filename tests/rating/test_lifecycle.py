@@ -229,3 +229,16 @@ async def test_the_admin_endpoint_finalises_publications_that_have_ended(
         final = (await svc.client.get("/v1/subjects/hh-fin/grade", headers=officer(keys))).json()
         assert final["final"]["rating_id"] == rating["id"] and final["pending"] is None
         assert (await svc.client.post("/v1/publications:finalise", headers=keys.headers(Role.admin))).json() == {"finalised": 0}
+
+
+async def test_concurrent_ratings_of_one_subject_leave_one_open_rating(published: RunningService, keys: Keys) -> None:
+    import asyncio
+
+    svc = published
+    await apply(svc.db, svc.settings, subject_event("hh-race", GOOD))  # type: ignore[arg-type]
+    replies = await asyncio.gather(*[svc.client.post("/v1/ratings", json={"subject_id": "hh-race"}, headers=officer(keys))
+                                     for _ in range(4)])
+    assert [r.status_code for r in replies] == [201] * 4
+    history = (await svc.client.get("/v1/subjects/hh-race/ratings", headers=officer(keys))).json()["items"]
+    assert len(history) == 4
+    assert sorted(r["status"] for r in history) == ["published", "superseded", "superseded", "superseded"]

@@ -31,7 +31,8 @@ def objection_out(o: Objection) -> dict[str, Any]:
     return {"id": o.id, "rating_id": o.rating_id, "subject_id": o.subject_id, "reason": o.reason,
             "filed_by": o.filed_by, "filed_at": o.filed_at.isoformat(), "answer_due": o.answer_due.isoformat(),
             "status": o.status, "answer": o.answer, "answered_by": o.answered_by,
-            "answered_at": o.answered_at.isoformat() if o.answered_at else None, "new_rating_id": o.new_rating_id}
+            "answered_at": o.answered_at.isoformat() if o.answered_at else None, "new_rating_id": o.new_rating_id,
+            "overdue": o.status == "open" and o.answer_due < utcnow()}
 
 
 @router.post("/ratings/{rating_id}/objections", status_code=201, summary="Record an objection (异议)")

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path
 
 from common.db import Session, utcnow
 from common.errors import not_found
-from rating.access import Officer, Reader, Settings, check_region
+from rating.access import AggregateReader, Officer, Settings, check_region
 from rating.ratings import repository as ratings_repo
 from rating.ratings.schemas import grade_out
 from rating.subjects.repository import village_subject_ids
@@ -18,7 +18,7 @@ Code = Annotated[str, Path(pattern=r"^\d{6,12}$", description="village or town c
 
 
 @router.get("/villages/{code}", summary="A village's credit-village standing")
-async def village(code: Code, who: Reader, session: Session) -> dict[str, Any]:
+async def village(code: Code, who: AggregateReader, session: Session) -> dict[str, Any]:
     check_region(who, code)
     own = await village_subject_ids(session, [code])
     grade = await ratings_repo.current_grade(session, own.get(code, village_key(code)))
@@ -28,7 +28,7 @@ async def village(code: Code, who: Reader, session: Session) -> dict[str, Any]:
 
 
 @router.get("/towns/{code}", summary="A town's credit-town standing")
-async def town(code: Code, who: Reader, session: Session) -> dict[str, Any]:
+async def town(code: Code, who: AggregateReader, session: Session) -> dict[str, Any]:
     check_region(who, code)
     grade = await ratings_repo.current_grade(session, town_key(code))
     if grade is None:
