@@ -111,6 +111,10 @@ async def test_points_expire_and_rank_and_serious_items_drop_the_grade(svc: Runn
     final = (await svc.client.get("/v1/subjects/hh-p1/grade", headers=officer(keys))).json()["final"]
     assert final["grade"] == "A" and "fraud on a subsidy" in final["reason"]
 
+    corrected = await svc.client.post(f"/v1/points/{r.json()['id']}/correct", headers=officer(keys))
+    assert corrected.status_code == 200 and corrected.json()["grade"] == "AAA"
+    assert (await svc.client.post(f"/v1/points/{r.json()['id']}/correct", headers=officer(keys))).status_code == 409
+
     bad = await svc.client.post("/v1/points", json={"subject_id": "hh-p1", "points": 5, "reason": "x", "valid_years": 9},
                                 headers=officer(keys))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "valid_years"

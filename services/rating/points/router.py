@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.db import Session, utcnow
-from common.errors import ProblemError
+from common.errors import ProblemError, conflict, not_found
 from rating.access import Officer, Reader, Settings, check_region
 from rating.points import service
 from rating.points.models import PointsEntry
@@ -41,7 +41,7 @@ class PointsIn(BaseModel):
 def entry_out(e: PointsEntry) -> dict[str, Any]:
     return {"id": e.id, "subject_id": e.subject_id, "points": e.points, "reason": e.reason, "author": e.author,
             "serious": e.serious, "grade_drop": e.grade_drop, "created_at": e.created_at.isoformat(),
-            "expires_at": e.expires_at.isoformat()}
+            "expires_at": e.expires_at.isoformat(), "corrected_at": e.corrected_at.isoformat() if e.corrected_at else None}
 
 
 def as_of_or_now(as_of: datetime | None) -> datetime:
@@ -64,6 +64,27 @@ async def add(body: PointsIn, who: Officer, session: Session, settings: Settings
     if body.serious and subject.kind in SCORED_KINDS and subject.status == "active":
         # Listed serious acts drop the grade directly, at once.
         rating = await rate_subject(session, subject, settings, trigger="serious-item", actor=who.caller_id,
+                                    final_now=True, now=now)
+        out["rating_id"], out["grade"] = rating.id, rating.grade
+    return out
+
+
+@router.post("/points/{entry_id}/correct", summary="A serious item was corrected: the grade is restored at once")
+async def correct(entry_id: int, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+    entry = await service.get(session, entry_id)
+    if entry is None:
+        raise not_found("points entry", entry_id)
+    check_region(who, entry.village, entry.town)
+    if not entry.serious:
+        raise conflict("Not a serious item", "only serious items are corrected", type="not-serious")
+    if entry.corrected_at is not None:
+        raise conflict("Already corrected", f"entry {entry_id} was corrected", type="already-corrected")
+    now = utcnow()
+    await service.correct(session, entry, now)
+    out = entry_out(entry)
+    subject = await get_subject(session, entry.subject_id)
+    if subject is not None and subject.kind in SCORED_KINDS and subject.status == "active":
+        rating = await rate_subject(session, subject, settings, trigger="serious-item-corrected", actor=who.caller_id,
                                     final_now=True, now=now)
         out["rating_id"], out["grade"] = rating.id, rating.grade
     return out

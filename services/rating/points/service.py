@@ -54,3 +54,14 @@ async def rankings(session: AsyncSession, *, village: str | None, town: str | No
     rows = (await session.execute(q)).all()
     return [{"rank": i + 1, "subject_id": r.subject_id, "masked_name": r.masked_name, "village": r.village,
              "balance": base + int(r.total)} for i, r in enumerate(rows)]
+
+
+async def get(session: AsyncSession, entry_id: int) -> PointsEntry | None:
+    return await session.get(PointsEntry, entry_id)
+
+
+async def correct(session: AsyncSession, entry: PointsEntry, now: datetime) -> PointsEntry:
+    """A serious act was corrected (e.g. the debt repaid): it stops lowering the grade."""
+    entry.corrected_at = now
+    await session.flush()
+    return entry
