@@ -19,7 +19,7 @@ from rating.ratings.lifecycle import finalise_due
 from rating.ratings.models import Rating
 from rating.settings import RatingSettings
 from tests.harness import DatabaseFactory, Keys, RunningService, start_service
-from tests.rating.helpers import GOOD, apply, civility_event, negative_event, outbox, subject_event
+from tests.rating.helpers import GOOD, POOR, apply, civility_event, negative_event, outbox, subject_event
 
 PROBLEM = "application/problem+json"
 
@@ -242,3 +242,20 @@ async def test_concurrent_ratings_of_one_subject_leave_one_open_rating(published
     history = (await svc.client.get("/v1/subjects/hh-race/ratings", headers=officer(keys))).json()["items"]
     assert len(history) == 4
     assert sorted(r["status"] for r in history) == ["published", "superseded", "superseded", "superseded"]
+
+
+async def test_one_consumer_batch_with_several_events_of_a_subject_sees_each_change(
+        instant: RunningService, keys: Keys) -> None:
+    from rating.subjects.handlers import make_handlers
+
+    svc = instant
+    handlers = make_handlers(svc.settings)  # type: ignore[arg-type]
+    await apply(svc.db, svc.settings, subject_event("hh-batch", POOR))  # type: ignore[arg-type]
+    await svc.client.post("/v1/ratings", json={"subject_id": "hh-batch"}, headers=officer(keys))
+    batch = [subject_event("hh-batch", GOOD, version=2), civility_event("hh-batch", 95),
+             negative_event("hh-batch", "n-1", "raised", 1), negative_event("hh-batch", "n-1", "cleared", 2)]
+    async with svc.db.transaction() as session:  # as the consumer applies a batch: one transaction
+        for event in batch:
+            await handlers[event.type](session, event)
+    final = (await svc.client.get("/v1/subjects/hh-batch/grade", headers=officer(keys))).json()["final"]
+    assert final["grade"] == "AAA" and final["vetoed"] is False

@@ -42,15 +42,18 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
         if not await accept_version(session, "subject", d["subject_id"], d["version"]):
             return
         region: dict[str, Any] = d["region"]
+        before = await repo.get_subject(session, d["subject_id"])
+        moved_from = before.village if before is not None and before.village != region.get("village") else None
         await repo.save_subject(session, {
             "subject_id": d["subject_id"], "kind": d["kind"], "county": region.get("county"),
             "town": region.get("town"), "village": region.get("village"), "village_group": region.get("group"),
             "masked_name": d.get("masked_name", ""), "profile": d.get("profile") or {},
             "status": d.get("status", "active"), "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
-        village = region.get("village")
-        if d["kind"] == "household" and village and await village_rated(session, village):
-            # A new or archived household changes its rated village's share of credit households.
-            await recompute_villages(session, [village], utcnow(), settings)
+        # A new, moved or archived household changes its villages' share of credit households; a
+        # village registered as a subject takes over its village's rating under its own id.
+        touched = [v for v in (region.get("village"), moved_from) if v and await village_rated(session, v)]
+        if d["kind"] in ("household", "village") and touched:
+            await recompute_villages(session, touched, utcnow(), settings)
 
     async def on_civility(session: AsyncSession, event: Event) -> None:
         d = event.data

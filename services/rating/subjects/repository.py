@@ -15,6 +15,8 @@ from rating.scoring.engine import ScoringInput
 from rating.sql import upsert
 from rating.subjects.models import CivilityResult, Loan, NegativeRecord, Subject
 
+# Rows are written with Core upserts (one statement, either dialect) and read back with
+# ``populate_existing`` so a batch of events on one subject never sees a stale identity-map copy.
 SUBJECTS: Table = Subject.__table__  # type: ignore[assignment]
 CIVILITY: Table = CivilityResult.__table__  # type: ignore[assignment]
 NEGATIVE: Table = NegativeRecord.__table__  # type: ignore[assignment]
@@ -26,7 +28,7 @@ async def save_subject(session: AsyncSession, row: dict[str, Any]) -> None:
 
 
 async def get_subject(session: AsyncSession, subject_id: str) -> Subject | None:
-    return await session.get(Subject, subject_id)
+    return await session.get(Subject, subject_id, populate_existing=True)
 
 
 async def village_subject_ids(session: AsyncSession, villages: Sequence[str]) -> dict[str, str]:
@@ -39,7 +41,7 @@ async def village_subject_ids(session: AsyncSession, villages: Sequence[str]) ->
 
 async def save_civility(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Store a civility result; True if its veto state differs from the one before."""
-    before = await session.get(CivilityResult, row["subject_id"])
+    before = await session.get(CivilityResult, row["subject_id"], populate_existing=True)
     was = (bool(before.veto), sorted(before.veto_items or [])) if before else (False, [])
     await upsert(session, CIVILITY, [row], ["subject_id"])
     return was != (bool(row["veto"]), sorted(row["veto_items"]))
@@ -47,14 +49,14 @@ async def save_civility(session: AsyncSession, row: dict[str, Any]) -> bool:
 
 async def save_negative(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Store a negative-list record; True if the subject's set of vetoing records changed."""
-    before = await session.get(NegativeRecord, row["record_id"])
+    before = await session.get(NegativeRecord, row["record_id"], populate_existing=True)
     was = bool(before and before.veto and before.status == "raised")
     await upsert(session, NEGATIVE, [row], ["record_id"])
     return was != bool(row["veto"] and row["status"] == "raised")
 
 
 async def get_loan(session: AsyncSession, loan_id: str) -> Loan | None:
-    return await session.get(Loan, loan_id)
+    return await session.get(Loan, loan_id, populate_existing=True)
 
 
 async def save_loan(session: AsyncSession, row: dict[str, Any]) -> None:
