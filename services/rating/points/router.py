@@ -84,7 +84,7 @@ async def correct(entry_id: int, who: Officer, session: Session, settings: Setti
     out = entry_out(entry)
     subject = await get_subject(session, entry.subject_id)
     if subject is not None and subject.kind in SCORED_KINDS and subject.status == "active":
-        rating = await rate_subject(session, subject, settings, trigger="serious-item-corrected", actor=who.caller_id,
+        rating = await rate_subject(session, subject, settings, trigger="serious-corrected", actor=who.caller_id,
                                     final_now=True, now=now)
         out["rating_id"], out["grade"] = rating.id, rating.grade
     return out
