@@ -1,9 +1,10 @@
 """Rating rounds (评级轮次): re-rate a whole region in bulk.
 
-Subjects are read in keyset-ordered chunks (one transaction each, so memory stays bounded and the
-progress is visible), scored with the compiled indicator systems, and written with one multi-row
-insert per chunk. With a publication period of 0 each chunk is finalised in its own transaction;
-the villages and towns are recomputed once at the end.
+Subjects are read in keyset-ordered chunks by a reader task that runs one chunk ahead of the
+writer (a queue of two: memory stays bounded, reading overlaps scoring and writing), scored with
+the compiled indicator systems, and written with one multi-row insert per chunk, in a transaction
+per chunk so the progress is visible. With a publication period of 0 each chunk is also finalised
+in its transaction; the villages and towns are recomputed once at the end.
 """
 from __future__ import annotations
 
@@ -12,56 +13,33 @@ import logging
 import uuid
 from collections import Counter
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-import orjson
-from sqlalchemy import Text, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 
 from common.db import Database, utcnow
-from common.errors import not_found
 from rating.grades import RANK, is_credit
 from rating.indicators.repository import current_compiled
 from rating.ratings import repository as ratings_repo
 from rating.ratings.lifecycle import SCORED_KINDS, finalise_due_in, rating_row
 from rating.ratings.models import PUBLISHED
+from rating.rounds import repository as repo
 from rating.rounds.models import RatingRound
 from rating.scoring.engine import CompiledSystem, score
 from rating.settings import RatingSettings
-from rating.subjects.models import Subject
 from rating.subjects.repository import scoring_inputs
 from rating.villages.service import recompute_villages
 
 log = logging.getLogger("rating.rounds")
-S = Subject.__table__
-
-
-def in_region(code: str) -> ColumnElement[bool]:
-    """Region codes nest by prefix: a county, town, village or group code selects what lies inside."""
-    return or_(S.c.county == code, S.c.town == code, S.c.village == code, S.c.village_group == code,
-               S.c.village.like(f"{code}%"))
-
-
-def selection(region: str, kinds: list[str]) -> Any:
-    return S.c.status == "active", S.c.kind.in_(kinds), in_region(region)
 
 
 async def start(session: AsyncSession, region: str, kinds: list[str], actor: str, now: datetime) -> RatingRound:
-    from sqlalchemy import func
-    total = (await session.execute(select(func.count()).select_from(S).where(*selection(region, kinds)))).scalar_one()
-    rnd = RatingRound(id=str(uuid.uuid4()), region=region, kinds=kinds, status="running", total=int(total), done=0,
-                      summary=None, started_by=actor, started_at=now)
-    session.add(rnd)
-    await session.flush()
-    return rnd
+    total = await repo.count_subjects(session, region, kinds)
+    return await repo.add(session, RatingRound(id=str(uuid.uuid4()), region=region, kinds=kinds, status="running",
+                                               total=total, done=0, summary=None, started_by=actor, started_at=now))
 
 
-async def get(session: AsyncSession, round_id: str) -> RatingRound:
-    rnd = await session.get(RatingRound, round_id)
-    if rnd is None:
-        raise not_found("rating round", round_id)
-    return rnd
+get = repo.get
 
 
 async def run(db: Database, settings: RatingSettings, round_id: str) -> dict[str, Any]:
@@ -71,12 +49,11 @@ async def run(db: Database, settings: RatingSettings, round_id: str) -> dict[str
     except Exception as exc:
         log.exception("rating round failed", extra={"round_id": round_id})
         async with db.transaction() as session:
-            await session.execute(update(RatingRound).where(RatingRound.id == round_id)
-                                  .values(status="failed", error=str(exc)[:2000], finished_at=utcnow()))
+            await repo.set_values(session, round_id, status="failed", error=str(exc)[:2000], finished_at=utcnow())
         raise
 
 
-Chunk = tuple[list[Any], dict[str, Any], dict[str, str]]
+Chunk = tuple[list[repo.SubjectRow], dict[str, Any], dict[str, str]]
 
 
 async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, now: datetime,
@@ -84,17 +61,12 @@ async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, n
     """Read subjects and their scoring inputs chunk by chunk, ahead of the writer (the queue is
     small, so memory stays bounded while reading overlaps scoring and writing)."""
     last = ""
-    # The profile is parsed here with orjson rather than by the column type: it is the bulk of a row.
-    cols = (S.c.subject_id, S.c.kind, S.c.county, S.c.town, S.c.village, type_coerce(S.c.profile, Text).label("raw"))
     try:
         while True:
             async with db.transaction(write=False) as session:
-                rows = (await session.execute(
-                    select(*cols).where(*selection(region, kinds), S.c.subject_id > last)
-                    .order_by(S.c.subject_id).limit(size))).all()
-                if not rows:
+                subjects = await repo.subjects_after(session, region, kinds, last, size)
+                if not subjects:
                     break
-                subjects = [SubjectRow(r.subject_id, r.kind, r.county, r.town, r.village, _profile(r.raw)) for r in rows]
                 ids = [s.subject_id for s in subjects]
                 inputs = await scoring_inputs(session, subjects, now)
                 before = {k: v.grade for k, v in (await ratings_repo.current(session, ids, lock=False)).items()}
@@ -102,22 +74,6 @@ async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, n
             last = ids[-1]
     finally:
         await queue.put(None)
-
-
-def _profile(raw: Any) -> dict[str, Any]:
-    # SQLite hands back the JSON text; asyncpg has already decoded it.
-    if not raw:
-        return {}
-    return raw if isinstance(raw, dict) else orjson.loads(raw)  # type: ignore[no-any-return]
-
-
-class SubjectRow(NamedTuple):
-    subject_id: str
-    kind: str
-    county: str | None
-    town: str | None
-    village: str | None
-    profile: dict[str, Any]
 
 
 async def run_in_background(db: Database, settings: RatingSettings, round_id: str) -> None:
@@ -171,7 +127,7 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                     finalised += n
                     villages |= touched
                 done += len(ids)
-                await session.execute(update(RatingRound).where(RatingRound.id == round_id).values(done=done))
+                await repo.set_values(session, round_id, done=done)
         await reader
     finally:
         reader.cancel()
@@ -184,6 +140,5 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                "compared_with_final": dict(moves), "finalised": finalised,
                "publication_days": settings.publication_days, "villages_recomputed": len(villages)}
     async with db.transaction() as session:
-        await session.execute(update(RatingRound).where(RatingRound.id == round_id).values(
-            status="done", done=done, summary=summary, finished_at=utcnow()))
+        await repo.set_values(session, round_id, status="done", done=done, summary=summary, finished_at=utcnow())
     return summary

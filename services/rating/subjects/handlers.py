@@ -19,7 +19,8 @@ from common.events import Event, accept_version
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
 from rating.settings import RatingSettings
 from rating.subjects import repository as repo
-from rating.villages.service import recompute_villages, village_rated
+from rating.villages.repository import village_rated
+from rating.villages.service import recompute_villages
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 ACTOR = "system:events"

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events import Event
-from rating.grades import CREDIT_GRADES
 from rating.ratings import events
 from rating.ratings import repository as ratings_repo
-from rating.ratings.models import CurrentGrade
 from rating.settings import RatingSettings
 from rating.sql import chunks
-from rating.subjects.models import Loan, Subject
 from rating.subjects.repository import village_subject_ids
-from rating.villages.policy import LevelRating, VillageMetrics, VillagePolicy, rate_town, rate_village
+from rating.villages import repository as repo
+from rating.villages.policy import LevelRating, VillagePolicy, rate_town, rate_village
 
 
 def policy_from(settings: RatingSettings) -> VillagePolicy:
@@ -34,38 +30,6 @@ def village_key(code: str) -> str:
 
 def town_key(code: str) -> str:
     return f"town-{code}"
-
-
-async def village_rated(session: AsyncSession, code: str) -> bool:
-    """Whether this village has been rated yet (it is first rated when a household's grade is final)."""
-    found = await session.execute(select(CurrentGrade.subject_id).where(
-        CurrentGrade.kind == "village", CurrentGrade.village == code).limit(1))
-    return found.first() is not None
-
-
-async def village_metrics(session: AsyncSession, codes: list[str]) -> dict[str, VillageMetrics]:
-    households: dict[str | None, int] = dict((await session.execute(
-        select(Subject.village, func.count()).where(Subject.kind == "household", Subject.status == "active",
-                                                   Subject.village.in_(codes)).group_by(Subject.village))).tuples().all())
-    credit: dict[str | None, int] = dict((await session.execute(
-        select(CurrentGrade.village, func.count()).join(Subject, Subject.subject_id == CurrentGrade.subject_id)
-        .where(CurrentGrade.kind == "household", Subject.status == "active", CurrentGrade.village.in_(codes),
-               CurrentGrade.grade.in_(CREDIT_GRADES)).group_by(CurrentGrade.village))).tuples().all())
-    in_arrears = case((or_(Loan.late_repayments > 0, Loan.status == "defaulted"), Loan.subject_id))
-    loans = {r.village: r for r in (await session.execute(
-        select(Loan.village, func.count(distinct(Loan.subject_id)).label("borrowers"),
-               func.count(distinct(in_arrears)).label("arrears"), func.sum(Loan.amount).label("amount"),
-               func.sum(case((Loan.status == "defaulted", Loan.outstanding), else_=0)).label("npl"))
-        .where(Loan.village.in_(codes)).group_by(Loan.village))).all()}
-    out = {}
-    for code in codes:
-        lo = loans.get(code)
-        out[code] = VillageMetrics(
-            households=int(households.get(code, 0)), credit_households=int(credit.get(code, 0)),
-            borrowers=int(lo.borrowers) if lo else 0, borrowers_in_arrears=int(lo.arrears) if lo else 0,
-            loan_amount=Decimal(str(lo.amount or 0)) if lo else Decimal(0),
-            npl_amount=Decimal(str(lo.npl or 0)) if lo else Decimal(0))
-    return out
 
 
 async def _apply(session: AsyncSession, kind: str, ident: str, region: tuple[str | None, str | None, str | None],
@@ -97,10 +61,8 @@ async def recompute_villages(session: AsyncSession, villages: Iterable[str | Non
     out: list[Event] = []
     for chunk in chunks(codes, 500):
         part = list(chunk)
-        metrics = await village_metrics(session, part)
-        regions = {r.village: (r.county, r.town) for r in (await session.execute(
-            select(Subject.village, func.min(Subject.county).label("county"), func.min(Subject.town).label("town"))
-            .where(Subject.village.in_(part)).group_by(Subject.village))).all()}
+        metrics = await repo.village_metrics(session, part)
+        regions = await repo.village_regions(session, part)
         own = await village_subject_ids(session, part)
         keys = {code: own.get(code, village_key(code)) for code in part}
         current = await ratings_repo.current(session, list(keys.values()) + [village_key(c) for c in own])
@@ -133,11 +95,7 @@ async def recompute_towns(session: AsyncSession, towns: Iterable[str], now: date
     codes = sorted(towns)
     if not codes:
         return
-    counts = {r.town: r for r in (await session.execute(
-        select(CurrentGrade.town, func.count().label("villages"),
-               func.sum(case((CurrentGrade.credit_village.is_(True), 1), else_=0)).label("credit"),
-               func.min(CurrentGrade.county).label("county"))
-        .where(CurrentGrade.kind == "village", CurrentGrade.town.in_(codes)).group_by(CurrentGrade.town))).all()}
+    counts = await repo.town_counts(session, codes)
     current = await ratings_repo.current(session, [town_key(c) for c in codes])
     for code in codes:
         c = counts.get(code)
