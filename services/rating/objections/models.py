@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rating.db import Base
 
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+OPEN = "open"
 
 
 class Objection(Base):

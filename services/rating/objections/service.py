@@ -6,18 +6,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.errors import conflict, not_found
-from rating.objections.models import Objection
+from rating.objections import repository as repo
+from rating.objections.models import OPEN, Objection
 from rating.ratings import repository as ratings_repo
 from rating.ratings.lifecycle import rate_subject
 from rating.ratings.models import FINAL, PUBLISHED, Rating
 from rating.settings import RatingSettings
 from rating.subjects.repository import get_subject
 
-OPEN, UPHELD, REJECTED = "open", "upheld", "rejected"
+UPHELD, REJECTED = "upheld", "rejected"
 
 
 async def file(session: AsyncSession, rating: Rating, reason: str, filed_by: str, settings: RatingSettings,
@@ -29,16 +29,11 @@ async def file(session: AsyncSession, rating: Rating, reason: str, filed_by: str
     objection = Objection(rating_id=rating.id, subject_id=rating.subject_id, village=rating.village, reason=reason,
                           filed_by=filed_by, filed_at=now, answer_due=now + timedelta(days=settings.objection_answer_days),
                           status=OPEN)
-    session.add(objection)
-    await session.flush()
-    return objection
+    return await repo.add(session, objection)
 
 
 async def get(session: AsyncSession, objection_id: int, lock: bool = False) -> Objection:
-    q = select(Objection).where(Objection.id == objection_id)
-    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
-        q = q.with_for_update()
-    found = (await session.execute(q)).scalar_one_or_none()
+    found = await repo.get(session, objection_id, lock)
     if found is None:
         raise not_found("objection", objection_id)
     return found
@@ -52,9 +47,7 @@ async def answer(session: AsyncSession, objection: Objection, decision: str, tex
     await session.flush()
     rating = await ratings_repo.get(session, objection.rating_id, lock=True)
     assert rating is not None
-    still_open = (await session.execute(select(func.count()).select_from(Objection).where(
-        Objection.rating_id == rating.id, Objection.status == OPEN))).scalar_one()
-    if not still_open:
+    if not await repo.open_count(session, rating.id):
         rating.disputed = False
     if decision == UPHELD:
         subject = await get_subject(session, objection.subject_id)
@@ -66,8 +59,4 @@ async def answer(session: AsyncSession, objection: Objection, decision: str, tex
     return objection
 
 
-async def list_open(session: AsyncSession, region: str | None, limit: int = 200) -> list[Objection]:
-    q = select(Objection).where(Objection.status == OPEN).order_by(Objection.answer_due).limit(limit)
-    if region:
-        q = q.where(Objection.village.like(f"{region}%"))
-    return list((await session.execute(q)).scalars())
+list_open = repo.list_open

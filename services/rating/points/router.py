@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from common.db import Session, utcnow
 from common.errors import ProblemError, conflict, not_found
 from rating.access import Officer, Reader, Settings, check_region
-from rating.points import service
+from rating.points import repository
 from rating.points.models import PointsEntry
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
 from rating.subjects.repository import get_subject
@@ -58,7 +58,7 @@ async def add(body: PointsIn, who: Officer, session: Session, settings: Settings
                            errors=[{"field": "subject_id", "message": "unknown subject"}])
     check_region(who, subject.village, subject.town, subject.county)
     now = utcnow()
-    entry = await service.add(session, subject, points=body.points, reason=body.reason, author=who.caller_id,
+    entry = await repository.add(session, subject, points=body.points, reason=body.reason, author=who.caller_id,
                               valid_years=body.valid_years, serious=body.serious, grade_drop=body.grade_drop, now=now)
     out = entry_out(entry)
     if body.serious and subject.kind in SCORED_KINDS and subject.status == "active":
@@ -71,7 +71,7 @@ async def add(body: PointsIn, who: Officer, session: Session, settings: Settings
 
 @router.post("/points/{entry_id}/correct", summary="A serious item was corrected: the grade is restored at once")
 async def correct(entry_id: int, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
-    entry = await service.get(session, entry_id)
+    entry = await repository.get(session, entry_id)
     if entry is None:
         raise not_found("points entry", entry_id)
     check_region(who, entry.village, entry.town)
@@ -80,7 +80,7 @@ async def correct(entry_id: int, who: Officer, session: Session, settings: Setti
     if entry.corrected_at is not None:
         raise conflict("Already corrected", f"entry {entry_id} was corrected", type="already-corrected")
     now = utcnow()
-    await service.correct(session, entry, now)
+    await repository.correct(session, entry, now)
     out = entry_out(entry)
     subject = await get_subject(session, entry.subject_id)
     if subject is not None and subject.kind in SCORED_KINDS and subject.status == "active":
@@ -97,9 +97,9 @@ async def balance(subject_id: str, who: Reader, session: Session, settings: Sett
     if subject is not None:
         check_region(who, subject.village, subject.town, subject.county)
     when = as_of_or_now(as_of)
-    entries = await service.entries(session, subject_id)
+    entries = await repository.entries(session, subject_id)
     return {"subject_id": subject_id, "as_of": when.isoformat(), "base": settings.points_base,
-            "balance": await service.balance(session, subject_id, when, settings.points_base),
+            "balance": await repository.balance(session, subject_id, when, settings.points_base),
             "entries": [{**entry_out(e), "active": e.created_at <= when < e.expires_at} for e in entries]}
 
 
@@ -112,6 +112,6 @@ async def rankings(who: Reader, session: Session, settings: Settings,
         raise ProblemError(422, "Invalid request", "give exactly one of village or town", type="invalid-field",
                            errors=[{"field": "query.village", "message": "give exactly one of village or town"}])
     check_region(who, village or town)
-    items = await service.rankings(session, village=village, town=town, as_of=as_of_or_now(as_of),
+    items = await repository.rankings(session, village=village, town=town, as_of=as_of_or_now(as_of),
                                    base=settings.points_base, limit=limit)
     return {"village": village, "town": town, "items": items}

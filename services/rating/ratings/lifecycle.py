@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, utcnow
@@ -22,9 +21,8 @@ from rating.ratings import repository as repo
 from rating.ratings.models import FINAL, PROPOSED, PUBLISHED, Rating
 from rating.scoring.engine import ScoreResult, score
 from rating.settings import RatingSettings
-from rating.sql import is_postgres
 from rating.subjects.models import Subject
-from rating.subjects.repository import scoring_inputs
+from rating.subjects.repository import lock_subject, scoring_inputs
 from rating.villages.service import recompute_villages
 
 SCORED_KINDS = ("household", "new_entity", "collective")
@@ -97,9 +95,8 @@ async def rate_subject(session: AsyncSession, subject: Subject, settings: Rating
     system = await current_compiled(session, subject.kind)
     if system is None:
         raise conflict("No indicator system", f"no indicator system for kind {subject.kind}")
-    if is_postgres(session):
-        # One rating at a time per subject: a concurrent rating waits here, then supersedes this one.
-        await session.execute(select(Subject.subject_id).where(Subject.subject_id == subject.subject_id).with_for_update())
+    # One rating at a time per subject: a concurrent rating waits here, then supersedes this one.
+    await lock_subject(session, subject.subject_id)
     inputs = (await scoring_inputs(session, [subject], now))[subject.subject_id]
     result = score(system, inputs)
     final = final_now or (publish and settings.publication_days == 0)

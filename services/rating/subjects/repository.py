@@ -31,6 +31,12 @@ async def get_subject(session: AsyncSession, subject_id: str) -> Subject | None:
     return await session.get(Subject, subject_id, populate_existing=True)
 
 
+async def lock_subject(session: AsyncSession, subject_id: str) -> None:
+    """PostgreSQL: hold the subject's row until the transaction ends (one rating at a time)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(select(Subject.subject_id).where(Subject.subject_id == subject_id).with_for_update())
+
+
 async def village_subject_ids(session: AsyncSession, villages: Sequence[str]) -> dict[str, str]:
     """The registry's own subject for each village code (kind ``village``), where there is one."""
     rows = await session.execute(select(Subject.village, func.min(Subject.subject_id))

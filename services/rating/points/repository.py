@@ -1,4 +1,4 @@
-"""Credit points (信用积分, Wendeng pattern): a base of 1,000; entries with a reason, an author and
+"""SQL of credit points (信用积分, Wendeng pattern): a base of 1,000; entries with a reason, an author and
 an expiry (1–5 years); a balance as of a date; rankings by village and town. A serious item (严重
 失信行为) also lowers the grade directly, at once, and for as long as it lasts."""
 from __future__ import annotations
