@@ -20,6 +20,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -179,6 +180,8 @@ async def measure(n: int, pg_url: str | None) -> dict[str, object]:
         admin = await asyncpg.connect(pg_url)
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await admin.close()
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
     return {"households": n, "backend": "postgresql" if pg_url else "sqlite", "setup_s": round(setup_s, 1),
             "round_s": round(round_s, 2), "round_cpu_s": round(round_cpu, 2), "round_per_s": int(n / round_s),
             "finalise_s": round(final_s, 2), "finalise_cpu_s": round(final_cpu, 2), "load_average": os.getloadavg()[0], "finalised": finalised, "rating_changed_events": outbox,
