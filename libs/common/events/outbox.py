@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,6 @@ async def emit_many(session: AsyncSession, events: list[Event]) -> None:
         raw = event.to_dict()
         validate_event(raw)
         rows.append({"event_id": event.id, "topic": event.type, "key": event.subject,
-                     "payload": event.to_json(), "created_at": event.time, "attempts": 0})
+                     "payload": orjson.dumps(raw, default=str), "created_at": event.time, "attempts": 0})
     await session.execute(insert(outbox_events), rows)
     session.info["outbox_dirty"] = True

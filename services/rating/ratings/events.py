@@ -1,20 +1,15 @@
-"""The ``rating-changed`` events rating produces, written to the outbox with the change.
-
-A round can finalise a hundred thousand grades at once; validating each against the JSON Schema
-costs about 0.3 ms, so a batch validates its first event (they are all built by ``rating_changed``,
-so they share one shape) and writes the rest straight to the outbox table in one statement.
-"""
+"""The ``rating-changed`` events rating produces, written to the outbox with the change
+(a round's finalisation writes a whole batch in one statement through ``emit_many``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events import Event, validate_event
-from common.tables import outbox_events
+from common.events import Event
+from common.events.outbox import emit_many
 
 SOURCE = "rating"
 TYPE = "rating-changed"
@@ -33,13 +28,4 @@ def rating_changed(*, subject_id: str, kind: str, county: str | None, town: str 
 
 
 async def write(session: AsyncSession, events: Sequence[Event]) -> None:
-    if not events:
-        return
-    validate_event(events[0].to_dict())
-    if len(events) <= 20:
-        for e in events[1:]:
-            validate_event(e.to_dict())
-    rows = [{"event_id": e.id, "topic": e.type, "key": e.subject, "payload": e.to_json(), "created_at": e.time,
-             "attempts": 0} for e in events]
-    await session.execute(insert(outbox_events), rows)
-    session.info["outbox_dirty"] = True
+    await emit_many(session, list(events))

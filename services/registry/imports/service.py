@@ -183,8 +183,7 @@ def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_
             continue
         draft = files.household_draft(body, cipher, actor, now)
         event = events.registered(draft.row)
-        if not drafts:  # one schema check per chunk: the rest are built by the same code
-            validate_event(event.to_dict())
+        validate_event(event.to_dict())
         # The outbox row is made here (in a worker process when there are some): plain data is
         # cheaper to hand back than the event object.
         draft.announcement = events.outbox_row(event)
