@@ -71,11 +71,16 @@ def history_out(rows: Any) -> list[CreditLineChangeOut]:
 
 
 async def terms_for(session: AsyncSession, kind: str, grade: str) -> LineTerms | None:
+    """The policy's terms for a kind and grade, looked up once per transaction: a consumer batch
+    of a county-wide round asks the same few questions thousands of times."""
+    memo: dict[tuple[str, str], LineTerms | None] = session.info.setdefault("policy_terms", {})
+    if (kind, grade) in memo:
+        return memo[(kind, grade)]
     version = await policies.policy_version_at(session, utcnow())
     row = await policies.policy_row(session, version, kind, grade) if version else None
-    if row is None:
-        return None
-    return LineTerms(row.version, row.line_fen, Decimal(row.max_markup), row.validity_months)
+    terms = None if row is None else LineTerms(row.version, row.line_fen, Decimal(row.max_markup), row.validity_months)
+    memo[(kind, grade)] = terms
+    return terms
 
 
 async def on_rating_changed(session: AsyncSession, event: Event) -> None:
