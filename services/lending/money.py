@@ -1,25 +1,14 @@
-"""Money and rates: CNY kept as integer fen (分) in the database, Decimal strings in JSON; rates as
-Decimal percent per year. Plain functions, no I/O."""
+"""Rates: Decimal percent per year, and the cap on a loan's rate. Money itself is common.money
+(re-exported here for the service's modules). Plain functions, no I/O."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
+from common.money import fen_str, from_fen, to_fen
+
+__all__ = ["fen_str", "from_fen", "max_rate", "rate_str", "to_fen"]
+
 RATE_PLACES = Decimal("0.0001")
-
-
-def to_fen(amount: Decimal) -> int:
-    """100000.00 CNY → 10000000 fen (amounts are validated to two places before they get here)."""
-    return int((amount * 100).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def from_fen(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(CENT)
-
-
-def fen_str(fen: int) -> str:
-    """Fen as the JSON money string, e.g. 10000000 → "100000.00"."""
-    return str(from_fen(fen))
 
 
 def max_rate(benchmark_percent: Decimal, markup: Decimal) -> Decimal:

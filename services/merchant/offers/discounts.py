@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from merchant.money import to_fen
+from common.money import round_fen
 
 ZERO = Decimal("0.00")
 
@@ -67,10 +67,10 @@ class DiscountError(ValueError):
 
 
 def percent_off(amount: Decimal, rule: PercentOff) -> Decimal:
-    discount = to_fen(amount * rule.percent / Decimal(100))
+    discount = round_fen(amount * rule.percent / Decimal(100))
     if rule.cap is not None:
-        discount = min(discount, to_fen(rule.cap))
-    return min(max(discount, ZERO), to_fen(amount))
+        discount = min(discount, round_fen(rule.cap))
+    return min(max(discount, ZERO), round_fen(amount))
 
 
 def spend_save(amount: Decimal, rule: SpendSave) -> Decimal:
@@ -79,7 +79,7 @@ def spend_save(amount: Decimal, rule: SpendSave) -> Decimal:
     times = int(amount // rule.threshold) if rule.repeat else 1
     if rule.max_times is not None:
         times = min(times, rule.max_times)
-    return min(to_fen(rule.save * times), to_fen(amount))
+    return min(round_fen(rule.save * times), round_fen(amount))
 
 
 def fixed_price(amount: Decimal, rule: FixedPrice, quantity: int) -> Decimal:
@@ -87,8 +87,8 @@ def fixed_price(amount: Decimal, rule: FixedPrice, quantity: int) -> Decimal:
         raise DiscountError("quantity", "must be at least 1 for a fixed-price item")
     if quantity > rule.max_quantity:
         raise DiscountError("quantity", f"at most {rule.max_quantity} at the fixed price")
-    saving = to_fen((rule.regular_price - rule.fixed_price) * quantity)
-    return min(max(saving, ZERO), to_fen(amount))
+    saving = round_fen((rule.regular_price - rule.fixed_price) * quantity)
+    return min(max(saving, ZERO), round_fen(amount))
 
 
 def discount_for(rule: Rule, amount: Decimal, quantity: int = 1) -> Decimal:
@@ -121,7 +121,7 @@ def price(bill: Decimal, offers: Sequence[tuple[str, Rule, bool]], quantity: int
     if every one of them stacks. Each rule works on what the ones before it left to pay."""
     if bill < 0:
         raise DiscountError("bill_amount", "must not be negative")
-    bill = to_fen(bill)
+    bill = round_fen(bill)
     if not offers:
         raise DiscountError("offer_id", "at least one offer")
     if len(offers) > 1 and not all(stackable for _, _, stackable in offers):

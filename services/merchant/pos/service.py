@@ -14,13 +14,13 @@ from common.auth import forbidden
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
+from common.money import fen_str, to_fen
 from merchant.codes.models import ACTIVE
 from merchant.codes.repository import code_hash
 from merchant.codes.rotating import RotatingCodes, is_rotating
 from merchant.grades import is_credit_household
 from merchant.households.repository import most_precise_region
 from merchant.merchants.models import VERIFIER
-from merchant.money import as_fen_int, money_str
 from merchant.offers import discounts
 from merchant.offers import repository as offers
 from merchant.offers.schemas import rule_from_json
@@ -144,7 +144,7 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,
     lines: list[dict[str, Any]] = []
     for n, line in enumerate(priced.lines, start=1):
         offer = rows[line.key]
-        fen = as_fen_int(line.discount)
+        fen = to_fen(line.discount)
         if not await offers.spend_total(session, offer.id, fen):
             raise conflict("Budget exhausted", f"offer {offer.id} has no budget left for this discount",
                            type="budget-exhausted", offer_id=offer.id)
@@ -157,14 +157,14 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,
         line_id = receipt_id if len(priced.lines) == 1 else f"{receipt_id}-{n}"
         lines.append({"id": line_id, "receipt_id": receipt_id, "merchant_id": merchant_id, "offer_id": offer.id,
                       "subject_id": v.subject_id, "region": v.region, "region_code": most_precise_region(v.region),
-                      "bill_fen": as_fen_int(priced.bill), "discount_fen": fen, "quantity": body.quantity,
+                      "bill_fen": to_fen(priced.bill), "discount_fen": fen, "quantity": body.quantity,
                       "status": RECORDED, "day": day, "redeemed_at": now, "programme_id": offer.programme_id})
     await redemptions.add(session, lines)
     for record in lines:
         await announce(session, record, RECORDED)
     answer = {"redemption_id": receipt_id, "bill_amount": str(priced.bill), "discount": str(priced.discount),
               "amount_to_pay": str(priced.to_pay), "offers": [
-                  {"redemption_id": rec["id"], "offer_id": rec["offer_id"], "discount": money_str(rec["discount_fen"])}
+                  {"redemption_id": rec["id"], "offer_id": rec["offer_id"], "discount": fen_str(rec["discount_fen"])}
                   for rec in lines],
               "redeemed_at": now.isoformat()}
     return answer, v
@@ -186,7 +186,7 @@ async def announce(session: AsyncSession, line: dict[str, Any] | Any, status: st
     data: dict[str, Any] = {
         "redemption_id": get("id"), "merchant_id": get("merchant_id"), "offer_id": get("offer_id"),
         "subject_id": get("subject_id"), "region": event_region(get("region")),
-        "bill_amount": money_str(get("bill_fen")), "discount": money_str(get("discount_fen")),
+        "bill_amount": fen_str(get("bill_fen")), "discount": fen_str(get("discount_fen")),
         "status": status, "redeemed_at": get("redeemed_at").isoformat(), "receipt_id": get("receipt_id"),
         "day": get("day")}
     if values.get("programme_id"):
@@ -208,4 +208,4 @@ async def refund(session: AsyncSession, merchant_id: str, redemption_id: str) ->
         await offers.give_back(session, row.offer_id, row.subject_id, row.day, row.discount_fen)
         await announce(session, row, "reversed", reversed_at=now)
     return {"redemption_id": rows[0].receipt_id, "status": "reversed", "reversed_at": now.isoformat(),
-            "discount_returned": money_str(sum(r.discount_fen for r in rows))}
+            "discount_returned": fen_str(sum(r.discount_fen for r in rows))}

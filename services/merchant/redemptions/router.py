@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from common.auth import Role
 from common.db import Session
+from common.money import fen_str
 from merchant.access import County, Reader
 from merchant.merchants.router import visible_merchant
-from merchant.money import money_str
 from merchant.redemptions import repository
 
 router = APIRouter(prefix="/v1", tags=["redemptions and statistics"])
@@ -19,17 +19,17 @@ router = APIRouter(prefix="/v1", tags=["redemptions and statistics"])
 def view(row: Any) -> dict[str, Any]:
     return {"redemption_id": row.id, "receipt_id": row.receipt_id, "merchant_id": row.merchant_id,
             "offer_id": row.offer_id, "programme_id": row.programme_id, "subject_id": row.subject_id,
-            "bill_amount": money_str(row.bill_fen), "discount": money_str(row.discount_fen),
+            "bill_amount": fen_str(row.bill_fen), "discount": fen_str(row.discount_fen),
             "quantity": row.quantity, "status": row.status, "day": row.day, "redeemed_at": row.redeemed_at.isoformat(),
             "reversed_at": row.reversed_at.isoformat() if row.reversed_at else None}
 
 
 def stats_view(rows: list[Any]) -> dict[str, Any]:
     items = [{"merchant_id": s.merchant_id, "offer_id": s.offer_id, "period": s.period,
-              "redemptions": int(s.redemptions or 0), "discount": money_str(int(s.discount_fen or 0)),
-              "bill_amount": money_str(int(s.bill_fen or 0)), "reversed": int(s.reversed or 0)} for s in rows]
+              "redemptions": int(s.redemptions or 0), "discount": fen_str(int(s.discount_fen or 0)),
+              "bill_amount": fen_str(int(s.bill_fen or 0)), "reversed": int(s.reversed or 0)} for s in rows]
     return {"items": items, "total": {"redemptions": sum(i["redemptions"] for i in items),
-                                      "discount": money_str(sum(int(s.discount_fen or 0) for s in rows))}}
+                                      "discount": fen_str(sum(int(s.discount_fen or 0) for s in rows))}}
 
 
 def day(value: date | None) -> str | None:
