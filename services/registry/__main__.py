@@ -1,4 +1,4 @@
-from common.runtime import service_cli
-from registry.app import DEFINITION
+from registry.cli import cli
 
-service_cli(DEFINITION)()
+if __name__ == "__main__":  # the import's worker processes import this module too (spawn)
+    cli()

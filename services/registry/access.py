@@ -1,0 +1,33 @@
+"""Who may do what in the registry: role dependencies and the officer's region scope (辖区)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from common.auth import Principal, Role, require_roles
+from common.errors import ProblemError
+
+# Officers (grid officers, village and town cadres) and the county admin keep the files.
+Keeper = Annotated[Principal, Depends(require_roles(Role.officer))]
+# Reading a file: the keepers, and our own services asking over HTTP.
+Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
+# Resolving an ID-card number: banks (through lending), our services, officers.
+LookupCaller = Annotated[Principal, Depends(require_roles(Role.bank, Role.service, Role.officer))]
+Admin = Annotated[Principal, Depends(require_roles())]
+
+
+def outside_region(field: str, code: str) -> ProblemError:
+    return ProblemError(403, "Outside your region", f"{field}: {code} is outside the region your token is bound to",
+                        type="outside-region", errors=[{"field": field, "message": "outside your region"}])
+
+
+def require_in_region(principal: Principal, code: str, field: str) -> None:
+    """An officer writes only inside its region; everyone else allowed here is county-wide."""
+    if not principal.in_region(code):
+        raise outside_region(field, code)
+
+
+def region_prefix(principal: Principal) -> str | None:
+    """The code prefix a listing must stay inside, or None for county-wide callers."""
+    return principal.region if principal.role == Role.officer else None

@@ -1,0 +1,90 @@
+"""Civility evaluation payloads."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class CatalogueItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")
+    aspect: str = Field(min_length=1, max_length=40)
+    kind: Literal["positive", "negative", "veto"]
+    points: int = Field(ge=-100, le=100)
+    title: str = Field(min_length=1, max_length=200)
+
+    @model_validator(mode="after")
+    def _sign(self) -> CatalogueItem:
+        if (self.kind == "positive" and self.points <= 0) or (self.kind == "negative" and self.points >= 0):
+            raise ValueError("positive items score above zero, negative items below")
+        return self
+
+
+class CatalogueIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=120)
+    items: list[CatalogueItem] = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="after")
+    def _unique(self) -> CatalogueIn:
+        codes = [i.code for i in self.items]
+        if len(codes) != len(set(codes)):
+            raise ValueError("item codes must be unique")
+        return self
+
+
+class CatalogueOut(BaseModel):
+    version: int
+    title: str
+    items: list[CatalogueItem]
+    created_at: dt.datetime
+
+
+class Mark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str = Field(min_length=1, max_length=40)
+    times: int = Field(1, ge=1, le=20)
+    note: str | None = Field(None, max_length=300)
+
+
+class EvaluationIn(BaseModel):
+    """What the evaluation group (评议小组) found for one household."""
+
+    model_config = ConfigDict(extra="forbid")
+    subject_id: str = Field(min_length=1, max_length=36)
+    catalogue_version: int | None = Field(None, ge=1, description="default: the current catalogue")
+    evaluated_on: dt.date
+    evaluators: list[str] = Field(min_length=1, max_length=20, description="the evaluation group's members (officials)")
+    items: list[Mark] = Field(default_factory=list, max_length=200)
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approved: bool
+    note: str | None = Field(None, max_length=500)
+
+
+class EvaluationOut(BaseModel):
+    id: str
+    subject_id: str
+    catalogue_version: int
+    status: str
+    evaluated_on: dt.date
+    evaluators: list[str]
+    items: list[Mark]
+    points: int
+    positive_points: int
+    negative_points: int
+    veto: bool
+    veto_items: list[str]
+    aspects: dict[str, int]
+    recorded_by: str
+    recorded_at: dt.datetime
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    review_note: str | None
+    published_by: str | None
+    published_at: dt.datetime | None
+    subject_version: int | None

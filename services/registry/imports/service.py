@@ -1,0 +1,347 @@
+"""The bulk import of household files: validated row by row; good rows stored, bad rows reported
+(row, column, why); the head's ID-card number is the natural key, so importing a file again
+changes what changed and duplicates nothing. Work goes in chunks: one transaction, a handful of
+batched statements and one progress update per chunk, and no database round trip per row."""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import multiprocessing
+import uuid
+from collections import deque
+from collections.abc import AsyncGenerator, Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal, Role
+from common.db import Database, utcnow
+from common.errors import field_error
+from common.events import validate_event
+from common.pii import PIICipher, mask_phone
+from registry import events
+from registry.imports import parsing
+from registry.imports import repository as jobs
+from registry.imports.models import ImportJob
+from registry.regions.models import Region
+from registry.subjects import files
+from registry.subjects import repository as subjects
+from registry.subjects.schemas import HouseholdIn
+
+log = logging.getLogger("registry.imports")
+CHUNK = 5000
+WORKERS = 2
+PARALLEL_FROM = 20_000  # rows; below this, starting worker processes costs more than it saves
+Progress = Callable[[int, int], None]
+
+
+async def create_job(db: Database, principal: Principal, filename: str, content: bytes) -> tuple[ImportJob, list[Any]]:
+    """Check the file as a whole (readable, the needed columns) and queue the job."""
+    try:
+        # Off the event loop: a county's file is 100,000 rows.
+        fmt, header, rows = await asyncio.to_thread(parsing.read_table, filename, content)
+    except parsing.FileProblem as exc:
+        raise field_error("file", str(exc)) from None
+    job_id = str(uuid.uuid4())
+    async with db.transaction() as session:
+        await jobs.add(session, {
+            "id": job_id, "filename": filename[:200], "sha256": hashlib.sha256(content).hexdigest(), "format": fmt,
+            "status": "queued", "total_rows": len(rows), "processed_rows": 0, "created_count": 0, "updated_count": 0,
+            "unchanged_count": 0, "error_count": 0,
+            "scope": principal.region if principal.role == Role.officer else None,
+            "created_by": principal.caller_id, "created_at": utcnow()})
+        job = await jobs.get(session, job_id)
+    assert job is not None
+    return job, [header, rows]
+
+
+@dataclass
+class _Chunk:
+    new: list[files.Draft] = field(default_factory=list)
+    new_rows: list[int] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    updated: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class _Regions:
+    villages: set[str]
+    groups: dict[str, str]  # group code → its village
+
+    @classmethod
+    async def load(cls, session: AsyncSession) -> _Regions:
+        rows = await session.execute(select(Region.code, Region.level, Region.parent_code)
+                                     .where(Region.level.in_(("village", "group"))))
+        villages, groups = set(), {}
+        for code, level, parent in rows:
+            if level == "village":
+                villages.add(code)
+            else:
+                groups[code] = parent
+        return cls(villages, groups)
+
+
+async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str], rows: list[list[str]],
+                  progress: Progress | None = None, chunk_size: int = CHUNK,
+                  pii_keys: tuple[str, str] | None = None) -> ImportJob:
+    """Run a queued job. With ``pii_keys`` (the PII key and index key) a big file is prepared by
+    a pool of processes; otherwise by one worker thread."""
+    async with db.transaction() as session:
+        await jobs.set_fields(session, job_id, status="running", started_at=utcnow())
+        job = await jobs.get(session, job_id)
+        regions = await _Regions.load(session)
+    assert job is not None
+    actor, scope = job.created_by, job.scope
+    seen: dict[str, int] = {}  # head's blind index → first row with it in this file
+    done = 0
+    source = (_in_processes(pii_keys, header, rows, regions, scope, actor, chunk_size)
+              if pii_keys and len(rows) >= PARALLEL_FROM else
+              _in_thread(cipher, header, rows, regions, scope, actor, chunk_size))
+    try:
+        async for start, prepared in source:
+            _dedupe(prepared, seen)
+            size = min(chunk_size, len(rows) - start)
+            for attempt in (1, 2):
+                try:
+                    async with db.transaction() as session:
+                        if db.is_sqlite:
+                            # A bigger page cache for this connection: the unique indexes of a big
+                            # import are random (uuids, HMACs) and thrash SQLite's default 2 MB.
+                            await session.execute(text("PRAGMA cache_size=-131072"))
+                        result = await _store(session, cipher, job_id, prepared, actor, scope)
+                        await jobs.add_progress(session, job_id, processed=size, created=len(result.new),
+                                                updated=result.updated, unchanged=result.unchanged,
+                                                errors=len({e["row"] for e in result.errors}))
+                    break
+                except IntegrityError:
+                    # A file registered over the API meanwhile: read the chunk's state again.
+                    if attempt == 2:
+                        raise
+            done += size
+            if progress:
+                progress(done, len(rows))
+        async with db.transaction() as session:
+            await jobs.set_fields(session, job_id, status="done", finished_at=utcnow())
+    except Exception as exc:
+        await source.aclose()  # stops the workers now, not whenever the generator is collected
+        log.exception("import failed", extra={"import_id": job_id})
+        async with db.transaction() as session:
+            await jobs.set_fields(session, job_id, status="failed", finished_at=utcnow(),
+                                  failure=f"{type(exc).__name__} after {done} rows; rows before were stored")
+    async with db.transaction(write=False) as session:
+        final = await jobs.get(session, job_id)
+    assert final is not None
+    log.info("import finished", extra={"import_id": job_id, "status": final.status,
+                                       "created_count": final.created_count, "updated_count": final.updated_count,
+                                       "unchanged_count": final.unchanged_count, "error_rows": final.error_count})
+    return final
+
+
+@dataclass
+class _Prepared:
+    drafts: list[tuple[int, files.Draft]]  # (row, draft): plain data, cheap to pass between processes
+    errors: list[dict[str, Any]]
+
+
+def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_row: int, regions: _Regions,
+             scope: str | None, actor: str) -> _Prepared:
+    """Validate and assemble a chunk's rows in memory (no database): drafts for the good rows,
+    (row, column, reason) for the bad ones."""
+    now = utcnow()
+    drafts: list[tuple[int, files.Draft]] = []
+    errors: list[dict[str, Any]] = []
+    for offset, values in enumerate(part):
+        n = first_row + offset
+        if not any(values):
+            continue  # blank line
+        payload, shaping = parsing.to_payload(header, values)
+        if payload is None:
+            errors += [{"row": n, "field": c, "message": m} for c, m in shaping]
+            continue
+        try:
+            body = HouseholdIn.model_validate(payload)
+        except ValidationError as exc:
+            errors += [{"row": n, "field": parsing.column_of(e["loc"]), "message": parsing.message_of(dict(e))}
+                       for e in exc.errors()]
+            continue
+        row_errors = []
+        if body.village not in regions.villages:
+            row_errors.append({"row": n, "field": "village", "message": f"unknown village {body.village}"})
+        elif scope and not body.village.startswith(scope):
+            row_errors.append({"row": n, "field": "village", "message": "outside your region"})
+        if body.group is not None and regions.groups.get(body.group) != body.village:
+            row_errors.append({"row": n, "field": "group", "message": f"unknown village group {body.group}"})
+        if row_errors:
+            errors += row_errors
+            continue
+        draft = files.household_draft(body, cipher, actor, now)
+        event = events.registered(draft.row)
+        if not drafts:  # one schema check per chunk: the rest are built by the same code
+            validate_event(event.to_dict())
+        # The outbox row is made here (in a worker process when there are some): plain data is
+        # cheaper to hand back than the event object.
+        draft.announcement = events.outbox_row(event)
+        drafts.append((n, draft))
+    return _Prepared(drafts, errors)
+
+
+def _dedupe(prepared: _Prepared, seen: dict[str, int]) -> None:
+    """The same head twice in one file: the first row counts, later ones are refused."""
+    kept = []
+    for n, draft in prepared.drafts:
+        key = draft.row["natural_key"]
+        if key in seen:
+            prepared.errors.append({"row": n, "field": "head_id_number", "message": f"the same head as row {seen[key]}"})
+            continue
+        seen[key] = n
+        kept.append((n, draft))
+    prepared.drafts = kept
+
+
+async def _in_thread(cipher: PIICipher, header: list[str], rows: list[list[str]], regions: _Regions,
+                     scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """Chunks prepared in a worker thread, one ahead of the writer (the database driver releases
+    the GIL), so the API also keeps answering meanwhile."""
+    starts = list(range(0, len(rows), chunk_size))
+
+    def prepare(start: int) -> _Prepared:
+        return _prepare(cipher, header, rows[start:start + chunk_size], start + 2, regions, scope, actor)
+
+    upcoming: asyncio.Future[_Prepared] | None = None
+    try:
+        for i, start in enumerate(starts):
+            current = upcoming or asyncio.ensure_future(asyncio.to_thread(prepare, start))
+            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[i + 1])) if i + 1 < len(starts) else None
+            yield start, await current
+    finally:
+        if upcoming is not None:
+            upcoming.cancel()
+
+
+async def _in_processes(keys: tuple[str, str], header: list[str], rows: list[list[str]], regions: _Regions,
+                        scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """Chunks prepared by a pool of processes (validation and encryption are CPU-bound Python),
+    a few chunks ahead of the writer, handed back in file order."""
+    from registry.imports import workers
+
+    loop = asyncio.get_running_loop()
+    pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=workers.init,
+                               initargs=(keys[0], keys[1], regions.villages, regions.groups, scope, actor))
+    starts = iter(range(0, len(rows), chunk_size))
+    pending: deque[tuple[int, asyncio.Future[_Prepared]]] = deque()
+
+    def submit() -> None:
+        start = next(starts, None)
+        if start is not None:
+            pending.append((start, loop.run_in_executor(pool, workers.prepare, header, rows[start:start + chunk_size],
+                                                        start + 2)))
+
+    try:
+        for _ in range(WORKERS * 2):
+            submit()
+        while pending:
+            start, future = pending.popleft()
+            prepared = await future
+            submit()
+            yield start, prepared
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared: _Prepared, actor: str,
+                 scope: str | None = None) -> _Chunk:
+    out = _Chunk(errors=list(prepared.errors))
+    keys = [d.row["natural_key"] for _, d in prepared.drafts]
+    existing = await subjects.rows_by_natural_keys(session, "household", keys)
+    known = await subjects.identities(session, [k for k in keys if k not in existing])
+    changes: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    for n, draft in prepared.drafts:
+        key = draft.row["natural_key"]
+        if key in known:  # a member of another household cannot head one
+            out.errors.append({"row": n, "field": "head_id_number", "message": "listed as a member of another household"})
+            continue
+        current = existing.get(key)
+        if current is not None and scope and not current.village_code.startswith(scope):
+            out.errors.append({"row": n, "field": "head_id_number", "message": "on file in a region outside yours"})
+            continue
+        if current is None:
+            out.new.append(draft)
+            out.new_rows.append(n)
+            continue
+        changed = await _apply_update(session, cipher, current, draft, actor)
+        if changed is None:
+            out.unchanged += 1
+        elif changed == "conflict":
+            out.errors.append({"row": n, "field": "row", "message": "the file changed meanwhile; import it again"})
+        else:
+            out.updated += 1
+    rows = [d.row for d in out.new]
+    await subjects.insert_subjects(session, rows)
+    await subjects.insert_identities(session, [{"id_index": i, "subject_id": d.row["id"], "role": r}
+                                               for d in out.new for i, r in d.identities])
+    for d in out.new:
+        row = d.row
+        changes.append({"subject_id": row["id"], "version": 1, "action": "imported", "actor": actor,
+                        "at": row["created_at"], "changed_fields": [], "changes": {"import_id": job_id}})
+        outbox.append(d.announcement)
+    await subjects.insert_changes(session, changes)
+    await events.write_rows(session, outbox)
+    await jobs.add_errors(session, [{**e, "import_id": job_id} for e in out.errors])
+    return out
+
+
+async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, draft: files.Draft,
+                        actor: str) -> list[str] | str | None:
+    """The same head again: keep what the row does not carry (members, assets, debts), change what
+    it does. None if nothing changed, "conflict" if the file moved meanwhile."""
+    new = draft.row
+    incoming = files.unseal(cipher, new["id"], new["pii_enc"])["head"]
+    pii = files.unseal(cipher, current.id, current.pii_enc)
+    head = dict(pii.get("head") or {})
+    changed: list[str] = []
+    values: dict[str, Any] = {}
+    if head.get("name") != incoming["name"]:
+        changed.append("head.name")
+        head["name"] = incoming["name"]
+    if incoming.get("phone") is not None and head.get("phone") != incoming["phone"]:
+        changed.append("phone")
+        head["phone"] = incoming["phone"]
+    if (current.village_code, current.group_code) != (new["village_code"], new["group_code"]):
+        changed.append("region")
+        values.update({k: new[k] for k in ("county_code", "town_code", "village_code", "group_code")})
+    head_public = dict(current.details.get("head") or {})
+    fresh = {**new["details"]["head"], "phone_masked": mask_phone(head["phone"]) if head.get("phone") else None}
+    fresh["labour"] = head_public.get("labour", fresh["labour"])
+    if head_public != fresh:
+        if "head" not in changed:
+            changed.append("head")
+        values["details"] = {**current.details, "head": fresh}
+        values["masked_name"] = fresh["masked_name"]
+        values["phone_masked"] = fresh["phone_masked"]
+    profile = {**current.profile, **new["profile"]}
+    changed += [f"profile.{k}" for k in sorted(profile) if current.profile.get(k) != profile[k]]
+    consent = new["consent"]
+    if consent != current.consent:
+        changed.append("consent")
+    if not changed:
+        return None
+    now = utcnow()
+    if any(f in changed for f in ("head.name", "phone")):
+        values["pii_enc"] = files.seal(cipher, current.id, {**pii, "head": head})
+    values.update(profile=profile, consent=consent, updated_at=now, updated_by=actor)
+    if not await subjects.save_new_version(session, current.id, current.version, values):
+        return "conflict"
+    await subjects.insert_changes(session, [{"subject_id": current.id, "version": current.version + 1,
+                                             "action": "imported", "actor": actor, "at": now, "changed_fields": changed,
+                                             "changes": {}}])
+    state = {**current._mapping, **values, "version": current.version + 1}
+    await events.write_batch(session, [events.updated(state, changed)])
+    return changed

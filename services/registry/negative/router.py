@@ -1,0 +1,41 @@
+"""Negative-list records (信用评定负面清单): raise, clear, list."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from common.db import Session
+from registry.access import Keeper, Reader, region_prefix
+from registry.negative import repository, service
+from registry.negative.models import NegativeRecord
+from registry.negative.schemas import ClearIn, NegativeRecordIn, NegativeRecordOut
+
+router = APIRouter(prefix="/v1", tags=["negative records"])
+
+
+def out(r: NegativeRecord) -> NegativeRecordOut:
+    return NegativeRecordOut.model_validate(r, from_attributes=True)
+
+
+@router.post("/negative-records", status_code=201, response_model=NegativeRecordOut)
+async def raise_record(body: NegativeRecordIn, principal: Keeper, session: Session) -> NegativeRecordOut:
+    """Record an agency's finding from the joint review (联审); a veto record blocks a grade of A or above."""
+    return out(await service.raise_record(session, principal, body))
+
+
+@router.post("/negative-records/{record_id}/clear", response_model=NegativeRecordOut)
+async def clear_record(record_id: str, body: ClearIn, principal: Keeper, session: Session) -> NegativeRecordOut:
+    """Clear a record (repaid, repaired, expired): the veto lifts and rating re-rates."""
+    return out(await service.clear_record(session, principal, record_id, body))
+
+
+@router.get("/negative-records/{record_id}", response_model=NegativeRecordOut)
+async def get_record(record_id: str, principal: Reader, session: Session) -> NegativeRecordOut:
+    return out(await service.get_visible_record(session, principal, record_id))
+
+
+@router.get("/negative-records", response_model=list[NegativeRecordOut])
+async def list_records(principal: Reader, session: Session, subject_id: str | None = None,
+                       status: str | None = Query(None, pattern="^(raised|cleared)$"),
+                       limit: int = Query(100, ge=1, le=1000)) -> list[NegativeRecordOut]:
+    return [out(r) for r in await repository.listing(session, prefix=region_prefix(principal), subject_id=subject_id,
+                                                     status=status, limit=limit)]

@@ -1,0 +1,56 @@
+"""Negative-record payloads."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# The joint review's member agencies (联审单位); "other" for the rest of the 18 departments.
+Agency = Literal["pboc", "court", "ndrc", "tax", "market_regulation", "public_security", "civil_affairs",
+                 "agriculture", "environment", "other"]
+RECORD_KINDS = ("dishonest_judgment_debtor", "criminal_record", "malicious_default", "disruptive_petitioning",
+                "tax_evasion", "subsidy_fraud", "illegal_fundraising", "environmental_violation", "other")
+
+
+class NegativeRecordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject_id: str = Field(min_length=1, max_length=36)
+    agency: Agency
+    record_kind: Literal[RECORD_KINDS] = Field(description="e.g. dishonest_judgment_debtor (失信被执行人)")  # type: ignore[valid-type]
+    veto: bool = Field(True, description="vetoes the rating (一票否决) while raised")
+    effective_from: dt.date
+    expires_on: dt.date | None = Field(None, description="a court blacklist entry lasts 2-5 years")
+    evidence_ref: str = Field(min_length=1, max_length=200, description="the agency's document number or link")
+    note: str | None = Field(None, max_length=500)
+
+    @model_validator(mode="after")
+    def _dates(self) -> NegativeRecordIn:
+        if self.expires_on is not None and self.expires_on < self.effective_from:
+            raise ValueError("expires_on must not be before effective_from")
+        return self
+
+
+class ClearIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cleared_on: dt.date
+    reason: str = Field(min_length=1, max_length=500, description="e.g. repaid, judgment fulfilled, record repaired")
+
+
+class NegativeRecordOut(BaseModel):
+    id: str
+    subject_id: str
+    agency: str
+    record_kind: str
+    veto: bool
+    status: str
+    effective_from: dt.date
+    expires_on: dt.date | None
+    evidence_ref: str
+    note: str | None
+    raised_by: str
+    raised_at: dt.datetime
+    cleared_by: str | None
+    cleared_at: dt.datetime | None
+    cleared_on: dt.date | None
+    clear_reason: str | None

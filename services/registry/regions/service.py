@@ -1,0 +1,71 @@
+"""Creating regions one by one or from a file: the parent must exist (or come earlier in the file)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import ProblemError, conflict, field_error
+from registry.access import require_in_region
+from registry.regions import repository
+from registry.regions.codes import code_problem, level_of, parent_of
+from registry.regions.models import Region
+from registry.regions.schemas import RegionIn
+
+
+def _row(region: RegionIn, actor: str) -> dict[str, object]:
+    return {"code": region.code, "name": region.name, "level": level_of(region.code),
+            "parent_code": parent_of(region.code), "created_at": utcnow(), "created_by": actor}
+
+
+async def create(session: AsyncSession, principal: Principal, body: RegionIn) -> Region:
+    parent = parent_of(body.code)
+    # An officer may add villages and groups inside its region; the county adds towns.
+    require_in_region(principal, parent or body.code, "code")
+    if await repository.get(session, body.code) is not None:
+        raise conflict("Region exists", f"region {body.code} already exists", type="duplicate-region",
+                       errors=[{"field": "code", "message": "already exists"}])
+    if parent and await repository.get(session, parent) is None:
+        raise field_error("code", f"parent region {parent} is unknown")
+    await repository.add_many(session, [_row(body, principal.caller_id)])
+    region = await repository.get(session, body.code)
+    assert region is not None
+    return region
+
+
+async def import_csv(session: AsyncSession, principal: Principal, content: bytes) -> tuple[int, int]:
+    """A CSV with ``code,name`` columns, all or nothing: returns (created, unchanged)."""
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise field_error("file", "must be UTF-8 text") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"code", "name"} <= set(reader.fieldnames):
+        raise field_error("file", "needs a header row with the columns code,name")
+    wanted: dict[str, RegionIn] = {}
+    errors: list[dict[str, object]] = []
+    for n, raw in enumerate(reader, start=2):
+        code, name = (raw.get("code") or "").strip(), (raw.get("name") or "").strip()
+        problem = code_problem(code) or (None if name else "name is empty")
+        if problem is None and not principal.in_region(parent_of(code) or code):
+            problem = "outside your region"
+        if problem:
+            errors.append({"row": n, "field": "code" if code_problem(code) or "region" in problem else "name",
+                           "message": problem})
+            continue
+        wanted[code] = RegionIn(code=code, name=name)
+    existing = await repository.get_many(session, list(wanted) + [p for c in wanted if (p := parent_of(c))])
+    for code in wanted:
+        parent = parent_of(code)
+        if parent and parent not in wanted and parent not in existing:
+            errors.append({"row": None, "field": "code", "message": f"{code}: parent region {parent} is unknown"})
+    if errors:
+        raise ProblemError(422, "Invalid region file", f"{len(errors)} row(s) refused; nothing was imported",
+                           type="invalid-region-file", errors=errors[:200])
+    new = [wanted[c] for c in sorted(wanted, key=len) if c not in existing]
+    # Parents before children (shorter codes first), so the foreign key holds row by row.
+    await repository.add_many(session, [_row(r, principal.caller_id) for r in new])
+    return len(new), len(wanted) - len(new)

@@ -1,0 +1,193 @@
+"""Bulk import of household files: good rows stored, bad rows reported (row, column, why) and
+nothing else written; importing again duplicates nothing; XLSX and Chinese headers; the CLI."""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from openpyxl import Workbook
+
+from common.auth import Role
+from common.events import validate_event
+from registry.subjects.models import Subject, SubjectChange, SubjectIdentity
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually
+from tests.registry.support import TOWN_A, VILLAGE_A, VILLAGE_A2, VILLAGE_B, count, id_number, outbox, registry
+
+HEADER = ["village", "group", "head_name", "head_id_number", "phone", "political_status", "education", "members_count",
+          "labour_count", "party_members", "annual_income", "land_mu", "agri_assets_value", "debts_outstanding",
+          "overdue_count", "pboc_report_clean", "consent_given", "consent_date", "consent_scopes"]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def good(seq: int, village: str = VILLAGE_A, income: str = "52000.00") -> list[str]:
+    return [village, "", f"王{seq}", id_number(seq), "13912345678", "masses", "junior", "4", "2", "0", income, "8.5",
+            "30000", "0", "0", "是", "yes", "2026-01-05", "rating;lending"]
+
+
+def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue().encode()
+
+
+def mixed_file() -> tuple[bytes, dict[int, str]]:
+    rows = [good(1), good(2), good(3, VILLAGE_A2)]
+    bad_id = good(4)
+    bad_id[3] = id_number(4)[:-1] + ("0" if id_number(4)[-1] != "0" else "1")
+    unknown_village = good(5, "341181100299")
+    no_name = good(6)
+    no_name[2] = ""
+    bad_money = good(7)
+    bad_money[10] = "12,5.0.0"
+    dup_head = good(1)
+    bad_bool = good(8)
+    bad_bool[16] = "maybe"
+    rows += [bad_id, unknown_village, no_name, bad_money, dup_head, bad_bool, good(9)]
+    expected = {5: "head_id_number", 6: "village", 7: "head_name", 8: "annual_income", 9: "head_id_number",
+                10: "consent_given"}
+    return to_csv(rows), expected
+
+
+@pytest.fixture
+async def svc(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIterator[RunningService]:
+    async with registry(await databases.create("registry", backend), keys) as s:
+        yield s
+
+
+async def run_import(svc: RunningService, headers: dict[str, str], content: bytes, name: str = "files.csv") -> dict[str, Any]:
+    r = await svc.client.post("/v1/imports", files={"file": (name, content)}, headers=headers)
+    assert r.status_code == 202, r.text
+    job_id = r.json()["id"]
+
+    async def finished() -> dict[str, Any] | None:
+        job = (await svc.client.get(f"/v1/imports/{job_id}", headers=headers)).json()
+        return job if job["status"] in ("done", "failed") else None
+
+    return await eventually(finished, timeout=30)  # type: ignore[no-any-return]
+
+
+async def test_good_rows_are_stored_bad_rows_reported_nothing_else_written(svc: RunningService, keys: Keys,
+                                                                          caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    admin = keys.headers(Role.admin)
+    content, expected = mixed_file()
+    job = await run_import(svc, admin, content)
+    assert job["status"] == "done", job
+    assert (job["total_rows"], job["processed_rows"], job["created"], job["error_rows"]) == (10, 10, 4, 6)
+
+    errors = (await svc.client.get(f"/v1/imports/{job['id']}/errors", headers=admin)).json()
+    assert {e["row"]: e["field"] for e in errors} == expected
+    by_row = {e["row"]: e["message"] for e in errors}
+    assert "check character" in by_row[5] and "unknown village" in by_row[6] and "row 2" in by_row[9]
+    download = await svc.client.get(f"/v1/imports/{job['id']}/errors", headers={**admin, "Accept": "text/csv"})
+    assert download.headers["content-type"].startswith("text/csv")
+    assert next(iter(csv.reader(io.StringIO(download.content.decode("utf-8-sig"))))) == ["row", "field", "message"]
+    assert id_number(4)[:-1] not in download.text + str(errors)  # values are never echoed: they may be personal
+
+    assert await count(svc, Subject) == 4 and await count(svc, SubjectIdentity) == 4
+    assert await count(svc, SubjectChange) == 4
+    events = await outbox(svc)
+    assert len(events) == 4 and {e.topic for e in events} == {"subject-registered"}
+    for e in events:
+        payload = orjson.loads(e.payload)
+        validate_event(payload)
+        assert b"13912345678" not in e.payload and id_number(1).encode() not in e.payload
+    logged = "\n".join(r.getMessage() + " " + str(r.__dict__) for r in caplog.records)
+    assert "import finished" in logged
+    for secret in ("13912345678", id_number(1), id_number(4)[:-1], "王1"):
+        assert secret not in logged
+    data = orjson.loads(events[0].payload)["data"]
+    assert data["profile"]["annual_income"] == "52000.00" and data["profile"]["land_mu"] == "8.50"
+    assert data["profile"]["pboc_report_clean"] is True and data["consent"]["scopes"] == ["lending", "rating"]
+
+
+async def test_importing_again_duplicates_nothing_and_applies_changes(svc: RunningService, keys: Keys) -> None:
+    admin = keys.headers(Role.admin)
+    content = to_csv([good(1), good(2), good(3)])
+    assert (await run_import(svc, admin, content))["created"] == 3
+    again = await run_import(svc, admin, content)
+    assert (again["created"], again["updated"], again["unchanged"], again["error_rows"]) == (0, 0, 3, 0)
+    changed = await run_import(svc, admin, to_csv([good(1), good(2, income="61000.00"), good(3), good(4)]))
+    assert (changed["created"], changed["updated"], changed["unchanged"]) == (1, 1, 2)
+    assert await count(svc, Subject) == 4
+    [upd] = await outbox(svc, "subject-updated")
+    data = orjson.loads(upd.payload)["data"]
+    assert data["version"] == 2 and data["changed_fields"] == ["profile.annual_income"]
+    assert data["profile"]["annual_income"] == "61000.00"
+    assert len(await outbox(svc, "subject-registered")) == 4
+
+
+async def test_xlsx_with_chinese_headers_and_officer_scope(svc: RunningService, keys: Keys) -> None:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["村代码", "户主姓名", "户主身份证号", "联系电话", "家庭年收入", "耕地面积", "授权"])
+    ws.append([VILLAGE_A, "赵一", id_number(11), "13812345678", 48000, 6.5, "是"])
+    ws.append([VILLAGE_B, "赵二", id_number(12), "13812345679", 51000, 7, "是"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    officer = keys.headers(Role.officer, region=TOWN_A)
+    job = await run_import(svc, officer, buf.getvalue(), "采集表.xlsx")
+    assert (job["format"], job["created"], job["error_rows"]) == ("xlsx", 1, 1)
+    errors = (await svc.client.get(f"/v1/imports/{job['id']}/errors", headers=officer)).json()
+    assert errors == [{"row": 3, "field": "village", "message": "outside your region"}]
+    other = keys.headers(Role.officer, region="341181101")
+    assert (await svc.client.get(f"/v1/imports/{job['id']}", headers=other)).status_code == 404
+
+
+async def test_unreadable_file_is_refused_whole(svc: RunningService, keys: Keys) -> None:
+    r = await svc.client.post("/v1/imports", files={"file": ("x.csv", b"name,phone\nA,1\n")},
+                              headers=keys.headers(Role.admin))
+    assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
+    assert r.json()["errors"][0]["field"] == "file" and "village" in r.json()["errors"][0]["message"]
+    assert await count(svc, Subject) == 0
+
+
+async def test_cli_imports_a_file_with_a_progress_bar(databases: DatabaseFactory, keys: Keys, tmp_path: Path) -> None:
+    url = await databases.create("registry", "sqlite")
+    async with registry(url, keys):
+        pass  # regions seeded
+    path = tmp_path / "files.csv"
+    path.write_bytes(to_csv([good(1), good(2), good(3, "341181100299")]))
+    env = {**os.environ, "PYTHONPATH": f"{REPO}/libs:{REPO}/services:{REPO}", "REGISTRY_ENV": "test",
+           "REGISTRY_AUTH_PUBLIC_KEY": keys.public_pem.decode()}
+    done = subprocess.run([sys.executable, "-m", "registry", "import", str(path), "--database-url", url,
+                           "--errors-csv", str(tmp_path / "errors.csv")], env=env, capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert "2 created" in done.stderr and "1 row(s) refused" in done.stderr
+    assert "row 4, village: unknown village" in done.stderr
+    assert (tmp_path / "errors.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("4,village,")
+
+
+async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
+        databases: DatabaseFactory, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    from common.auth import Principal
+    from registry.imports import service
+
+    monkeypatch.setattr(service, "PARALLEL_FROM", 1)
+    async with registry(await databases.create("registry", "sqlite"), keys) as svc:
+        content, expected = mixed_file()
+        job, (header, rows) = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        settings = svc.settings
+        final = await service.run_job(svc.db, svc.app.state.pii, job.id, header, rows, chunk_size=3,
+                                      pii_keys=(settings.pii_key, settings.pii_index_key))
+        assert (final.status, final.created_count, final.error_count) == ("done", 4, 6)
+        errors = (await svc.client.get(f"/v1/imports/{job.id}/errors", headers=keys.headers(Role.admin))).json()
+        assert {e["row"]: e["field"] for e in errors} == expected
+        assert await count(svc, Subject) == 4 and len(await outbox(svc)) == 4
+        # The rows the workers encrypted open with the service's key.
+        sid = orjson.loads((await outbox(svc))[0].payload)["subject"]
+        lookup = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)},
+                                       headers=keys.headers(Role.service))
+        assert lookup.status_code == 200 and lookup.json()["subject_id"] == sid
