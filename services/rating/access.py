@@ -1,0 +1,33 @@
+"""Who may call what, and the request-scoped things every router needs."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from common.auth import Principal, Role, forbidden, require_roles
+from rating.settings import RatingSettings
+
+Admin = Annotated[Principal, Depends(require_roles())]
+Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
+# A subject's grade is credit information: banks and merchants get it from lending and merchant,
+# which log each disclosure; here only the county's own people and services read it.
+Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
+# Villages and towns are aggregates (no person in them).
+AggregateReader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service, Role.bank, Role.platform))]
+
+
+def get_settings(request: Request) -> RatingSettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+Settings = Annotated[RatingSettings, Depends(get_settings)]
+
+
+def check_region(principal: Principal, *codes: str | None) -> None:
+    """An officer acts only inside its own region (the most precise code known must lie in it)."""
+    if principal.role != Role.officer:
+        return
+    code = next((c for c in codes if c), None)
+    if not principal.in_region(code):
+        raise forbidden(f"region {code} is outside the officer's region {principal.region}")

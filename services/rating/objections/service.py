@@ -1,0 +1,62 @@
+"""Objections (异议): filed during publication or after; the rating is flagged disputed (a disputed
+publication does not become final) and the objection answered in writing: upheld → the subject is
+re-rated with what rating now knows (a new rating, published again); rejected → the reason, and the
+rating may go final when its publication ends."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.errors import conflict, not_found
+from rating.objections import repository as repo
+from rating.objections.models import OPEN, Objection
+from rating.ratings import repository as ratings_repo
+from rating.ratings.lifecycle import rate_subject
+from rating.ratings.models import FINAL, PUBLISHED, Rating
+from rating.settings import RatingSettings
+from rating.subjects.repository import get_subject
+
+UPHELD, REJECTED = "upheld", "rejected"
+
+
+async def file(session: AsyncSession, rating: Rating, reason: str, filed_by: str, settings: RatingSettings,
+               now: datetime) -> Objection:
+    if rating.status not in (PUBLISHED, FINAL):
+        raise conflict("Not open to objection", f"rating {rating.id} is {rating.status}; objections are filed "
+                       "against a published or final rating", type="invalid-state")
+    rating.disputed = True
+    objection = Objection(rating_id=rating.id, subject_id=rating.subject_id, village=rating.village, reason=reason,
+                          filed_by=filed_by, filed_at=now, answer_due=now + timedelta(days=settings.objection_answer_days),
+                          status=OPEN)
+    return await repo.add(session, objection)
+
+
+async def get(session: AsyncSession, objection_id: int, lock: bool = False) -> Objection:
+    found = await repo.get(session, objection_id, lock)
+    if found is None:
+        raise not_found("objection", objection_id)
+    return found
+
+
+async def answer(session: AsyncSession, objection: Objection, decision: str, text: str, actor: str,
+                 settings: RatingSettings, now: datetime) -> Objection:
+    if objection.status != OPEN:
+        raise conflict("Already answered", f"objection {objection.id} was {objection.status}", type="invalid-state")
+    objection.status, objection.answer, objection.answered_by, objection.answered_at = decision, text, actor, now
+    await session.flush()
+    rating = await ratings_repo.get(session, objection.rating_id, lock=True)
+    assert rating is not None
+    if not await repo.open_count(session, rating.id):
+        rating.disputed = False
+    if decision == UPHELD:
+        subject = await get_subject(session, objection.subject_id)
+        if subject is None:
+            raise not_found("subject", objection.subject_id)
+        new = await rate_subject(session, subject, settings, trigger="objection", actor=actor, now=now)
+        objection.new_rating_id = new.id
+    await session.flush()
+    return objection
+
+
+list_open = repo.list_open

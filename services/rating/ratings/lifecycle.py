@@ -1,0 +1,152 @@
+"""The rating lifecycle (四议两公开): score → proposed → published (公示) → final.
+
+A final grade that differs from the subject's last final grade bumps the subject's version and
+emits ``rating-changed``; households' changes then recompute their villages and towns. A veto
+raised or cleared (and a serious points item) re-rates at once, straight to final.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import Database, utcnow
+from common.errors import ProblemError, conflict
+from common.events import Event
+from rating.indicators.repository import current_compiled
+from rating.ratings import events
+from rating.ratings import repository as repo
+from rating.ratings.models import FINAL, PROPOSED, PUBLISHED, Rating
+from rating.scoring.engine import ScoreResult, score
+from rating.settings import RatingSettings
+from rating.subjects.models import Subject
+from rating.subjects.repository import lock_subject, scoring_inputs
+from rating.villages.service import recompute_villages
+
+SCORED_KINDS = ("household", "new_entity", "collective")
+
+
+def publication_end(settings: RatingSettings, now: datetime) -> datetime:
+    return now + timedelta(days=settings.publication_days)
+
+
+def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status: str, trigger: str, actor: str,
+               now: datetime, settings: RatingSettings, round_id: str | None = None) -> dict[str, Any]:
+    published = status in (PUBLISHED, FINAL)
+    return {"subject_id": subject.subject_id, "kind": subject.kind, "county": subject.county, "town": subject.town,
+            "village": subject.village, "score": result.score, "grade": result.grade, "vetoed": result.vetoed,
+            "reasons": list(result.reasons), "indicator_system_version": version, "status": status,
+            "disputed": False, "trigger": trigger, "round_id": round_id, "created_by": actor, "created_at": now,
+            "published_at": now if published else None,
+            "publication_ends_at": (now if status == FINAL else publication_end(settings, now)) if published else None,
+            "finalised_at": now if status == FINAL else None}
+
+
+async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime) -> set[str]:
+    """Make these ratings final; update current grades, emit ``rating-changed`` where the grade
+    changed. Returns the villages whose households changed grade (the caller recomputes them)."""
+    if not rows:
+        return set()
+    await repo.mark_final(session, [r.id for r in rows], now)
+    current = await repo.current(session, [r.subject_id for r in rows])
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    out: list[Event] = []
+    villages: set[str] = set()
+    for r in rows:
+        before = current.get(r.subject_id)
+        changed = before is None or before.grade != r.grade
+        version = (before.version if before else 0) + (1 if changed else 0)
+        reason = "; ".join(r.reasons or [])[:500]
+        row = {"kind": r.kind, "county": r.county, "town": r.town, "village": r.village, "grade": r.grade,
+               "score": r.score, "vetoed": r.vetoed, "credit_village": None, "rating_id": r.id, "version": version,
+               "reason": reason, "metrics": None, "effective_at": now}
+        if before is None:
+            inserts.append({"subject_id": r.subject_id, **row})
+        else:
+            updates.append({"key_id": r.subject_id, **row})
+        if changed:
+            out.append(events.rating_changed(
+                subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
+                old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
+                effective_at=now, reason=f"{r.trigger}: {reason}", vetoed=r.vetoed,
+                indicator_system_version=r.indicator_system_version))
+            if r.kind == "household" and r.village:
+                villages.add(r.village)
+    await repo.insert_current(session, inserts)
+    await repo.update_current(session, updates)
+    await events.write(session, out)
+    return villages
+
+
+async def rate_subject(session: AsyncSession, subject: Subject, settings: RatingSettings, *, trigger: str, actor: str,
+                       publish: bool = True, final_now: bool = False, now: datetime | None = None) -> Rating:
+    """Score one subject and record the rating: final at once for a veto change (or when the
+    publication period is 0), published for the period otherwise, or only proposed."""
+    now = now or utcnow()
+    if subject.kind not in SCORED_KINDS:
+        raise ProblemError(422, "Not rated by indicators", f"a {subject.kind} is rated from its households: "
+                           "see /v1/villages/{code}", type="not-scored",
+                           errors=[{"field": "subject_id", "message": f"kind {subject.kind} is not scored"}])
+    if subject.status != "active":
+        raise conflict("Subject archived", f"subject {subject.subject_id} is archived", type="subject-archived")
+    system = await current_compiled(session, subject.kind)
+    if system is None:
+        raise conflict("No indicator system", f"no indicator system for kind {subject.kind}")
+    # One rating at a time per subject: a concurrent rating waits here, then supersedes this one.
+    await lock_subject(session, subject.subject_id)
+    inputs = (await scoring_inputs(session, [subject], now))[subject.subject_id]
+    result = score(system, inputs)
+    final = final_now or (publish and settings.publication_days == 0)
+    status = FINAL if final else PUBLISHED if publish else PROPOSED
+    await repo.supersede_open(session, [subject.subject_id])
+    rating = Rating(**rating_row(subject, result, system.version, status=status,
+                                 trigger=trigger, actor=actor, now=now, settings=settings))
+    session.add(rating)
+    await session.flush()
+    if final:
+        villages = await finalise_rows(session, [rating], now)
+        await recompute_villages(session, villages, now, settings)
+        await session.refresh(rating)
+    return rating
+
+
+async def publish(session: AsyncSession, rating: Rating, settings: RatingSettings, now: datetime | None = None) -> Rating:
+    now = now or utcnow()
+    if rating.status != PROPOSED:
+        raise conflict("Not proposed", f"rating {rating.id} is {rating.status}; only a proposed rating is published",
+                       type="invalid-state")
+    rating.status, rating.published_at, rating.publication_ends_at = PUBLISHED, now, publication_end(settings, now)
+    await session.flush()
+    if settings.publication_days == 0:
+        villages = await finalise_rows(session, [rating], now)
+        await recompute_villages(session, villages, now, settings)
+        await session.refresh(rating)
+    return rating
+
+
+async def finalise_due_in(session: AsyncSession, now: datetime, limit: int,
+                          subject_ids: Sequence[str] | None = None) -> tuple[int, set[str]]:
+    rows = await repo.due(session, now, limit, subject_ids)
+    return len(rows), await finalise_rows(session, rows, now)
+
+
+async def finalise_due(db: Database, settings: RatingSettings, now: datetime | None = None) -> int:
+    """Finalise every publication that has ended and is not disputed, chunk by chunk (one
+    transaction each), then recompute the villages whose households changed."""
+    now = now or utcnow()
+    total = 0
+    villages: set[str] = set()
+    while True:
+        async with db.transaction() as session:
+            n, touched = await finalise_due_in(session, now, settings.round_chunk_size)
+        total += n
+        villages |= touched
+        if n < settings.round_chunk_size:
+            break
+    if villages:
+        async with db.transaction() as session:
+            await recompute_villages(session, villages, now, settings)
+    return total

@@ -1,0 +1,76 @@
+"""Ratings: rate one subject, publish, read, and finalise the publications that have ended."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from common.db import Session, utcnow
+from common.errors import ProblemError, not_found
+from rating.access import Admin, Officer, Reader, Settings, check_region
+from rating.ratings import lifecycle
+from rating.ratings import repository as repo
+from rating.ratings.models import Rating
+from rating.ratings.schemas import RateIn, grade_out, rating_out
+from rating.subjects.repository import get_subject
+
+router = APIRouter(prefix="/v1", tags=["ratings"])
+
+
+async def load_rating(session: Any, rating_id: int, lock: bool = False) -> Rating:
+    rating = await repo.get(session, rating_id, lock=lock)
+    if rating is None:
+        raise not_found("rating", rating_id)
+    return rating
+
+
+@router.post("/ratings", status_code=201, summary="Rate one subject (评级)")
+async def rate(body: RateIn, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+    subject = await get_subject(session, body.subject_id)
+    if subject is None:
+        raise ProblemError(404, "Subject not found", f"no subject {body.subject_id} is known to rating",
+                           type="unknown-subject", errors=[{"field": "subject_id", "message": "unknown subject"}])
+    check_region(who, subject.village, subject.town, subject.county)
+    rating = await lifecycle.rate_subject(session, subject, settings, trigger="manual", actor=who.caller_id,
+                                          publish=body.publish)
+    return rating_out(rating)
+
+
+@router.get("/ratings/{rating_id}")
+async def read(rating_id: int, who: Reader, session: Session) -> dict[str, Any]:
+    rating = await load_rating(session, rating_id)
+    check_region(who, rating.village, rating.town, rating.county)
+    return rating_out(rating)
+
+
+@router.post("/ratings/{rating_id}/publish", summary="Publish a proposed rating (公示)")
+async def publish(rating_id: int, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+    rating = await load_rating(session, rating_id, lock=True)
+    check_region(who, rating.village, rating.town, rating.county)
+    return rating_out(await lifecycle.publish(session, rating, settings))
+
+
+@router.get("/subjects/{subject_id}/grade", summary="A subject's final grade and any rating under way")
+async def subject_grade(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+    grade = await repo.current_grade(session, subject_id)
+    pending = await repo.open_rating(session, subject_id)
+    if grade is None and pending is None:
+        raise not_found("grade of subject", subject_id)
+    check_region(who, *((grade.village, grade.town, grade.county) if grade else
+                        (pending.village, pending.town, pending.county) if pending else ()))
+    return {"subject_id": subject_id, "final": grade_out(grade) if grade else None,
+            "pending": rating_out(pending) if pending else None}
+
+
+@router.get("/subjects/{subject_id}/ratings", summary="A subject's rating history")
+async def subject_history(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+    items = await repo.history(session, subject_id)
+    if items:
+        check_region(who, items[0].village, items[0].town, items[0].county)
+    return {"items": [rating_out(r) for r in items]}
+
+
+@router.post("/publications:finalise", summary="Finalise every publication that has ended, now")
+async def finalise_now(who: Admin, request: Request, settings: Settings) -> dict[str, Any]:
+    finalised = await lifecycle.finalise_due(request.app.state.db, settings, utcnow())
+    return {"finalised": finalised}

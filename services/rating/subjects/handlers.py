@@ -1,0 +1,125 @@
+"""Event handlers: rating keeps the data it scores from the registry's and lending's events.
+
+Per-subject versions make a stale or replayed event harmless (the inbox already dedupes ids). A
+veto item raised or cleared — a negative-list record or a civility veto — re-rates at once; a
+default or a late repayment recomputes the village (its borrowers' figures changed) and counts
+in the next rating.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import utcnow
+from common.events import Event, accept_version
+from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
+from rating.settings import RatingSettings
+from rating.subjects import repository as repo
+from rating.villages.repository import village_rated
+from rating.villages.service import recompute_villages
+
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+ACTOR = "system:events"
+
+
+def _time(value: str | None) -> datetime:
+    return datetime.fromisoformat(value) if value else utcnow()
+
+
+async def rerate_at_once(session: AsyncSession, subject_id: str, settings: RatingSettings, why: str) -> None:
+    subject = await repo.get_subject(session, subject_id)
+    if subject is None or subject.kind not in SCORED_KINDS or subject.status != "active":
+        return  # scored when it is registered and rated
+    await rate_subject(session, subject, settings, trigger=why, actor=ACTOR, final_now=True)
+
+
+def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
+    async def on_subject(session: AsyncSession, event: Event) -> None:
+        d = event.data
+        if not await accept_version(session, "subject", d["subject_id"], d["version"]):
+            return
+        region: dict[str, Any] = d["region"]
+        before = await repo.get_subject(session, d["subject_id"])
+        moved_from = before.village if before is not None and before.village != region.get("village") else None
+        await repo.save_subject(session, {
+            "subject_id": d["subject_id"], "kind": d["kind"], "county": region.get("county"),
+            "town": region.get("town"), "village": region.get("village"), "village_group": region.get("group"),
+            "masked_name": d.get("masked_name", ""), "profile": d.get("profile") or {},
+            "status": d.get("status", "active"), "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
+        # A new, moved or archived household changes its villages' share of credit households; a
+        # village registered as a subject takes over its village's rating under its own id.
+        touched = [v for v in (region.get("village"), moved_from) if v and await village_rated(session, v)]
+        if d["kind"] in ("household", "village") and touched:
+            await recompute_villages(session, touched, utcnow(), settings)
+
+    async def on_civility(session: AsyncSession, event: Event) -> None:
+        d = event.data
+        if not await accept_version(session, "civility", d["subject_id"], d["version"]):
+            return
+        veto_changed = await repo.save_civility(session, {
+            "subject_id": d["subject_id"], "evaluation_id": d["evaluation_id"], "points": Decimal(str(d["points"])),
+            "veto": d["veto"], "veto_items": list(d.get("veto_items") or []), "published_at": _time(d["published_at"])})
+        if veto_changed:
+            await rerate_at_once(session, d["subject_id"], settings, "civility-veto")
+
+    async def on_negative(session: AsyncSession, event: Event) -> None:
+        d = event.data
+        if not await accept_version(session, "negative", d["subject_id"], d["version"]):
+            return
+        veto_changed = await repo.save_negative(session, {
+            "record_id": d["record_id"], "subject_id": d["subject_id"], "agency": d["agency"],
+            "record_kind": d["record_kind"], "status": d["status"], "veto": d["veto"],
+            "changed_at": _time(d["changed_at"])})
+        if veto_changed:
+            await rerate_at_once(session, d["subject_id"], settings, f"veto-{d['status']}")
+
+    async def on_loan_recorded(session: AsyncSession, event: Event) -> None:
+        d = event.data
+        if await repo.get_loan(session, d["loan_id"]) is not None:
+            return
+        await repo.save_loan(session, {
+            "loan_id": d["loan_id"], "subject_id": d["subject_id"], "village": d["region"].get("village"),
+            "amount": Decimal(d["amount"]), "outstanding": Decimal(d["amount"]), "status": "active",
+            "on_time_repayments": 0, "late_repayments": 0, "updated_at": _time(d["drawn_at"])})
+        await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+
+    async def on_loan_repaid(session: AsyncSession, event: Event) -> None:
+        d = event.data
+        loan = await repo.get_loan(session, d["loan_id"])
+        outstanding = Decimal(d["outstanding"])
+        if loan is None:  # the repayment overtook the loan's own event: start from what it says
+            await repo.save_loan(session, {
+                "loan_id": d["loan_id"], "subject_id": d["subject_id"], "village": d["region"].get("village"),
+                "amount": Decimal(d["amount"]) + outstanding, "outstanding": outstanding, "status": "active",
+                "on_time_repayments": 0, "late_repayments": 0, "updated_at": _time(d["repaid_at"])})
+            loan = await repo.get_loan(session, d["loan_id"])
+            assert loan is not None
+        done = d.get("fully_repaid", outstanding <= 0)
+        await repo.update_loan(
+            session, d["loan_id"], outstanding=outstanding,
+            status="repaid" if done and loan.status != "defaulted" else loan.status,
+            on_time_repayments=loan.on_time_repayments + (1 if d["on_time"] else 0),
+            late_repayments=loan.late_repayments + (0 if d["on_time"] else 1), updated_at=_time(d["repaid_at"]))
+        if not d["on_time"]:
+            await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+
+    async def on_loan_defaulted(session: AsyncSession, event: Event) -> None:
+        d = event.data
+        loss = Decimal(d["loss_amount"])
+        if await repo.get_loan(session, d["loan_id"]) is None:
+            await repo.save_loan(session, {
+                "loan_id": d["loan_id"], "subject_id": d["subject_id"], "village": d["region"].get("village"),
+                "amount": loss, "outstanding": loss, "status": "defaulted", "on_time_repayments": 0,
+                "late_repayments": 0, "updated_at": _time(d["defaulted_at"])})
+        else:
+            await repo.update_loan(session, d["loan_id"], status="defaulted", outstanding=loss,
+                                   updated_at=_time(d["defaulted_at"]))
+        await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+
+    return {"subject-registered": on_subject, "subject-updated": on_subject, "civility-evaluated": on_civility,
+            "negative-record-changed": on_negative, "loan-recorded": on_loan_recorded,
+            "loan-repaid": on_loan_repaid, "loan-defaulted": on_loan_defaulted}
