@@ -1,4 +1,4 @@
-from common.runtime import service_cli
-from stats.app import DEFINITION
+"""The stats service: Read model of every event; aggregate statistics for the provincial platform."""
+from stats.cli import cli
 
-service_cli(DEFINITION)()
+cli()

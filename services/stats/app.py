@@ -6,6 +6,9 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from stats.figures.router import install_cache
+from stats.figures.router import router as figures_router
+from stats.readmodel.handlers import HANDLERS
 from stats.settings import StatsSettings
 
 
@@ -14,8 +17,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         name="stats",
         title="Stats service",
         description="Read model of every event; aggregate statistics for the provincial platform.",
-        routers=[],
-        handlers={},
+        routers=[figures_router],
+        handlers=HANDLERS,
+        on_startup=[install_cache],
     )
     return create_service_app(spec, settings or StatsSettings())
 

@@ -8,3 +8,9 @@ class StatsSettings(ServiceSettings):
 
     service_name: str = "stats"
     port: int = 8005
+    # Small-area suppression (小区域抑制): counts below this are shown as suppressed, never as 0.
+    suppression_threshold: int = 5
+    # Suppress for every caller unless the token or the request asks (a token claim can only add it).
+    suppress_by_default: bool = False
+    # Keep rendered answers until the read model's generation moves (one small query per request).
+    answer_cache: bool = True

@@ -1,0 +1,1 @@
+"""The read model (读模型): per-subject current state and per-region counters, fed only by events."""
