@@ -78,10 +78,10 @@ def test_the_county_day_end_to_end(cluster: Cluster) -> None:
 
     # The partner bank: registered by the county, then look-up, line, loans.
     admin.ok("lending", "POST", "/v1/banks", json={"id": BANK, "name": "天长农村商业银行"}, expect=(201, 409))
-    found = bank.ok("lending", "POST", "/v1/subjects:lookup", json={"id_number": star.head.id_number}, headers=idem())
-    assert found["subject_id"] == star_id and found["grade"] == grade["final"]["grade"], found
     line = poll(lambda: (lambda b: b if b.get("status") == "active" else None)(
-        bank.ok("lending", "GET", f"/v1/credit-lines/{star_id}")))
+        bank.ok("lending", "GET", f"/v1/credit-lines/{star_id}")))  # lending learns the grade from rating-changed
+    found = bank.ok("lending", "POST", "/v1/subjects:lookup", json={"id_number": star.head.id_number}, headers=idem())
+    assert found["subject_id"] == star_id and found["grade"] == grade["final"]["grade"] == line["grade"], found
     expected_line = {"A": Decimal("100000"), "AA": Decimal("300000"), "AAA": Decimal("500000")}[line["grade"]]
     assert money(line["line_amount"]) == expected_line and money(line["drawn"]) == 0, line
     cap = money(line["max_rate"])

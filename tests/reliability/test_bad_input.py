@@ -66,3 +66,74 @@ async def test_generated_requests_get_no_5xx_and_every_error_is_a_problem(
             if status >= 500 or (status >= 400 and not ctype.startswith(PROBLEM_JSON)):
                 failures.append(f"{case.method} {case.formatted_path} {case.query} {case.body!r:.200} → {status} {ctype} {text}")
         assert not failures, "\n".join(failures[:20])
+
+
+HUGE = "9" * 400
+SQLISH = "'; DROP TABLE subjects; --"
+TARGETED: dict[str, list[tuple[str, str, dict[str, Any], set[int], str | None]]] = {
+    # (method, path, request, allowed statuses, field a 422 must name)
+    "registry": [
+        ("POST", "/v1/subjects", {"content": b"kind=household", "headers": {"Content-Type": "text/plain"}}, {415, 422}, None),
+        ("POST", "/v1/subjects", {"content": b"{" + b" " * 3_000_000 + b"}", "headers": {"Content-Type": "application/json"}},
+         {413, 422}, None),
+        ("POST", "/v1/subjects", {"content": b"\xff\xfe not utf-8", "headers": {"Content-Type": "application/json"}}, {400, 422}, None),
+        ("POST", "/v1/subjects", {"json": {"kind": "household", "village": "341181100200",
+                                           "head": {"name": SQLISH, "id_number": "341181199001011234"}}}, {404, 409, 422}, None),
+        ("POST", "/v1/subjects", {"json": {"kind": "household", "village": "341181100200", "profile": {"annual_income": HUGE},
+                                           "head": {"name": "王😀Ω", "id_number": "34118119900101123X"}}}, {422}, "profile"),
+        ("POST", "/v1/regions", {"json": {"code": SQLISH, "name": "村"}}, {422}, "code"),
+        ("POST", "/v1/regions", {"json": {"code": "341181", "name": "天长市\u202e\u0000😀"}}, {201, 409, 422}, None),
+        ("POST", "/v1/subjects:lookup", {"json": {"id_number": SQLISH}}, {422}, "id_number"),
+        ("GET", f"/v1/subjects?village={SQLISH}", {}, {200, 403, 422}, None),
+        ("POST", "/v1/imports", {"files": {"file": ("x.csv", b"\x00\x01\x02" * 1000, "text/csv")}}, {202, 422}, None),
+    ],
+    "lending": [
+        ("POST", "/v1/loans", {"json": {"subject_id": "s", "amount": "-100.00", "annual_rate": "4.0", "term_months": 12}},
+         {422}, "amount"),
+        ("POST", "/v1/loans", {"json": {"subject_id": "s", "amount": HUGE, "annual_rate": "4.0", "term_months": 12}},
+         {422}, "amount"),
+        ("POST", "/v1/loans", {"json": {"subject_id": "s", "amount": "100.00", "annual_rate": "NaN", "term_months": 12}},
+         {422}, "annual_rate"),
+        ("POST", "/v1/loans", {"json": {"subject_id": "s", "amount": 1e308, "annual_rate": "4.0", "term_months": 10**30}},
+         {422}, None),
+        ("POST", "/v1/loans", {"json": {"subject_id": SQLISH, "amount": "100.00", "annual_rate": "4.0", "term_months": 12}},
+         {403, 404, 409, 422}, None),
+        ("POST", "/v1/loans", {"content": b"<xml/>", "headers": {"Content-Type": "application/xml"}}, {415, 422}, None),
+        ("GET", "/v1/loans?limit=99999999999999999999", {}, {422}, "limit"),
+        ("POST", "/v1/banks", {"json": {"id": "b-😀", "name": SQLISH}}, {201, 409, 422}, None),
+    ],
+    "merchant": [
+        ("POST", "/v1/pos/verify", {"json": {"code": SQLISH}}, {200, 422}, None),
+        ("POST", "/v1/pos/redemptions", {"json": {"code": "CVx", "offer_id": "o", "bill_amount": "-5.00"}}, {404, 422}, None),
+        ("POST", "/v1/pos/redemptions", {"json": {"code": "CVx", "offer_id": "o", "bill_amount": HUGE}}, {404, 422}, None),
+        ("POST", "/v1/merchants", {"json": {"name": "超市😀" * 100, "kind": "shop", "category": SQLISH,
+                                            "region_code": "341181"}}, {201, 422}, None),
+    ],
+}
+
+
+@pytest.mark.parametrize("service", sorted(TARGETED))
+async def test_targeted_bad_input_gets_a_problem_naming_the_field(
+        service: str, backend: str, databases: DatabaseFactory, keys: Keys) -> None:
+    url = await databases.create(service, backend)
+    role = {"registry": keys.headers(Role.officer, region="341181"), "lending": keys.headers(Role.bank, bank_id="b1"),
+            "merchant": keys.headers(Role.merchant, merchant_id="m-1")}[service]
+    admin = keys.headers(Role.admin)
+    async with start_service(service, url, keys) as svc:
+        if service == "lending":  # the callers exist: what is refused is the input, not the caller
+            assert (await svc.client.post("/v1/banks", json={"id": "b1", "name": "银行"}, headers=admin)).status_code == 201
+        if service == "merchant":
+            assert (await svc.client.post("/v1/merchants", headers=admin, json={
+                "id": "m-1", "name": "店", "kind": "shop", "category": "grocery", "region_code": "341181"})).status_code == 201
+        for method, path, given_request, allowed, field in TARGETED[service]:
+            request = dict(given_request)
+            who = admin if path in ("/v1/banks", "/v1/merchants") else role
+            headers = {**who, "Idempotency-Key": uuid.uuid4().hex, **request.pop("headers", {})}
+            r = await svc.client.request(method, path, headers=headers, **request)
+            where = f"{service} {method} {path}: {r.status_code} {r.text[:300]}"
+            assert r.status_code in allowed, where
+            if r.status_code >= 400:
+                assert r.headers["content-type"].startswith(PROBLEM_JSON), where
+            if field and r.status_code == 422:
+                assert any(field in e["field"] for e in r.json().get("errors", [])), where
+        assert (await svc.client.get("/readyz")).status_code in (200, 503)  # still answering
