@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+from tools.admin.county import CountyGenerator, Household
+from tools.admin.demo import households_csv
 
 from common.auth import Role
 from tests.e2e.cluster import Cluster
-from tools.admin.county import CountyGenerator, Household
-from tools.admin.demo import households_csv
 
 COUNTY = "341181"
 TOWN = "341181100"
@@ -109,7 +109,7 @@ def rate_region(admin: Caller, region: str, count: int, timeout: float = 60.0) -
     deadline = time.monotonic() + timeout
     while True:
         rnd = admin.ok("rating", "POST", "/v1/rating-rounds", json={"region": region})
-        done = poll(lambda: (lambda b: b if b["status"] in ("done", "failed") else None)(
+        done = poll(lambda rnd=rnd: (lambda b: b if b["status"] in ("done", "failed") else None)(
             admin.ok("rating", "GET", f"/v1/rating-rounds/{rnd['id']}")))
         assert done["status"] == "done", done
         if (done.get("total") or 0) >= count:

@@ -30,6 +30,8 @@ from tests.harness import PG_URL, Keys
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 BANK, MERCHANT = "bank-e2e", "merchant-e2e"
+OTHER_BANK, OTHER_MERCHANT = "bank-other", "merchant-other"
+DAY: dict[str, str] = {}  # what the day left behind, for the wrong callers
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_the_county_day_end_to_end(cluster: Cluster) -> None:
     job = import_households(officer, hs[2:])
     assert job["status"] == "done", job
     assert job["created"] == 5 and job["error_rows"] == 0, (job, officer.ok("registry", "GET", f"/v1/imports/{job['id']}/errors"))
-    imported = [lookup(officer, h.head.id_number) for h in hs[2:]]
+    assert all(lookup(officer, h.head.id_number) for h in hs[2:])
 
     # A civility evaluation: recorded by one officer, reviewed by another, published.
     ev = officer.ok("registry", "POST", "/v1/civility/evaluations", json={
@@ -78,8 +80,8 @@ def test_the_county_day_end_to_end(cluster: Cluster) -> None:
 
     # The partner bank: registered by the county, then look-up, line, loans.
     admin.ok("lending", "POST", "/v1/banks", json={"id": BANK, "name": "天长农村商业银行"}, expect=(201, 409))
-    line = poll(lambda: (lambda b: b if b.get("status") == "active" else None)(
-        bank.ok("lending", "GET", f"/v1/credit-lines/{star_id}")))  # lending learns the grade from rating-changed
+    line = poll(lambda: (lambda r: r.json() if r.status_code == 200 and r.json()["status"] == "active" else None)(
+        bank("lending", "GET", f"/v1/credit-lines/{star_id}")))  # lending learns the grade from rating-changed
     found = bank.ok("lending", "POST", "/v1/subjects:lookup", json={"id_number": star.head.id_number}, headers=idem())
     assert found["subject_id"] == star_id and found["grade"] == grade["final"]["grade"] == line["grade"], found
     expected_line = {"A": Decimal("100000"), "AA": Decimal("300000"), "AAA": Decimal("500000")}[line["grade"]]
@@ -116,6 +118,9 @@ def test_the_county_day_end_to_end(cluster: Cluster) -> None:
                       json={"code": code, "offer_id": offer["id"], "bill_amount": "200.00"})
     assert money(redeemed["discount"]) == Decimal("10.00") and money(redeemed["amount_to_pay"]) == Decimal("190.00")
 
+    DAY.update(subject=star_id, loan=first["id"], redemption=redeemed["redemption_id"], code=code,
+               evaluation=ev["id"], village=village)
+
     # The provincial platform sees the subjects, the grades, the loan and the redemption.
     def figures() -> dict[str, object]:
         return dict(platform.ok("stats", "GET", f"/v1/stats/summary?region={COUNTY}")["figures"])
@@ -145,3 +150,59 @@ def test_the_county_day_end_to_end(cluster: Cluster) -> None:
     poll(lambda: figures()["lines_frozen"] == 1 and figures()["vetoed"] == 1)
     # The neighbour is untouched.
     assert bank.ok("lending", "GET", f"/v1/credit-lines/{neighbour_id}")["status"] in ("active", "none")
+
+
+def test_the_wrong_callers_on_the_day_s_records_get_401_or_403_and_change_nothing(cluster: Cluster) -> None:
+    """Bank B on bank A's loan, merchant B on merchant A's redemption, an officer of another county
+    on the household's file, grade and records, the platform writing: refused, nothing changed."""
+    if not DAY:
+        pytest.skip("the county's day did not get far enough")
+    admin = Caller(cluster, Role.admin)
+    admin.ok("lending", "POST", "/v1/banks", json={"id": OTHER_BANK, "name": "另一家银行"}, expect=(201, 409))
+    admin.ok("merchant", "POST", "/v1/merchants", expect=(201, 409), json={
+        "id": OTHER_MERCHANT, "name": "别家超市", "kind": "shop", "category": "grocery", "region_code": COUNTY})
+    bank, pos = Caller(cluster, Role.bank, bank_id=BANK), Caller(cluster, Role.merchant, merchant_id=MERCHANT)
+    loan_before = bank.ok("lending", "GET", f"/v1/loans/{DAY['loan']}")
+    line_before = bank.ok("lending", "GET", f"/v1/credit-lines/{DAY['subject']}")
+    redemption_before = pos.ok("merchant", "GET", f"/v1/pos/redemptions/{DAY['redemption']}")
+    file_before = admin.ok("registry", "GET", f"/v1/subjects/{DAY['subject']}")
+
+    other_bank = Caller(cluster, Role.bank, bank_id=OTHER_BANK)
+    other_pos = Caller(cluster, Role.merchant, merchant_id=OTHER_MERCHANT)
+    outsider = Caller(cluster, Role.officer, region="341182")  # the next county
+    platform = Caller(cluster, Role.platform)
+    attempts = [
+        (other_bank, "lending", "GET", f"/v1/loans/{DAY['loan']}", None),
+        (other_bank, "lending", "POST", f"/v1/loans/{DAY['loan']}/repayments", {"amount": "100.00"}),
+        (other_bank, "lending", "POST", f"/v1/loans/{DAY['loan']}/default", {}),
+        (other_pos, "merchant", "GET", f"/v1/pos/redemptions/{DAY['redemption']}", None),
+        (other_pos, "merchant", "POST", f"/v1/pos/redemptions/{DAY['redemption']}/refund", {}),
+        (other_pos, "merchant", "GET", f"/v1/merchants/{MERCHANT}/redemptions", None),
+        (other_pos, "merchant", "GET", f"/v1/merchants/{MERCHANT}/statistics", None),
+        (outsider, "registry", "GET", f"/v1/subjects/{DAY['subject']}", None),
+        (outsider, "registry", "PATCH", f"/v1/subjects/{DAY['subject']}", {"status": "archived"}),
+        (outsider, "registry", "POST", "/v1/negative-records", {
+            "subject_id": DAY["subject"], "agency": "court", "record_kind": "other", "veto": True,
+            "effective_from": "2026-01-01", "evidence_ref": "x"}),
+        (outsider, "registry", "POST", "/v1/civility/evaluations", {
+            "subject_id": DAY["subject"], "evaluated_on": "2026-01-01", "evaluators": ["x"], "items": []}),
+        (outsider, "registry", "POST", f"/v1/civility/evaluations/{DAY['evaluation']}/publish", None),
+        (outsider, "rating", "GET", f"/v1/subjects/{DAY['subject']}/grade", None),
+        (outsider, "rating", "POST", "/v1/ratings", {"subject_id": DAY["subject"]}),
+        (outsider, "rating", "POST", "/v1/rating-rounds", {"region": DAY["village"]}),
+        (outsider, "merchant", "POST", f"/v1/households/{DAY['subject']}/codes", None),
+        (platform, "registry", "POST", "/v1/negative-records", {"subject_id": DAY["subject"]}),
+        (platform, "lending", "POST", "/v1/loans", {"subject_id": DAY["subject"]}),
+    ]
+    for caller, service, method, path, body in attempts:
+        r = caller(service, method, path, json=body, headers=idem())
+        assert r.status_code in (403, 404), f"{service} {method} {path}: {r.status_code} {r.text[:300]}"
+        assert r.headers["content-type"].startswith("application/problem+json")
+    # Bank B's listing does not show bank A's loan.
+    assert other_bank.ok("lending", "GET", f"/v1/loans?subject_id={DAY['subject']}")["items"] == []
+
+    assert bank.ok("lending", "GET", f"/v1/loans/{DAY['loan']}") == loan_before
+    assert bank.ok("lending", "GET", f"/v1/credit-lines/{DAY['subject']}")["drawn"] == line_before["drawn"]
+    assert pos.ok("merchant", "GET", f"/v1/pos/redemptions/{DAY['redemption']}") == redemption_before
+    after = admin.ok("registry", "GET", f"/v1/subjects/{DAY['subject']}")
+    assert after["status"] == file_before["status"] and after["version"] == file_before["version"]

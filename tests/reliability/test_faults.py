@@ -161,9 +161,10 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
     producer.flush(10)
     cluster.start_service("lending")
     for i, s in enumerate(subjects):
-        line = poll(lambda s=s: (lambda b: b if b and b["grade"] == grades[(i + 1) % 3] else None)(line_of(admin, s)),
+        want = grades[(i + 1) % 3]
+        line = poll(lambda s=s, want=want: (lambda b: b if b and b["grade"] == want else None)(line_of(admin, s)),
                     timeout=60)
-        assert money(line["line_amount"]) == LINES[grades[(i + 1) % 3]], line
+        assert money(line["line_amount"]) == LINES[want], line
     for s in subjects[::10]:
         assert len(admin.ok("lending", "GET", f"/v1/credit-lines/{s}/history")) == 2, s
 
