@@ -119,10 +119,10 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--households", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=16)
-    ap.add_argument("--worker", action="store_true", help="run as the load process (config on stdin)")
+    ap.add_argument("--worker", metavar="CONFIG", help="run as the load process (its JSON config file)")
     args = ap.parse_args()
     if args.worker:
-        print(json.dumps(asyncio.run(load(json.load(sys.stdin)))))
+        print(json.dumps(asyncio.run(load(json.loads(Path(args.worker).read_text())))))
         return
 
     from tests.e2e.cluster import Cluster
@@ -170,11 +170,10 @@ def main() -> None:
             print(f"load: {args.concurrency} connections for {args.seconds:.0f} s from a second process, "
                   "with a rating round re-grading the village ...", flush=True)
             env = {**os.environ, "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT / 'services'}:{ROOT}"}
-            proc = subprocess.Popen([sys.executable, __file__, "--worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            config = Path(tmp) / "load.json"  # tokens inside: the temporary directory goes at the end
+            config.write_text(json.dumps(cfg))
+            proc = subprocess.Popen([sys.executable, __file__, "--worker", str(config)], stdout=subprocess.PIPE,
                                     env=env, cwd=ROOT)
-            assert proc.stdin is not None
-            proc.stdin.write(json.dumps(cfg).encode())
-            proc.stdin.close()
             time.sleep(min(5.0, args.seconds / 4))
             weakened = subjects[: len(subjects) // 4]
             for s in weakened:  # their grades fall: lines are cut or frozen while the banks draw
