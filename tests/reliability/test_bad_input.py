@@ -82,6 +82,8 @@ TARGETED: dict[str, list[tuple[str, str, dict[str, Any], set[int], str | None]]]
                                            "head": {"name": SQLISH, "id_number": "341181199001011234"}}}, {404, 409, 422}, None),
         ("POST", "/v1/subjects", {"json": {"kind": "household", "village": "341181100200", "profile": {"annual_income": HUGE},
                                            "head": {"name": "王😀Ω", "id_number": "34118119900101123X"}}}, {422}, "profile"),
+        ("POST", "/v1/subjects", {"json": {"kind": ["household"], "village": {}}}, {422}, "kind"),
+        ("POST", "/v1/subjects", {"json": [1, 2]}, {422}, None),
         ("POST", "/v1/regions", {"json": {"code": SQLISH, "name": "村"}}, {422}, "code"),
         ("POST", "/v1/regions", {"json": {"code": "341181", "name": "天长市\u202e\u0000😀"}}, {201, 409, 422}, None),
         ("POST", "/v1/subjects:lookup", {"json": {"id_number": SQLISH}}, {422}, "id_number"),
@@ -101,6 +103,7 @@ TARGETED: dict[str, list[tuple[str, str, dict[str, Any], set[int], str | None]]]
          {403, 404, 409, 422}, None),
         ("POST", "/v1/loans", {"content": b"<xml/>", "headers": {"Content-Type": "application/xml"}}, {415, 422}, None),
         ("GET", "/v1/loans?limit=99999999999999999999", {}, {422}, "limit"),
+        ("GET", "/v1/reconciliation?day=2026-01-01&bank_id=%F0%9F%98%80", {}, {200, 422}, None),
         ("POST", "/v1/banks", {"json": {"id": "b-😀", "name": SQLISH}}, {201, 409, 422}, None),
     ],
     "merchant": [
