@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import ORJSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -123,6 +123,24 @@ def install_error_handlers(app: FastAPI) -> None:
         log.warning("integrity conflict", extra={"path": request.url.path})
         return problem_response(ProblemError(409, "Conflict", "the change conflicts with data written meanwhile; "
                                              "nothing was written", type="conflict"), request)
+
+    @app.exception_handler(DBAPIError)
+    async def _data(request: Request, exc: DBAPIError) -> ProblemResponse:
+        # SQLSTATE class 22 (data exception: a NUL character in a text, a number out of the column's
+        # range, ...) is the caller's input the schema let through: a 422, and nothing was written.
+        if not str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
+            return await _unexpected(request, exc)
+        log.warning("data exception", extra={"path": request.url.path, "sqlstate": getattr(exc.orig, "sqlstate", None)})
+        return problem_response(ProblemError(422, "Invalid data", "a value cannot be stored (a NUL character in a "
+                                             "text, or a number out of range); nothing was written",
+                                             type="invalid-data"), request)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> ProblemResponse:
+        # SQLite's driver refuses integers beyond 64 bits before the database sees them.
+        log.warning("number out of range", extra={"path": request.url.path})
+        return problem_response(ProblemError(422, "Invalid data", "a number is out of range; nothing was written",
+                                             type="invalid-data"), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> ProblemResponse:

@@ -74,7 +74,8 @@ async def get_loan(loan_id: str, caller: BankCaller, session: Session) -> LoanOu
 @router.get("/reconciliation", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "the day's loans, repayments and defaults"}})
 async def daily_reconciliation(caller: BankCaller, session: Session, day: date,
-                               bank_id: str | None = None) -> Response:
+                               bank_id: Annotated[str | None, Query(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$",
+                                                                    description="a bank id (admin only)")] = None) -> Response:
     bank = scope(caller, bank_id)
     if not bank:
         raise field_error("query.bank_id", "the county names the bank whose day it wants")

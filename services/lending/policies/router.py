@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
+from common.paths import SerialId
 from lending.policies import service
 from lending.policies.rates import RateBook
 from lending.policies.schemas import BenchmarkIn, BenchmarkOut, PolicyIn, PolicyOut
@@ -22,7 +23,7 @@ async def current_policy(_: Reader, session: Session) -> PolicyOut:
 
 
 @router.get("/policies/{version}", response_model=PolicyOut)
-async def policy_version(version: int, _: Reader, session: Session) -> PolicyOut:
+async def policy_version(version: SerialId, _: Reader, session: Session) -> PolicyOut:
     return await service.get_policy(session, version)
 
 

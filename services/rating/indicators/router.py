@@ -7,6 +7,7 @@ from fastapi import APIRouter
 
 from common.db import Session, utcnow
 from common.errors import ProblemError, not_found
+from common.paths import SerialId
 from rating.access import Admin, Reader
 from rating.indicators import repository as repo
 from rating.indicators.models import IndicatorSystem
@@ -35,7 +36,7 @@ async def current(kind: str, who: Reader, session: Session) -> dict[str, Any]:
 
 
 @router.get("/{kind}/{version}")
-async def read(kind: str, version: int, who: Reader, session: Session) -> dict[str, Any]:
+async def read(kind: str, version: SerialId, who: Reader, session: Session) -> dict[str, Any]:
     row = await repo.get(session, kind, version)
     if row is None:
         raise not_found("indicator system", f"{kind} v{version}")

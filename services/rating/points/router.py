@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.db import Session, utcnow
 from common.errors import ProblemError, conflict, not_found
+from common.paths import SerialId
 from rating.access import Officer, Reader, Settings, check_region
 from rating.points import repository
 from rating.points.models import PointsEntry
@@ -70,7 +71,7 @@ async def add(body: PointsIn, who: Officer, session: Session, settings: Settings
 
 
 @router.post("/points/{entry_id}/correct", summary="A serious item was corrected: the grade is restored at once")
-async def correct(entry_id: int, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def correct(entry_id: SerialId, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
     entry = await repository.get(session, entry_id)
     if entry is None:
         raise not_found("points entry", entry_id)

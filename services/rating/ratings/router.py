@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 
 from common.db import Session, utcnow
 from common.errors import ProblemError, not_found
+from common.paths import SerialId
 from rating.access import Admin, Officer, Reader, Settings, check_region
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
@@ -37,14 +38,14 @@ async def rate(body: RateIn, who: Officer, session: Session, settings: Settings)
 
 
 @router.get("/ratings/{rating_id}")
-async def read(rating_id: int, who: Reader, session: Session) -> dict[str, Any]:
+async def read(rating_id: SerialId, who: Reader, session: Session) -> dict[str, Any]:
     rating = await load_rating(session, rating_id)
     check_region(who, rating.village, rating.town, rating.county)
     return rating_out(rating)
 
 
 @router.post("/ratings/{rating_id}/publish", summary="Publish a proposed rating (公示)")
-async def publish(rating_id: int, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def publish(rating_id: SerialId, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
     rating = await load_rating(session, rating_id, lock=True)
     check_region(who, rating.village, rating.town, rating.county)
     return rating_out(await lifecycle.publish(session, rating, settings))

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query
 
 from common.db import Session
 from common.errors import not_found
+from common.paths import SerialId
 from registry.access import Admin, Keeper, Reader
 from registry.civility import repository, service
 from registry.civility.models import CivilityCatalogue, CivilityEvaluation
@@ -38,7 +39,7 @@ async def current_catalogue(principal: Reader, session: Session) -> CatalogueOut
 
 
 @router.get("/catalogues/{version}", response_model=CatalogueOut)
-async def catalogue_version(version: int, principal: Reader, session: Session) -> CatalogueOut:
+async def catalogue_version(version: SerialId, principal: Reader, session: Session) -> CatalogueOut:
     found = await repository.catalogue(session, version)
     if found is None:
         raise not_found("catalogue", version)

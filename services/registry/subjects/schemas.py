@@ -176,7 +176,9 @@ class _FileIn(BaseModel):
 
     @field_validator("extras")
     @classmethod
-    def _extras(cls, v: Extras) -> Extras:
+    def _extras(cls, v: Extras | None) -> Extras | None:
+        if v is None:  # a patch that leaves the extras as they are
+            return v
         for key, value in v.items():
             if len(key) > 40 or (isinstance(value, str) and len(value) > 500):
                 raise ValueError(f"{key}: keys up to 40 and texts up to 500 characters")

@@ -54,7 +54,7 @@ async def check_region(session: AsyncSession, village: str, group: str | None) -
 
 async def register(session: AsyncSession, cipher: PIICipher, principal: Principal, raw: Any) -> Subject:
     kind = raw.get("kind") if isinstance(raw, dict) else None
-    if kind not in MODELS:
+    if not isinstance(kind, str) or kind not in MODELS:  # a list or an object is unhashable: no TypeError
         raise field_error("kind", "must be one of " + ", ".join(MODELS))
     body = parse(MODELS[kind], raw)
     village = await check_region(session, body.village, body.group)
