@@ -194,3 +194,17 @@ async def test_events_written_while_the_broker_is_down_arrive_after_restart(
         await producer_db.dispose()
         await consumer_db.dispose()
         broker.stop()
+
+
+async def test_accept_version_takes_only_newer_versions(databases: DatabaseFactory, backend: str) -> None:
+    from common.events import accept_version
+
+    db = Database(await databases.create("registry", backend))
+    seen = []
+    for version in (2, 2, 1, 3, 3, 5, 4):
+        async with db.transaction() as session:
+            seen.append(await accept_version(session, "rating", "hh-1", version))
+    async with db.transaction() as session:
+        other = await accept_version(session, "subject", "hh-1", 1)  # another stream is its own
+    assert seen == [True, False, False, True, False, True, False] and other
+    await db.dispose()

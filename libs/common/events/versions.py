@@ -1,22 +1,29 @@
 """Per-subject version check: an event older than what was already applied is stale and skipped."""
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.tables import subject_versions as versions
 
 
+def _upsert(dialect: str, stream: str, subject_id: str, version: int) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(versions).values(stream=stream, subject_id=subject_id, version=version)
+    return stmt.on_conflict_do_update(
+        index_elements=[versions.c.stream, versions.c.subject_id],
+        set_={"version": stmt.excluded.version},
+        where=versions.c.version < stmt.excluded.version,
+    ).returning(versions.c.version)
+
+
 async def accept_version(session: AsyncSession, stream: str, subject_id: str, version: int) -> bool:
-    """True (and the version recorded) if ``version`` is newer than the last applied for this subject."""
-    current = (await session.execute(
-        select(versions.c.version).where(versions.c.stream == stream, versions.c.subject_id == subject_id)
-    )).scalar_one_or_none()
-    if current is not None and version <= current:
-        return False
-    if current is None:
-        await session.execute(versions.insert().values(stream=stream, subject_id=subject_id, version=version))
-    else:
-        await session.execute(update(versions).where(versions.c.stream == stream,
-                                                     versions.c.subject_id == subject_id).values(version=version))
-    return True
+    """True (and the version recorded) if ``version`` is newer than the last applied for this subject.
+
+    One statement, atomic on both databases: the row is inserted, or raised only if older; a
+    stale or repeated version leaves it as it is and returns no row."""
+    dialect = session.get_bind().dialect.name
+    result = await session.execute(_upsert(dialect, stream, subject_id, version))
+    return result.first() is not None
