@@ -60,6 +60,14 @@ def make_base() -> type[DeclarativeBase]:
     return Base
 
 
+def insert_for(dialect: str, table: Any) -> Any:
+    """INSERT with ON CONFLICT for the dialect at hand (``on_conflict_do_update`` / ``_do_nothing``
+    read the same on SQLite and PostgreSQL; only the construct's module differs)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
 def json_dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 

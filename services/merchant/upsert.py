@@ -1,17 +1,17 @@
-"""INSERT ... ON CONFLICT for both SQLite and PostgreSQL (same syntax, different dialect modules)."""
+"""INSERT ... ON CONFLICT helpers of the merchant service (the construct comes from common.db.insert_for)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import insert_for
 
 
 def _insert(session: AsyncSession, table: Table) -> Any:
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+    return insert_for(session.get_bind().dialect.name, table)
 
 
 async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, Any], keys: Sequence[str]) -> None:

@@ -5,9 +5,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import insert_for
 
 
 async def upsert(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> None:
@@ -15,7 +15,7 @@ async def upsert(session: AsyncSession, table: Table, rows: Sequence[dict[str, A
     if not rows:
         return
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = insert_for(dialect, table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), list(rows))
 

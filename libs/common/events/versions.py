@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import insert_for
 from common.tables import subject_versions as versions
 
 
 def _upsert(dialect: str, stream: str, subject_id: str, version: int) -> Any:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(versions).values(stream=stream, subject_id=subject_id, version=version)
+    stmt = insert_for(dialect, versions).values(stream=stream, subject_id=subject_id, version=version)
     return stmt.on_conflict_do_update(
         index_elements=[versions.c.stream, versions.c.subject_id],
         set_={"version": stmt.excluded.version},

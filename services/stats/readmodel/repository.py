@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from common.db import insert_for
 from stats.readmodel.metrics import ALL_KINDS, COLUMNS
 from stats.readmodel.state import STATE_COLUMNS, Deltas, SubjectState
 from stats.readmodel.tables import cells, facts, meta, monthly, subjects
@@ -43,7 +43,7 @@ class BulkStatement:
 
 
 def _insert(dialect: Dialect, table: Table) -> Any:
-    return postgresql.insert(table) if dialect.name == "postgresql" else sqlite.insert(table)
+    return insert_for(dialect.name, table)
 
 
 def _compile(dialect: Dialect, stmt: Any) -> BulkStatement:
