@@ -39,6 +39,8 @@ class Principal:
     merchant_id: str | None = None
     region: str | None = None
     exp: int = 0
+    # The county may issue a token whose figures always hide small areas (the stats platform's rule).
+    suppress: bool = False
 
     @property
     def caller_id(self) -> str:
@@ -77,7 +79,7 @@ _BINDING = {Role.officer: "region", Role.bank: "bank_id", Role.merchant: "mercha
 
 
 def mint_token(private_key_pem: bytes, role: Role | str, *, sub: str | None = None,
-               ttl: timedelta = timedelta(days=30), **binding: str) -> str:
+               ttl: timedelta = timedelta(days=30), **binding: str | bool) -> str:
     role = Role(role)
     needed = _BINDING.get(role)
     if needed and not binding.get(needed):
@@ -110,7 +112,7 @@ class TokenVerifier:
                                 options={"require": ["exp", "role", "sub"]})
             principal = Principal(role=Role(claims["role"]), sub=claims["sub"], bank_id=claims.get("bank_id"),
                                   merchant_id=claims.get("merchant_id"), region=claims.get("region"),
-                                  exp=int(claims["exp"]))
+                                  exp=int(claims["exp"]), suppress=claims.get("suppress") in (True, "true", "1", 1))
         except (jwt.PyJWTError, ValueError) as exc:
             raise unauthorized(f"invalid token: {exc}") from exc
         self._cache[token] = principal

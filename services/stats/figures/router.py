@@ -10,7 +10,6 @@ import io
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal
 
-import jwt
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import ORJSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,24 +28,14 @@ Kind = Literal["household", "new_entity", "collective", "village", "town"]
 CSV = "text/csv"
 
 
-def _token_asks_suppression(request: Request) -> bool:
-    # The token was verified by require_roles; only its optional ``suppress`` claim is read here.
-    token = request.headers.get("authorization", "").partition(" ")[2].strip()
-    try:
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return False
-    return claims.get("suppress") in (True, "true", "1", 1)
-
-
 Reader = Annotated[Principal, Depends(_readers)]
 
 
-def suppression(request: Request, asked: bool | None) -> service.Suppression:
+def suppression(request: Request, principal: Principal, asked: bool | None) -> service.Suppression:
     """On if the settings, the token's claim or the request ask for it; a request cannot turn it off
     when the token or the settings say on."""
     settings = request.app.state.settings
-    on = bool(settings.suppress_by_default or asked or _token_asks_suppression(request))
+    on = bool(settings.suppress_by_default or asked or principal.suppress)
     return service.Suppression(on, settings.suppression_threshold)
 
 
@@ -100,7 +89,7 @@ AsOfParam = Annotated[str | None, Query(description="a past month end: YYYY-MM o
 async def get_summary(request: Request, principal: Reader, session: Session,
                       region: str | None = None, as_of: AsOfParam = None, kind: Kind | None = None,
                       suppress: SuppressParam = None) -> Response:
-    code, month_end, how = scope(principal, region_code(region)), as_of_month(as_of), suppression(request, suppress)
+    code, month_end, how = scope(principal, region_code(region)), as_of_month(as_of), suppression(request, principal, suppress)
 
     async def compute() -> Response:
         body = await service.summary(session, code, kind, month_end, how)
@@ -113,7 +102,7 @@ async def get_summary(request: Request, principal: Reader, session: Session,
 async def get_regions(request: Request, principal: Reader, session: Session,
                       level: Literal["county", "town", "village"] = "town", region: str | None = None,
                       as_of: AsOfParam = None, kind: Kind | None = None, suppress: SuppressParam = None) -> Response:
-    parent, month_end, how = scope_parent(principal, region_code(region)), as_of_month(as_of), suppression(request, suppress)
+    parent, month_end, how = scope_parent(principal, region_code(region)), as_of_month(as_of), suppression(request, principal, suppress)
 
     async def compute() -> Response:
         body = await service.regions(session, level, parent, kind, month_end, how)
@@ -136,7 +125,7 @@ async def get_timeseries(request: Request, principal: Reader, session: Session,
         raise field_error("from", "must not be after to")
     if start < add_months(end, -239):
         raise field_error("from", "at most 240 months at once")
-    code, how = scope(principal, region_code(region)), suppression(request, suppress)
+    code, how = scope(principal, region_code(region)), suppression(request, principal, suppress)
 
     async def compute() -> Response:
         body = await service.timeseries(session, metric, code, kind, start, end, how)
