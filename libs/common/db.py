@@ -17,6 +17,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 
+from common.clock import now as clock_now
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -27,7 +29,8 @@ NAMING = {
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, timezone-aware UTC: the county's clock (``common.clock``; tests may move it)."""
+    return clock_now()
 
 
 class UTCDateTime(TypeDecorator[datetime]):

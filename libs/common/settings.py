@@ -13,6 +13,7 @@ from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common import REPO_ROOT
+from common.clock import CLOCK_FILE_ENV
 
 # Published on purpose: these only protect a developer's laptop. Outside dev they are refused.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLTMyYiE="
@@ -61,6 +62,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("pii_key and pii_index_key must be set outside dev (the defaults are public)")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("database_url must name a PostgreSQL database outside dev")
+            if os.environ.get(CLOCK_FILE_ENV):
+                raise ValueError(f"{CLOCK_FILE_ENV} (the tests' movable clock) is refused in production")
         return self
 
     def public_key_pem(self) -> bytes:
