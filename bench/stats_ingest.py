@@ -28,7 +28,7 @@ from common.events import Event
 from common.events.consumer import EventConsumer, decode
 from common.migrations import upgrade
 from stats.app import DEFINITION
-from stats.readmodel.handlers import HANDLERS
+from stats.handlers import HANDLERS
 from tests.stats import factory
 
 RESULTS = Path(__file__).resolve().parent / "results"

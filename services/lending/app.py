@@ -12,10 +12,10 @@ from lending.applications.router import router as applications_router
 from lending.banks.router import router as banks_router
 from lending.credit_lines.repository import read_engine
 from lending.credit_lines.router import router as credit_lines_router
-from lending.credit_lines.service import on_rating_changed
 from lending.disclosures.log import DisclosureLog
 from lending.disclosures.registry_client import make_client
 from lending.disclosures.router import router as subjects_router
+from lending.handlers import HANDLERS
 from lending.loans.router import router as loans_router
 from lending.policies.rates import RateBook
 from lending.policies.router import router as policies_router
@@ -40,7 +40,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         description="Grade policies, benchmark rates, credit lines (授信), partner banks and products, applications, draw-downs, repayments, defaults, risk sharing and the risk-compensation fund (风险补偿金).",
         routers=[subjects_router, credit_lines_router, loans_router, applications_router, banks_router,
                  policies_router, risk_router],
-        handlers={"rating-changed": on_rating_changed},
+        handlers=dict(HANDLERS),
         on_startup=[start_lending],
     )
     app = create_service_app(spec, settings or LendingSettings())

@@ -14,7 +14,7 @@ from merchant.codes.rotating import RotatingCodes
 from merchant.codes.router import router as codes_router
 from merchant.disclosures.log import DisclosureLog
 from merchant.disclosures.router import router as disclosures_router
-from merchant.households.events import HANDLERS
+from merchant.handlers import HANDLERS
 from merchant.merchants.router import router as merchants_router
 from merchant.offers.router import router as offers_router
 from merchant.pos.repository import SQLiteVerifyReader, sqlite_path

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from rating.handlers import handlers as make_handlers
 from rating.indicators.router import router as indicators_router
 from rating.objections.router import router as objections_router
 from rating.pairing.router import router as pairing_router
@@ -22,7 +23,6 @@ from rating.ratings.lifecycle import finalise_due
 from rating.ratings.router import router as ratings_router
 from rating.rounds.router import router as rounds_router
 from rating.settings import RatingSettings
-from rating.subjects.handlers import make_handlers
 from rating.villages.router import router as villages_router
 
 log = logging.getLogger("rating.app")

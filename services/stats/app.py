@@ -8,7 +8,7 @@ from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
 from stats.figures.router import install_cache
 from stats.figures.router import router as figures_router
-from stats.readmodel.handlers import HANDLERS
+from stats.handlers import HANDLERS
 from stats.settings import StatsSettings
 
 

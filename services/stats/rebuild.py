@@ -20,7 +20,7 @@ from common.db import Database
 from common.events import Event
 from common.events.consumer import EventConsumer, Handler
 from common.tables import inbox_events, subject_versions
-from stats.readmodel.handlers import HANDLERS
+from stats.handlers import HANDLERS
 from stats.readmodel.metrics import COLUMNS
 from stats.readmodel.repository import bump_generation
 from stats.readmodel.tables import READ_MODEL_TABLES, cells, facts, monthly, subjects

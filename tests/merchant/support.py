@@ -9,7 +9,7 @@ import httpx
 from common.auth import Role
 from common.db import Database
 from common.events import Event, validate_event
-from merchant.households.events import HANDLERS
+from merchant.handlers import HANDLERS
 from tests.harness import Keys
 
 REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}

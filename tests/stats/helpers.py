@@ -9,7 +9,7 @@ from common.db import Database
 from common.events import Event
 from common.events.consumer import EventConsumer
 from common.tables import inbox_events
-from stats.readmodel.handlers import HANDLERS
+from stats.handlers import HANDLERS
 from tests.harness import NO_BROKER
 
 

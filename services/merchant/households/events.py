@@ -48,4 +48,3 @@ async def on_rating(session: AsyncSession, event: Event) -> None:
         "region": data["region"], "region_code": repository.most_precise_region(data["region"])})
 
 
-HANDLERS = {"subject-registered": on_subject, "subject-updated": on_subject, "rating-changed": on_rating}
