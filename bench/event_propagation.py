@@ -14,11 +14,13 @@ import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 from kafka import KafkaProducer
 
 from common.events import Event
+from rating.ratings import events
 from tests.e2e.cluster import Cluster
 from tests.harness import Keys
 
@@ -27,11 +29,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def rating_changed(subject: str, grade: str = "AA") -> Event:
-    return Event(type="rating-changed", source="rating", subject=subject, data={
-        "subject_id": subject, "kind": "household",
-        "region": {"county": "341181", "town": "341181100", "village": "341181100200"},
-        "old_grade": None, "new_grade": grade, "score": "85.00", "version": 1,
-        "effective_at": datetime.now(UTC).isoformat(), "reason": "bench", "vetoed": False})
+    return events.rating_changed(subject_id=subject, kind="household", county="341181", town="341181100",
+                                 village="341181100200", old_grade=None, new_grade=grade, score=Decimal("85.00"),
+                                 version=1, effective_at=datetime.now(UTC), reason="bench")
 
 
 def handled(cluster: Cluster, service: str, ids: set[str]) -> dict[str, datetime]:

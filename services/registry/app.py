@@ -17,7 +17,7 @@ from registry.subjects.router import router as subjects_router
 
 async def _startup(app: FastAPI) -> None:
     app.state.import_tasks = set()
-    await ensure_default_catalogue(app.state.db)
+    await ensure_default_catalogue(app.state.db, app.state.settings.civility_base)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:

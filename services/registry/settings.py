@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -8,3 +9,6 @@ class RegistrySettings(ServiceSettings):
 
     service_name: str = "registry"
     port: int = 8001
+    # The neutral base of the 0–100 civility scale (乡风文明评分) for the shipped catalogue and for a
+    # new catalogue that does not state its own; each catalogue version keeps the base it was made with.
+    civility_base: int = Field(80, ge=0, le=100)

@@ -1,8 +1,9 @@
 """Writing an event: a row in the service's ``outbox_events`` table, in the same transaction as
-the change it announces. The relay publishes it later; nothing is published from a request."""
-from __future__ import annotations
+the change it announces. The relay publishes it later; nothing is published from a request.
 
-from typing import Any
+Events are made by their producer's builder (``<service>/events.py``), never spelled at the emit
+site; both functions check each event against its JSON Schema before writing it."""
+from __future__ import annotations
 
 import orjson
 from sqlalchemy import insert
@@ -13,9 +14,7 @@ from common.events.schemas import validate_event
 from common.tables import outbox_events
 
 
-async def emit(session: AsyncSession, *, source: str, type: str, subject: str,
-               data: dict[str, Any], schema_version: int = 1) -> Event:
-    event = Event(type=type, source=source, subject=str(subject), data=data, schema_version=schema_version)
+async def emit(session: AsyncSession, event: Event) -> Event:
     await emit_many(session, [event])
     return event
 

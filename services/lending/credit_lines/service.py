@@ -10,11 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
 from common.events import Event, accept_version, emit
+from lending import events
 from lending.credit_lines import repository
 from lending.credit_lines.models import CreditLine
 from lending.credit_lines.rules import LineState, LineTerms, available_fen, decide, gets_line
 from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, Region
-from lending.money import fen_str, max_rate, rate_str
+from lending.money import fen_str, from_fen, max_rate, rate_str
 from lending.policies import repository as policies
 
 log = logging.getLogger("lending.credit_lines")
@@ -24,14 +25,6 @@ RATING_STREAM = "rating-changed"
 def region_of(line: CreditLine) -> dict[str, str | None]:
     return {"county": line.region_county, "town": line.region_town, "village": line.region_village,
             "group": line.region_group}
-
-
-def event_region(region: dict[str, Any]) -> dict[str, str | None]:
-    """The region object of an event: county, town and village always, the group when known."""
-    out = {k: region.get(k) for k in ("county", "town", "village")}
-    if region.get("group"):
-        out["group"] = region["group"]
-    return out
 
 
 def line_view(line: Any, benchmark: Decimal | None, today: date) -> dict[str, Any]:
@@ -114,8 +107,6 @@ async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
         "grade": new.grade, "vetoed": vetoed, "status": new.status, "line_fen": new.line_fen,
         "max_markup": new.max_markup, "policy_version": new.policy_version, "valid_until": new.valid_until,
         "version": version, "rating_version": int(data["version"]), "updated_at": now}
-    if "industry" in data:
-        values["industry"] = data.get("industry")
     if line is None:
         await repository.insert_line(session, {"subject_id": subject_id, "drawn_fen": 0, **values})
         drawn_fen = 0
@@ -129,13 +120,11 @@ async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
         "subject_id": subject_id, "version": version, "change": change, "old_grade": old_grade, "grade": grade,
         "status": new.status, "old_line_fen": 0 if line is None else line.line_fen, "line_fen": new.line_fen,
         "max_markup": new.max_markup, "rating_version": int(data["version"]), "reason": reason, "changed_at": now})
-    await emit(session, source="lending", type="credit-line-changed", subject=subject_id, data={
-        "subject_id": subject_id, "kind": kind,
-        "region": event_region(region),
-        "grade": grade, "line_amount": fen_str(new.line_fen), "drawn": fen_str(drawn_fen), "status": new.status,
-        "max_markup": rate_str(new.max_markup), "valid_until": new.valid_until.isoformat() if new.valid_until else None,
-        "version": version, "reason": reason, "change": change, "rating_version": int(data["version"]),
-        "policy_version": new.policy_version})
+    await emit(session, events.credit_line_changed(
+        subject_id=subject_id, kind=kind, region_codes=region, grade=grade, line_amount=from_fen(new.line_fen),
+        drawn=from_fen(drawn_fen), status=new.status, max_markup=new.max_markup, valid_until=new.valid_until,
+        version=version, reason=reason, change=change, rating_version=int(data["version"]),
+        policy_version=new.policy_version))
 
 
 async def announce_use(session: AsyncSession, line: Any, change: str) -> None:
@@ -145,9 +134,8 @@ async def announce_use(session: AsyncSession, line: Any, change: str) -> None:
     region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
               "group": line.region_group}
     verb = "drawn by a loan" if change == "drawn" else "released by a repayment or default"
-    await emit(session, source="lending", type="credit-line-changed", subject=line.subject_id, data={
-        "subject_id": line.subject_id, "kind": line.kind, "region": event_region(region), "grade": line.grade,
-        "line_amount": fen_str(line.line_fen), "drawn": fen_str(line.drawn_fen), "status": line.status,
-        "max_markup": rate_str(Decimal(line.max_markup)),
-        "valid_until": line.valid_until.isoformat() if line.valid_until else None,
-        "version": line.version, "reason": f"line {verb}", "change": change})
+    await emit(session, events.credit_line_changed(
+        subject_id=line.subject_id, kind=line.kind, region_codes=region, grade=line.grade,
+        line_amount=from_fen(line.line_fen), drawn=from_fen(line.drawn_fen), status=line.status,
+        max_markup=Decimal(line.max_markup), valid_until=line.valid_until, version=line.version,
+        reason=f"line {verb}", change=change, rating_version=None, policy_version=line.policy_version))

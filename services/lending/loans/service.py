@@ -15,17 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
 from common.events import emit
+from lending import events
 from lending.banks import repository as banks
 from lending.banks.eligibility import ineligibility
 from lending.banks.service import product_rules
 from lending.credit_lines import repository as lines
 from lending.credit_lines.models import ACTIVE, FROZEN, CreditLine
 from lending.credit_lines.rules import add_months, available_fen
-from lending.credit_lines.service import announce_use, event_region, region_of
+from lending.credit_lines.service import announce_use, region_of
 from lending.loans import repository
 from lending.loans.models import Loan
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, RepaymentIn, RepaymentOut
-from lending.money import fen_str, max_rate, rate_str, to_fen
+from lending.money import fen_str, from_fen, max_rate, rate_str, to_fen
 from lending.policies.rates import RateBook
 from lending.risk import service as risk
 
@@ -107,10 +108,10 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
     await repository.add_loan(session, values)
     region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
               "group": line.region_group}
-    await emit(session, source="lending", type="loan-recorded", subject=body.subject_id, data={
-        "loan_id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "region": event_region(region),
-        "kind": line.kind, "amount": fen_str(amount_fen), "annual_rate": rate_str(body.annual_rate),
-        "term_months": body.term_months, "product": body.product, "drawn_at": now.isoformat()})
+    await emit(session, events.loan_recorded(
+        loan_id=loan_id, subject_id=body.subject_id, bank_id=bank_id, region_codes=region, kind=line.kind,
+        amount=from_fen(amount_fen), annual_rate=body.annual_rate, term_months=body.term_months,
+        product=body.product, drawn_at=now))
     await announce_use(session, line, "drawn")
     return loan_out(Loan(**values), cap)
 
@@ -147,11 +148,10 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
                                                    "outstanding_fen": outstanding, "on_time": on_time,
                                                    "repaid_at": repaid_at})
     line = await lines.get(session, loan.subject_id)
-    region = event_region(region_of(line)) if line else {"county": None, "town": None, "village": None}
-    await emit(session, source="lending", type="loan-repaid", subject=loan.subject_id, data={
-        "loan_id": loan_id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
-        "amount": fen_str(amount_fen), "outstanding": fen_str(outstanding), "on_time": on_time,
-        "fully_repaid": outstanding == 0, "repaid_at": repaid_at.isoformat()})
+    await emit(session, events.loan_repaid(
+        loan_id=loan_id, subject_id=loan.subject_id, bank_id=bank_id, region_codes=region_of(line) if line else None,
+        kind=loan.kind, amount=from_fen(amount_fen), outstanding=from_fen(outstanding), on_time=on_time,
+        repaid_at=repaid_at))
     if released is not None:
         await announce_use(session, released, "released")
     return RepaymentOut(id=rid, loan_id=loan_id, amount=fen_str(amount_fen), outstanding=fen_str(outstanding),
@@ -177,11 +177,11 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
     sharing = await risk.share_loss(session, loan_id=loan_id, bank_id=bank_id, programme_code=loan.programme,
                                     loss_fen=loss_fen, at=at, author=author)
     line = await lines.get(session, loan.subject_id)
-    region = event_region(region_of(line)) if line else {"county": None, "town": None, "village": None}
-    await emit(session, source="lending", type="loan-defaulted", subject=loan.subject_id, data={
-        "loan_id": loan_id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
-        "loss_amount": sharing.loss_amount, "shares": sharing.shares, "fund_paid": sharing.fund_paid,
-        "defaulted_at": at.isoformat()})
+    await emit(session, events.loan_defaulted(
+        loan_id=loan_id, subject_id=loan.subject_id, bank_id=bank_id, region_codes=region_of(line) if line else None,
+        kind=loan.kind, loss_amount=Decimal(sharing.loss_amount),
+        shares={k: Decimal(v) for k, v in sharing.shares.items()}, fund_paid=Decimal(sharing.fund_paid),
+        defaulted_at=at))
     if released is not None:
         await announce_use(session, released, "released")
     await session.refresh(loan)

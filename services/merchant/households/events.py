@@ -33,7 +33,7 @@ async def on_subject(session: AsyncSession, event: Event) -> None:
     await repository.save(session, data["subject_id"], {
         "kind": data["kind"], "masked_name": data["masked_name"], "region": data["region"],
         "region_code": repository.most_precise_region(data["region"]),
-        "active": data.get("status", "active") == "active", **consent_columns(data["consent"])})
+        "active": data["status"] == "active", **consent_columns(data["consent"])})
 
 
 async def on_rating(session: AsyncSession, event: Event) -> None:
@@ -41,7 +41,7 @@ async def on_rating(session: AsyncSession, event: Event) -> None:
     data = event.data
     if not await accept_version(session, RATING_STREAM, data["subject_id"], int(data["version"])):
         return
-    vetoed = bool(data.get("vetoed", False))
+    vetoed = bool(data["vetoed"])
     await repository.save(session, data["subject_id"], {
         "kind": data["kind"], "grade": data["new_grade"], "vetoed": vetoed,
         "grade_bit": grade_bit(data["new_grade"], vetoed),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,8 @@ from common.auth import forbidden
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
-from common.money import fen_str, to_fen
+from common.money import fen_str, from_fen, to_fen
+from merchant import events
 from merchant.codes.models import ACTIVE
 from merchant.codes.repository import code_hash
 from merchant.codes.rotating import RotatingCodes, is_rotating
@@ -170,30 +171,17 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,
     return answer, v
 
 
-def event_region(region: dict[str, Any] | None) -> dict[str, Any]:
-    region = region or {}
-    out = {k: region.get(k) for k in ("county", "town", "village")}
-    if region.get("group"):
-        out["group"] = region["group"]
-    return out
-
-
 async def announce(session: AsyncSession, line: dict[str, Any] | Any, status: str,
                    reversed_at: datetime | None = None) -> None:
     """redemption-recorded, through the outbox in the same transaction."""
     values: dict[str, Any] = dict(line) if isinstance(line, dict) else dict(line._mapping)
     get = values.__getitem__
-    data: dict[str, Any] = {
-        "redemption_id": get("id"), "merchant_id": get("merchant_id"), "offer_id": get("offer_id"),
-        "subject_id": get("subject_id"), "region": event_region(get("region")),
-        "bill_amount": fen_str(get("bill_fen")), "discount": fen_str(get("discount_fen")),
-        "status": status, "redeemed_at": get("redeemed_at").isoformat(), "receipt_id": get("receipt_id"),
-        "day": get("day")}
-    if values.get("programme_id"):
-        data["programme_id"] = get("programme_id")
-    if reversed_at is not None:
-        data["reversed_at"] = reversed_at.isoformat()
-    await emit(session, source="merchant", type="redemption-recorded", subject=str(get("subject_id")), data=data)
+    await emit(session, events.redemption_recorded(
+        redemption_id=get("id"), merchant_id=get("merchant_id"), offer_id=get("offer_id"),
+        subject_id=str(get("subject_id")), region_codes=get("region"), bill_amount=from_fen(get("bill_fen")),
+        discount=from_fen(get("discount_fen")), status=status, redeemed_at=get("redeemed_at"),
+        receipt_id=get("receipt_id"), programme_id=values.get("programme_id"), day=date.fromisoformat(get("day")),
+        reversed_at=reversed_at))
 
 
 async def refund(session: AsyncSession, merchant_id: str, redemption_id: str) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The shipped version 1 of each kind's indicator system, built from DOMAIN.md: basic information,
 credit standing (资信状况), production and operation (生产经营情况) and village civility (乡风文明);
 grade bands AAA ≥ 90, AA 80–89, A 70–79, B 60–69, C 50–59, D < 50; a negative-list record or a
-civility veto item forces D (一票否决). The county changes them by publishing a new version."""
+civility veto item forces D (一票否决). Civility is the registry's 0–100 civility score. The county changes them by publishing a new version."""
 from __future__ import annotations
 
 from typing import Any
@@ -58,9 +58,11 @@ HOUSEHOLD = {
             bands("higher_better", (None, "5", "0.3"), ("5", "20", "0.6"), ("20", None, "1"), missing="0.3")),
         ind("production_years", "years in production 生产年限", "production", "production_years", "4",
             bands("higher_better", (None, "3", "0.3"), ("3", "10", "0.7"), ("10", None, "1"), missing="0.3")),
-        ind("civility", "village civility 乡风文明评议", "civility", "civility_points", "25",
-            bands("higher_better", (None, "0", "0"), ("0", "60", "0.4"), ("60", "80", "0.7"), ("80", "90", "0.9"),
-                  ("90", None, "1"), missing="0.6")),
+        # The registry's 0–100 civility score (base 80 by default): the base earns the share an
+        # unevaluated household always had, praise raises it, a negative item lowers it.
+        ind("civility", "village civility 乡风文明评议", "civility", "civility_score", "25",
+            bands("higher_better", (None, "40", "0"), ("40", "60", "0.2"), ("60", "80", "0.4"), ("80", "85", "0.6"),
+                  ("85", "90", "0.8"), ("90", None, "1"), missing="0.6")),
     ],
     "grade_bands": GRADE_BANDS,
     "veto_sources": ["negative_list", "civility"],

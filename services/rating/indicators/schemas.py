@@ -24,7 +24,7 @@ PROFILE_INPUTS = frozenset({
     "annual_revenue", "debts_outstanding", "private_borrowing", "overdue_count", "overdue_months_max",
     "pboc_report_clean", "households_count", "collective_income",
 })
-DERIVED_INPUTS = frozenset({"civility_points", "on_time_repayments", "late_repayments", "loan_defaults",
+DERIVED_INPUTS = frozenset({"civility_score", "civility_points", "on_time_repayments", "late_repayments", "loan_defaults",
                             "total_assets"})
 INPUTS = PROFILE_INPUTS | DERIVED_INPUTS
 TOTAL_WEIGHT = Decimal(100)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events import Event
 from common.events.outbox import emit_many
+from common.events.payload import instant, region
 
 SOURCE = "rating"
 TYPE = "rating-changed"
@@ -18,11 +19,12 @@ TYPE = "rating-changed"
 def rating_changed(*, subject_id: str, kind: str, county: str | None, town: str | None, village: str | None,
                    old_grade: str | None, new_grade: str, score: Decimal, version: int, effective_at: datetime,
                    reason: str, vetoed: bool = False, indicator_system_version: int | None = None,
-                   credit_village: bool | None = None) -> Event:
-    data = {"subject_id": subject_id, "kind": kind,
-            "region": {"county": county, "town": town, "village": village},
+                   credit_village: bool | None = None, group: str | None = None) -> Event:
+    """rating-changed: the one builder of the event lending, merchant and stats consume."""
+    codes = {"county": county, "town": town, "village": village, "group": group}
+    data = {"subject_id": subject_id, "kind": kind, "region": region(codes),
             "old_grade": old_grade, "new_grade": new_grade, "score": f"{score:.2f}", "version": version,
-            "effective_at": effective_at.isoformat(), "reason": reason[:500], "vetoed": vetoed,
+            "effective_at": instant(effective_at), "reason": reason[:500], "vetoed": vetoed,
             "indicator_system_version": indicator_system_version, "credit_village": credit_village}
     return Event(type=TYPE, source=SOURCE, subject=subject_id, data=data)
 

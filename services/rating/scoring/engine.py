@@ -26,7 +26,7 @@ class ScoringInput:
 
     kind: str
     profile: Mapping[str, Any]
-    civility_points: Decimal | None = None
+    civility_score: Decimal | None = None      # 0–100, the registry's; an unevaluated household has the base
     civility_veto_items: tuple[str, ...] = ()
     negative_vetoes: tuple[str, ...] = ()      # record kinds of raised negative-list records that veto
     on_time_repayments: int = 0
@@ -142,7 +142,8 @@ def _total_assets(inp: ScoringInput) -> Decimal | None:
 
 # The inputs rating derives itself; every other input is a profile field of the same name.
 _GETTERS: dict[str, Callable[[ScoringInput], Any]] = {
-    "civility_points": lambda i: i.civility_points,
+    "civility_score": lambda i: i.civility_score,
+    "civility_points": lambda i: i.civility_score,   # the input's name in indicator systems published before the scale
     "on_time_repayments": lambda i: i.on_time_repayments,
     "late_repayments": lambda i: i.late_repayments,
     "loan_defaults": lambda i: i.loan_defaults,

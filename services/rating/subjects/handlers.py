@@ -48,8 +48,8 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
         await repo.save_subject(session, {
             "subject_id": d["subject_id"], "kind": d["kind"], "county": region.get("county"),
             "town": region.get("town"), "village": region.get("village"), "village_group": region.get("group"),
-            "masked_name": d.get("masked_name", ""), "profile": d.get("profile") or {},
-            "status": d.get("status", "active"), "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
+            "masked_name": d["masked_name"], "profile": d["profile"],
+            "status": d["status"], "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
         # A new, moved or archived household changes its villages' share of credit households; a
         # village registered as a subject takes over its village's rating under its own id.
         touched = [v for v in (region.get("village"), moved_from) if v and await village_rated(session, v)]
@@ -61,8 +61,9 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
         if not await accept_version(session, "civility", d["subject_id"], d["version"]):
             return
         veto_changed = await repo.save_civility(session, {
-            "subject_id": d["subject_id"], "evaluation_id": d["evaluation_id"], "points": Decimal(str(d["points"])),
-            "veto": d["veto"], "veto_items": list(d.get("veto_items") or []), "published_at": _time(d["published_at"])})
+            "subject_id": d["subject_id"], "evaluation_id": d["evaluation_id"], "score": Decimal(str(d["score"])),
+            "base": Decimal(str(d["base"])),
+            "veto": d["veto"], "veto_items": list(d["veto_items"]), "published_at": _time(d["published_at"])})
         if veto_changed:
             await rerate_at_once(session, d["subject_id"], settings, "civility-veto")
 
@@ -98,7 +99,7 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
                 "on_time_repayments": 0, "late_repayments": 0, "updated_at": _time(d["repaid_at"])})
             loan = await repo.get_loan(session, d["loan_id"])
             assert loan is not None
-        done = d.get("fully_repaid", outstanding <= 0)
+        done = d["fully_repaid"]
         await repo.update_loan(
             session, d["loan_id"], outstanding=outstanding,
             status="repaid" if done and loan.status != "defaulted" else loan.status,

@@ -32,13 +32,16 @@ class Subject(Base):
 
 
 class CivilityResult(Base):
-    """The latest published civility evaluation of a subject."""
+    """The latest published civility evaluation of a subject: its 0–100 score as the registry
+    computed it (rating never recomputes it) and the base of its catalogue."""
 
     __tablename__ = "civility_results"
+    __table_args__ = (Index("ix_civility_results_published_at", "published_at"),)
 
     subject_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     evaluation_id: Mapped[str] = mapped_column(String(80))
-    points: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
+    base: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     veto: Mapped[bool] = mapped_column(Boolean)
     veto_items: Mapped[list[str]] = mapped_column(JSON)
     published_at: Mapped[datetime]

@@ -21,6 +21,8 @@ SUBJECTS: Table = Subject.__table__  # type: ignore[assignment]
 CIVILITY: Table = CivilityResult.__table__  # type: ignore[assignment]
 NEGATIVE: Table = NegativeRecord.__table__  # type: ignore[assignment]
 LOANS: Table = Loan.__table__  # type: ignore[assignment]
+# The registry's default civility base, for as long as no evaluation has told rating its catalogue's.
+DEFAULT_CIVILITY_BASE = Decimal(80)
 
 
 async def save_subject(session: AsyncSession, row: dict[str, Any]) -> None:
@@ -53,6 +55,14 @@ async def save_civility(session: AsyncSession, row: dict[str, Any]) -> bool:
     return was != (bool(row["veto"]), sorted(row["veto_items"]))
 
 
+async def civility_base(session: AsyncSession) -> Decimal:
+    """The civility score of an unevaluated household: the base of the catalogue of the latest
+    evaluation the registry published (the registry's default, 80, before any)."""
+    latest = (await session.execute(select(CIVILITY.c.base).order_by(CIVILITY.c.published_at.desc())
+                                    .limit(1))).scalar_one_or_none()
+    return Decimal(str(latest)) if latest is not None else DEFAULT_CIVILITY_BASE
+
+
 async def save_negative(session: AsyncSession, row: dict[str, Any]) -> bool:
     """Store a negative-list record; True if the subject's set of vetoing records changed."""
     before = await session.get(NegativeRecord, row["record_id"], populate_existing=True)
@@ -78,8 +88,9 @@ async def scoring_inputs(session: AsyncSession, subjects: Sequence[Any], now: da
     ``subjects`` are rows with ``subject_id``, ``kind`` and ``profile``."""
     ids = [s.subject_id for s in subjects]
     civility = {r.subject_id: r for r in (await session.execute(
-        select(CIVILITY.c.subject_id, CIVILITY.c.points, CIVILITY.c.veto, CIVILITY.c.veto_items)
+        select(CIVILITY.c.subject_id, CIVILITY.c.score, CIVILITY.c.veto, CIVILITY.c.veto_items)
         .where(CIVILITY.c.subject_id.in_(ids)))).all()}
+    base = await civility_base(session)
     vetoes: dict[str, list[str]] = defaultdict(list)
     for sid, kind in (await session.execute(
             select(NEGATIVE.c.subject_id, NEGATIVE.c.record_kind)
@@ -107,7 +118,7 @@ async def scoring_inputs(session: AsyncSession, subjects: Sequence[Any], now: da
             items = tuple(c.veto_items or ["civility_veto"])
         out[s.subject_id] = ScoringInput(
             kind=s.kind, profile=s.profile or {},
-            civility_points=Decimal(str(c.points)) if c is not None else None,
+            civility_score=Decimal(str(c.score)) if c is not None else base,
             civility_veto_items=items, negative_vetoes=tuple(vetoes.get(s.subject_id, ())),
             on_time_repayments=int(h.on_time or 0) if h else 0, late_repayments=int(h.late or 0) if h else 0,
             loan_defaults=int(h.defaults or 0) if h else 0,

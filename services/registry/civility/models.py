@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base
@@ -16,6 +16,8 @@ class CivilityCatalogue(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     title: Mapped[str] = mapped_column(String(120))
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    # The neutral base of the civility scale (0–100) under this catalogue: see civility/scoring.py.
+    base: Mapped[int] = mapped_column(Integer, server_default=text("80"))
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(120))
 
@@ -34,6 +36,8 @@ class CivilityEvaluation(Base):
     evaluators: Mapped[list[str]] = mapped_column(JSON)
     items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     points: Mapped[int] = mapped_column(Integer)
+    base: Mapped[int] = mapped_column(Integer, server_default=text("80"))
+    score: Mapped[int] = mapped_column(Integer, server_default=text("80"))   # 0–100, see civility/scoring.py
     positive_points: Mapped[int] = mapped_column(Integer)
     negative_points: Mapped[int] = mapped_column(Integer)
     veto: Mapped[bool]

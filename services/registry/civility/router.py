@@ -1,7 +1,7 @@
 """Civility evaluations (乡风文明评议): the item catalogue, and record → review → publish."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from common.db import Session
 from common.errors import not_found
@@ -16,14 +16,14 @@ router = APIRouter(prefix="/v1/civility", tags=["civility"])
 
 def cat_out(c: CivilityCatalogue) -> CatalogueOut:
     return CatalogueOut(version=c.version, title=c.title, items=[CatalogueItem(**i) for i in c.items],
-                        created_at=c.created_at)
+                        base=c.base, created_at=c.created_at)
 
 
 def out(e: CivilityEvaluation) -> EvaluationOut:
     return EvaluationOut(
         id=e.id, subject_id=e.subject_id, catalogue_version=e.catalogue_version, status=e.status,
         evaluated_on=e.evaluated_on, evaluators=e.evaluators, items=[Mark(**m) for m in e.items], points=e.points,
-        positive_points=e.positive_points, negative_points=e.negative_points, veto=e.veto, veto_items=e.veto_items,
+        base=e.base, score=e.score, positive_points=e.positive_points, negative_points=e.negative_points, veto=e.veto, veto_items=e.veto_items,
         aspects=e.aspects, recorded_by=e.recorded_by, recorded_at=e.recorded_at, reviewed_by=e.reviewed_by,
         reviewed_at=e.reviewed_at, review_note=e.review_note, published_by=e.published_by,
         published_at=e.published_at, subject_version=e.subject_version)
@@ -47,9 +47,9 @@ async def catalogue_version(version: SerialId, principal: Reader, session: Sessi
 
 
 @router.post("/catalogues", status_code=201, response_model=CatalogueOut)
-async def new_catalogue(body: CatalogueIn, principal: Admin, session: Session) -> CatalogueOut:
+async def new_catalogue(body: CatalogueIn, principal: Admin, session: Session, request: Request) -> CatalogueOut:
     """A new catalogue version (the county's rules changed); earlier evaluations keep theirs."""
-    return cat_out(await service.create_catalogue(session, principal, body))
+    return cat_out(await service.create_catalogue(session, principal, body, request.app.state.settings.civility_base))
 
 
 @router.post("/evaluations", status_code=201, response_model=EvaluationOut)

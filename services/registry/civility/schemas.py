@@ -26,6 +26,8 @@ class CatalogueIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=120)
     items: list[CatalogueItem] = Field(min_length=1, max_length=500)
+    base: int | None = Field(None, ge=0, le=100, description="the neutral base of the 0–100 civility scale: "
+                             "the score of a household with nothing noted (default: the registry's civility_base)")
 
     @model_validator(mode="after")
     def _unique(self) -> CatalogueIn:
@@ -39,6 +41,7 @@ class CatalogueOut(BaseModel):
     version: int
     title: str
     items: list[CatalogueItem]
+    base: int = Field(description="the neutral base of the 0–100 civility scale")
     created_at: dt.datetime
 
 
@@ -74,7 +77,9 @@ class EvaluationOut(BaseModel):
     evaluated_on: dt.date
     evaluators: list[str]
     items: list[Mark]
-    points: int
+    points: int = Field(description="positive_points + negative_points: the items' net effect")
+    base: int = Field(description="the catalogue's neutral base")
+    score: int = Field(ge=0, le=100, description="the civility score: base + points, clamped to 0–100")
     positive_points: int
     negative_points: int
     veto: bool

@@ -1,8 +1,17 @@
-"""Scoring a civility evaluation against its catalogue: a plain function, no database."""
+"""Scoring a civility evaluation against its catalogue: a plain function, no database.
+
+The one home of the civility scale (乡风文明评分): a household's civility score is on one 0–100
+scale, the catalogue's neutral base (80 by default) plus the points of the positive items noted
+minus those of the negative items (whose points are negative numbers), clamped to 0–100. An
+unevaluated household sits at the base. A veto item vetoes (一票否决) whatever the score. Rating
+reads the score from ``civility-evaluated`` and never recomputes it."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+DEFAULT_BASE = 80
+SCALE_MIN, SCALE_MAX = 0, 100
 
 
 class UnknownItem(ValueError):
@@ -13,19 +22,25 @@ class UnknownItem(ValueError):
 
 @dataclass
 class CivilityResult:
-    points: int = 0
-    positive_points: int = 0
-    negative_points: int = 0
+    base: int = DEFAULT_BASE
+    score: int = DEFAULT_BASE
+    points: int = 0                 # positive_points + negative_points: the items' net effect
+    positive_points: int = 0        # 0 or more
+    negative_points: int = 0        # 0 or less
     veto: bool = False
     veto_items: list[str] = field(default_factory=list)
     aspects: dict[str, int] = field(default_factory=dict)
 
 
-def score(catalogue: list[dict[str, Any]], marks: list[tuple[str, int]]) -> CivilityResult:
-    """``marks`` are (item code, times observed). Points = positive + negative (negatives are
-    negative numbers); any veto item vetoes (一票否决) whatever the points."""
+def civility_score(base: int, positive_points: int, negative_points: int) -> int:
+    """base + positive − |negative|, clamped to 0–100: praise never lowers it, a negative item never raises it."""
+    return min(max(base + positive_points + negative_points, SCALE_MIN), SCALE_MAX)
+
+
+def score(catalogue: list[dict[str, Any]], marks: list[tuple[str, int]], base: int = DEFAULT_BASE) -> CivilityResult:
+    """``marks`` are (item code, times observed); ``base`` is the catalogue's neutral base."""
     by_code = {item["code"]: item for item in catalogue}
-    result = CivilityResult()
+    result = CivilityResult(base=base)
     for i, (code, times) in enumerate(marks):
         item = by_code.get(code)
         if item is None:
@@ -42,4 +57,5 @@ def score(catalogue: list[dict[str, Any]], marks: list[tuple[str, int]]) -> Civi
             result.negative_points += pts
         result.aspects[item["aspect"]] = result.aspects.get(item["aspect"], 0) + pts
     result.points = result.positive_points + result.negative_points
+    result.score = civility_score(base, result.positive_points, result.negative_points)
     return result

@@ -18,7 +18,7 @@ from registry.civility import repository
 from registry.civility.default_catalogue import default_items
 from registry.civility.models import CivilityCatalogue, CivilityEvaluation
 from registry.civility.schemas import CatalogueIn, EvaluationIn, ReviewIn
-from registry.civility.scoring import UnknownItem, score
+from registry.civility.scoring import DEFAULT_BASE, UnknownItem, score
 from registry.subjects import repository as subjects
 from registry.subjects.service import get_visible
 
@@ -26,7 +26,7 @@ log = logging.getLogger("registry.civility")
 DEFAULT_TITLE = "Default civility catalogue (3+8+N): 8 aspects, 66 items, veto list"
 
 
-async def ensure_default_catalogue(db: Database) -> None:
+async def ensure_default_catalogue(db: Database, base: int = DEFAULT_BASE) -> None:
     """Version 1 is the shipped default; made once, by whichever process gets there first."""
     async with db.transaction(write=False) as session:
         if await repository.latest_version(session) > 0:
@@ -34,16 +34,18 @@ async def ensure_default_catalogue(db: Database) -> None:
     try:
         async with db.transaction() as session:
             await repository.add_catalogue(session, {"version": 1, "title": DEFAULT_TITLE, "items": default_items(),
-                                                     "created_at": utcnow(), "created_by": "system"})
+                                                     "base": base, "created_at": utcnow(), "created_by": "system"})
     except IntegrityError:
         pass
 
 
-async def create_catalogue(session: AsyncSession, principal: Principal, body: CatalogueIn) -> CivilityCatalogue:
+async def create_catalogue(session: AsyncSession, principal: Principal, body: CatalogueIn,
+                           default_base: int = DEFAULT_BASE) -> CivilityCatalogue:
     version = await repository.latest_version(session) + 1
     try:
         await repository.add_catalogue(session, {"version": version, "title": body.title,
                                                  "items": [i.model_dump() for i in body.items],
+                                                 "base": body.base if body.base is not None else default_base,
                                                  "created_at": utcnow(), "created_by": principal.caller_id})
     except IntegrityError:
         raise conflict("Catalogue version taken", "another catalogue was created meanwhile; try again") from None
@@ -60,7 +62,7 @@ async def record(session: AsyncSession, principal: Principal, body: EvaluationIn
     if cat is None:
         raise field_error("catalogue_version", f"no catalogue version {body.catalogue_version}")
     try:
-        result = score(cat.items, [(m.code, m.times) for m in body.items])
+        result = score(cat.items, [(m.code, m.times) for m in body.items], cat.base)
     except UnknownItem as exc:
         raise field_error(f"items[{exc.index}].code", str(exc)) from None
     eid = str(uuid.uuid4())
@@ -68,6 +70,7 @@ async def record(session: AsyncSession, principal: Principal, body: EvaluationIn
         "id": eid, "subject_id": subject.id, "village_code": subject.village_code, "catalogue_version": cat.version,
         "status": "recorded", "evaluated_on": body.evaluated_on, "evaluators": body.evaluators,
         "items": [m.model_dump() for m in body.items], "points": result.points,
+        "base": result.base, "score": result.score,
         "positive_points": result.positive_points, "negative_points": result.negative_points, "veto": result.veto,
         "veto_items": result.veto_items, "aspects": result.aspects, "recorded_by": who(principal),
         "recorded_at": utcnow()})
@@ -119,17 +122,16 @@ async def publish(session: AsyncSession, principal: Principal, evaluation_id: st
     if ev.status != "reviewed":
         raise wrong_state(ev, "reviewed")
     version = await subjects.bump_version(session, ev.subject_id, principal.caller_id, "civility-published",
-                                          ["civility"], {"evaluation_id": ev.id, "points": ev.points, "veto": ev.veto})
+                                          ["civility"], {"evaluation_id": ev.id, "score": ev.score, "veto": ev.veto})
     now = utcnow()
     if not await repository.move(session, ev.id, "reviewed", {"status": "published", "published_by": who(principal),
                                                                "published_at": now, "subject_version": version}):
         raise wrong_state(ev, "reviewed")
     await session.refresh(ev)
-    await emit(session, source=events.SOURCE, type=events.CIVILITY_EVALUATED, subject=ev.subject_id, data={
-        "subject_id": ev.subject_id, "evaluation_id": ev.id, "catalogue_version": ev.catalogue_version,
-        "points": ev.points, "positive_points": ev.positive_points, "negative_points": ev.negative_points,
-        "veto": ev.veto, "veto_items": ev.veto_items, "aspects": ev.aspects, "version": version,
-        "published_at": now.isoformat()})
+    await emit(session, events.civility_evaluated(
+        subject_id=ev.subject_id, evaluation_id=ev.id, catalogue_version=ev.catalogue_version, score=ev.score,
+        base=ev.base, positive_points=ev.positive_points, negative_points=ev.negative_points, veto=ev.veto,
+        veto_items=ev.veto_items, aspects=ev.aspects, version=version, published_at=now))
     log.info("civility evaluation published", extra={"evaluation_id": ev.id, "subject_id": ev.subject_id,
                                                      "version": version, "veto": ev.veto})
     return ev

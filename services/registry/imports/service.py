@@ -182,7 +182,7 @@ def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_
             errors += row_errors
             continue
         draft = files.household_draft(body, cipher, actor, now)
-        event = events.registered(draft.row)
+        event = events.registered(**events.subject_fields(draft.row), registered_at=draft.row["created_at"])
         validate_event(event.to_dict())
         # The outbox row is made here (in a worker process when there are some): plain data is
         # cheaper to hand back than the event object.
@@ -342,5 +342,6 @@ async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, 
                                              "action": "imported", "actor": actor, "at": now, "changed_fields": changed,
                                              "changes": {}}])
     state = {**current._mapping, **values, "version": current.version + 1}
-    await events.write_batch(session, [events.updated(state, changed)])
+    await events.write_batch(session, [events.updated(**events.subject_fields(state), changed_fields=changed,
+                                                      updated_at=now)])
     return changed

@@ -21,14 +21,10 @@ log = logging.getLogger("registry.negative")
 
 
 async def _announce(session: AsyncSession, record: NegativeRecord, version: int) -> None:
-    await emit(session, source=events.SOURCE, type=events.NEGATIVE_RECORD_CHANGED, subject=record.subject_id, data={
-        "record_id": record.id, "subject_id": record.subject_id, "agency": record.agency,
-        "record_kind": record.record_kind, "status": record.status,
-        # A cleared record vetoes nothing any more.
-        "veto": record.veto and record.status == "raised",
-        "effective_from": record.effective_from.isoformat(),
-        "expires_on": record.expires_on.isoformat() if record.expires_on else None,
-        "version": version, "changed_at": (record.cleared_at or record.raised_at).isoformat()})
+    await emit(session, events.negative_record_changed(
+        record_id=record.id, subject_id=record.subject_id, agency=record.agency, record_kind=record.record_kind,
+        status=record.status, veto=record.veto, effective_from=record.effective_from, expires_on=record.expires_on,
+        version=version, changed_at=record.cleared_at or record.raised_at))
 
 
 async def raise_record(session: AsyncSession, principal: Principal, body: NegativeRecordIn) -> NegativeRecord:

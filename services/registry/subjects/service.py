@@ -86,8 +86,7 @@ async def register(session: AsyncSession, cipher: PIICipher, principal: Principa
                         else "village", "this subject") from None
     await repository.insert_changes(session, [{"subject_id": row["id"], "version": 1, "action": "registered",
                                                "actor": actor, "at": now, "changed_fields": [], "changes": {}}])
-    event = events.registered(row)
-    await emit(session, source=event.source, type=event.type, subject=event.subject, data=event.data)
+    await emit(session, events.registered(**events.subject_fields(row), registered_at=row["created_at"]))
     log.info("subject registered", extra={"subject_id": row["id"], "kind": kind, "village": body.village})
     subject = await repository.get(session, row["id"])
     assert subject is not None
@@ -218,8 +217,8 @@ async def update(session: AsyncSession, cipher: PIICipher, principal: Principal,
                                                "actor": principal.caller_id, "at": now, "changed_fields": changed,
                                                "changes": diff}])
     await session.refresh(subject)
-    event = events.updated(subject, changed)
-    await emit(session, source=event.source, type=event.type, subject=event.subject, data=event.data)
+    await emit(session, events.updated(**events.subject_fields(subject), changed_fields=changed,
+                                       updated_at=subject.updated_at))
     log.info("subject updated", extra={"subject_id": subject.id, "version": version, "changed_fields": changed})
     return subject
 

@@ -56,9 +56,7 @@ def registry_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
     """subject-registered / subject-updated: the file (一户一档) exists, where, what kind, archived or not."""
     data = event.data
     when = data.get("registered_at") or data.get("updated_at") or event.time
-    changes = _region_changes(data) | {"registered": True}
-    if "status" in data or event.type == "subject-registered":
-        changes["archived"] = data.get("status") == "archived"
+    changes = _region_changes(data) | {"registered": True, "archived": data["status"] == "archived"}
     return StateOp(data["subject_id"], "registry", int(data["version"]), month_of(when, tz), changes)
 
 
@@ -78,9 +76,9 @@ def rating_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
     """rating-changed: the final grade; for villages and towns, whether a credit village / town."""
     data = event.data
     grade = data["new_grade"]
-    flag = data.get("credit_village")
+    flag = data["credit_village"]
     credit_unit = bool(flag) if flag is not None else grade in CREDIT_GRADES
-    changes = _region_changes(data) | {"grade": grade, "vetoed": bool(data.get("vetoed", False)),
+    changes = _region_changes(data) | {"grade": grade, "vetoed": bool(data["vetoed"]),
                                        "credit_unit": credit_unit}
     return StateOp(data["subject_id"], "rating", int(data["version"]), month_of(data["effective_at"], tz), changes)
 
@@ -112,7 +110,7 @@ def loan_repaid_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> FlowOp:
 
 def loan_defaulted_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> FlowOp:
     d = event.data
-    figures = {"defaults": 1, "loss_amount": fen(d["loss_amount"]), "fund_paid": fen(d.get("fund_paid"))}
+    figures = {"defaults": 1, "loss_amount": fen(d["loss_amount"]), "fund_paid": fen(d["fund_paid"])}
     return _flow(f"default:{d['loan_id']}", d["defaulted_at"], d, d["kind"], figures, tz)
 
 
