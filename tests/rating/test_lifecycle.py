@@ -200,7 +200,7 @@ async def test_an_admin_publishes_a_new_indicator_version_and_ratings_record_it(
     current = (await svc.client.get("/v1/indicator-systems/household/current", headers=officer(keys))).json()
     assert current["version"] == 2 and current["grade_bands"][0]["min"] == "95"
     await apply(svc.db, svc.settings, subject_event("hh-v2", {**GOOD, "max_education": "none"}),  # type: ignore[arg-type]
-                civility_event("hh-v2", 70))  # 90.90: AAA under v1, AA under v2
+                civility_event("hh-v2", 85))  # 93.40: AAA under v1, AA under v2
     rating = (await svc.client.post("/v1/ratings", json={"subject_id": "hh-v2"}, headers=officer(keys))).json()
     assert rating["indicator_system_version"] == 2 and rating["grade"] == "AA", rating
 

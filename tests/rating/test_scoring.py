@@ -29,7 +29,7 @@ profiles = st.fixed_dictionaries({
 })
 inputs = st.builds(lambda p, c, late, dflt: ScoringInput("household", p, c, on_time_repayments=0,
                                                        late_repayments=late, loan_defaults=dflt),
-                   profiles, st.none() | st.decimals(-20, 100, places=1), st.integers(0, 5), st.integers(0, 2))
+                   profiles, st.none() | st.decimals(0, 100, places=1), st.integers(0, 5), st.integers(0, 2))
 
 
 def test_a_good_file_is_a_credit_household_and_a_poor_one_is_not() -> None:
@@ -44,7 +44,7 @@ def test_a_good_file_is_a_credit_household_and_a_poor_one_is_not() -> None:
 @given(inputs, st.integers(1, 500_000))
 def test_more_income_never_lowers_the_grade(inp: ScoringInput, extra: int) -> None:
     base = Decimal(inp.profile.get("annual_income") or 0)
-    richer = ScoringInput(inp.kind, {**inp.profile, "annual_income": f"{base + extra:.2f}"}, inp.civility_points,
+    richer = ScoringInput(inp.kind, {**inp.profile, "annual_income": f"{base + extra:.2f}"}, inp.civility_score,
                           late_repayments=inp.late_repayments, loan_defaults=inp.loan_defaults)
     if inp.profile.get("annual_income") is None:
         return
@@ -55,20 +55,20 @@ def test_more_income_never_lowers_the_grade(inp: ScoringInput, extra: int) -> No
 @settings(max_examples=150, deadline=None)
 @given(inputs, st.decimals(0, 50, places=1))
 def test_better_civility_and_fewer_overdue_loans_never_lower_the_grade(inp: ScoringInput, more: Decimal) -> None:
-    if inp.civility_points is not None:
-        better = ScoringInput(inp.kind, inp.profile, inp.civility_points + more, late_repayments=inp.late_repayments,
+    if inp.civility_score is not None:
+        better = ScoringInput(inp.kind, inp.profile, inp.civility_score + more, late_repayments=inp.late_repayments,
                               loan_defaults=inp.loan_defaults)
         assert RANK[score(HH, better).grade] <= RANK[score(HH, inp).grade]
     if inp.profile.get("overdue_count"):
         fewer = ScoringInput(inp.kind, {**inp.profile, "overdue_count": inp.profile["overdue_count"] - 1},
-                             inp.civility_points, late_repayments=inp.late_repayments, loan_defaults=inp.loan_defaults)
+                             inp.civility_score, late_repayments=inp.late_repayments, loan_defaults=inp.loan_defaults)
         assert RANK[score(HH, fewer).grade] <= RANK[score(HH, inp).grade]
 
 
 @settings(max_examples=150, deadline=None)
 @given(inputs, st.sampled_from(["negative", "civility"]))
 def test_a_veto_always_gives_a_grade_below_a(inp: ScoringInput, source: str) -> None:
-    vetoed = ScoringInput(inp.kind, inp.profile, inp.civility_points,
+    vetoed = ScoringInput(inp.kind, inp.profile, inp.civility_score,
                           negative_vetoes=("dishonest_judgment_debtor",) if source == "negative" else (),
                           civility_veto_items=("illegal_banquet",) if source == "civility" else ())
     result = score(HH, vetoed)

@@ -1,5 +1,5 @@
-"""End to end through a real broker: the registry's events (produced here as valid envelopes, not
-by registry code) reach rating's consumer; a grade becomes final and ``rating-changed`` arrives on
+"""End to end through a real broker: the registry's events (made by the registry's own builders)
+reach rating's consumer; a grade becomes final and ``rating-changed`` arrives on
 the broker for lending and merchant; a veto raised there re-rates at once."""
 from __future__ import annotations
 

@@ -11,7 +11,17 @@ import pytest
 from common.auth import Role
 from common.db import utcnow
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
-from tests.rating.helpers import GOOD, POOR, VILLAGE, apply, civility_event, envelope, outbox, region, subject_event
+from tests.rating.helpers import (
+    GOOD,
+    POOR,
+    VILLAGE,
+    apply,
+    civility_event,
+    loan_defaulted,
+    loan_recorded,
+    outbox,
+    subject_event,
+)
 
 VILLAGE_B = "341181100202"
 
@@ -61,13 +71,8 @@ async def test_a_village_crossing_the_credit_village_line(svc: RunningService, k
 
     # Defaults push the non-performing share over 5 %: the village falls back below the line.
     for i, s in enumerate(ids[:3]):
-        loan = {"loan_id": f"loan-{i}", "subject_id": s, "bank_id": "bank-1", "region": region(), "kind": "household"}
-        await apply(svc.db, svc.settings,  # type: ignore[arg-type]
-                    envelope("loan-recorded", s, {**loan, "amount": "100000.00", "annual_rate": "4.35", "term_months": 12,
-                                                  "product": None, "drawn_at": utcnow().isoformat()}))
-    await apply(svc.db, svc.settings, envelope("loan-defaulted", "hh-v0", {  # type: ignore[arg-type]
-        "loan_id": "loan-0", "subject_id": "hh-v0", "bank_id": "bank-1", "region": region(), "kind": "household",
-        "loss_amount": "50000.00", "defaulted_at": utcnow().isoformat()}))
+        await apply(svc.db, svc.settings, loan_recorded(s, f"loan-{i}"))  # type: ignore[arg-type]
+    await apply(svc.db, svc.settings, loan_defaulted("hh-v0", "loan-0", "50000.00"))  # type: ignore[arg-type]
     village = (await svc.client.get(f"/v1/villages/{VILLAGE}", headers=officer(keys))).json()
     assert village["credit_village"] is False and "non-performing" in village["reason"]
 

@@ -1,17 +1,24 @@
-"""Valid events of every topic the stats service consumes, for a test county (built against the
-committed JSON Schemas: each one is validated as it is made)."""
+"""Events of every topic the stats service consumes, for a test county, each made by its producer's
+own builder (registry, rating, lending, merchant): stats is tested with exactly what they send."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import dataclasses
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from common.events import Event, validate_event
+from lending import events as lending_events
+from merchant import events as merchant_events
+from rating.ratings import events as rating_events
+from registry import events as registry_events
 
 COUNTY = "341181"
 TOWN_1, TOWN_2 = "341181100", "341181101"
 V_11, V_12, V_21 = "341181100201", "341181100202", "341181101201"
 OCT = datetime(2026, 10, 10, 4, 0, tzinfo=UTC)
 NOV = datetime(2026, 11, 5, 4, 0, tzinfo=UTC)
+CONSENT = {"given": True, "date": None, "scopes": ["rating", "lending", "merchant", "statistics"]}
 
 
 def region(village: str | None) -> dict[str, Any]:
@@ -20,80 +27,80 @@ def region(village: str | None) -> dict[str, Any]:
     return {"county": village[:6], "town": village[:9], "village": village}
 
 
-def _event(type_: str, subject: str, data: dict[str, Any], when: datetime) -> Event:
-    event = Event(type=type_, source="test", subject=subject, data=data, time=when)
+def _at(event: Event, when: datetime) -> Event:
+    """The builder's event, stamped at ``when`` (the envelope time stats reads for line changes)."""
+    event = dataclasses.replace(event, time=when)
     validate_event(event.to_dict())
     return event
 
 
 def registered(subject: str, village: str, kind: str = "household", version: int = 1, when: datetime = OCT) -> Event:
-    return _event("subject-registered", subject, {
-        "subject_id": subject, "kind": kind, "region": region(village), "version": version, "masked_name": "张*",
-        "profile": {"members_count": 4}, "consent": {"given": True}, "registered_at": when.isoformat()}, when)
+    return _at(registry_events.registered(
+        subject_id=subject, kind=kind, region_codes=region(village), version=version, masked_name="张*",
+        profile={"members_count": 4}, consent=CONSENT, registered_at=when), when)
 
 
 def updated(subject: str, village: str, version: int, status: str = "active", kind: str = "household",
             when: datetime = NOV) -> Event:
-    return _event("subject-updated", subject, {
-        "subject_id": subject, "kind": kind, "region": region(village), "version": version, "masked_name": "张*",
-        "profile": {}, "consent": {"given": True}, "changed_fields": ["status"], "status": status,
-        "updated_at": when.isoformat()}, when)
+    return _at(registry_events.updated(
+        subject_id=subject, kind=kind, region_codes=region(village), version=version, masked_name="张*",
+        profile={}, consent=CONSENT, status=status, changed_fields=["status"], updated_at=when), when)
 
 
 def rated(subject: str, village: str | None, grade: str, version: int, old: str | None = None, kind: str = "household",
           vetoed: bool = False, credit_village: bool | None = None, when: datetime = OCT) -> Event:
-    data: dict[str, Any] = {
-        "subject_id": subject, "kind": kind, "region": region(village), "old_grade": old, "new_grade": grade,
-        "score": "85", "version": version, "effective_at": when.isoformat(), "reason": "round 2026", "vetoed": vetoed}
-    if credit_village is not None:
-        data["credit_village"] = credit_village
-    return _event("rating-changed", subject, data, when)
+    codes = region(village)
+    return _at(rating_events.rating_changed(
+        subject_id=subject, kind=kind, county=codes["county"], town=codes["town"], village=codes["village"],
+        old_grade=old, new_grade=grade, score=Decimal(85), version=version, effective_at=when, reason="round 2026",
+        vetoed=vetoed, credit_village=credit_village), when)
 
 
 def line(subject: str, village: str, amount: str, drawn: str, version: int, status: str = "active",
          grade: str | None = "A", kind: str = "household", when: datetime = OCT) -> Event:
-    return _event("credit-line-changed", subject, {
-        "subject_id": subject, "kind": kind, "region": region(village), "grade": grade, "line_amount": amount,
-        "drawn": drawn, "status": status, "max_markup": "0.40", "valid_until": "2028-10-31", "version": version,
-        "reason": "rating"}, when)
+    return _at(lending_events.credit_line_changed(
+        subject_id=subject, kind=kind, region_codes=region(village), grade=grade, line_amount=Decimal(amount),
+        drawn=Decimal(drawn), status=status, max_markup=Decimal("0.40"), valid_until=date(2028, 10, 31),
+        version=version, reason="rating", change="granted", rating_version=1, policy_version=1), when)
 
 
 def loan(loan_id: str, subject: str, village: str, amount: str, when: datetime = OCT, kind: str = "household") -> Event:
-    return _event("loan-recorded", subject, {
-        "loan_id": loan_id, "subject_id": subject, "bank_id": "bank-1", "region": region(village), "kind": kind,
-        "amount": amount, "annual_rate": "4.83", "term_months": 12, "product": "芡实贷",
-        "drawn_at": when.isoformat()}, when)
+    return _at(lending_events.loan_recorded(
+        loan_id=loan_id, subject_id=subject, bank_id="bank-1", region_codes=region(village), kind=kind,
+        amount=Decimal(amount), annual_rate=Decimal("4.83"), term_months=12, product="芡实贷", drawn_at=when), when)
 
 
 def repaid(loan_id: str, subject: str, village: str, amount: str, outstanding: str, when: datetime = NOV) -> Event:
-    return _event("loan-repaid", subject, {
-        "loan_id": loan_id, "subject_id": subject, "bank_id": "bank-1", "region": region(village), "kind": "household",
-        "amount": amount, "outstanding": outstanding, "on_time": True, "repaid_at": when.isoformat()}, when)
+    return _at(lending_events.loan_repaid(
+        loan_id=loan_id, subject_id=subject, bank_id="bank-1", region_codes=region(village), kind="household",
+        amount=Decimal(amount), outstanding=Decimal(outstanding), on_time=True, repaid_at=when), when)
 
 
 def defaulted(loan_id: str, subject: str, village: str, loss: str, fund_paid: str, when: datetime = NOV) -> Event:
-    return _event("loan-defaulted", subject, {
-        "loan_id": loan_id, "subject_id": subject, "bank_id": "bank-1", "region": region(village), "kind": "household",
-        "loss_amount": loss, "shares": {"bank": "0.00"}, "fund_paid": fund_paid, "defaulted_at": when.isoformat()}, when)
+    return _at(lending_events.loan_defaulted(
+        loan_id=loan_id, subject_id=subject, bank_id="bank-1", region_codes=region(village), kind="household",
+        loss_amount=Decimal(loss), shares={"bank": Decimal(0)}, fund_paid=Decimal(fund_paid), defaulted_at=when), when)
 
 
 def redemption(rid: str, subject: str, village: str, bill: str, discount: str, status: str = "recorded",
                when: datetime = NOV) -> Event:
-    return _event("redemption-recorded", subject, {
-        "redemption_id": rid, "merchant_id": "m-1", "offer_id": "o-1", "subject_id": subject, "region": region(village),
-        "bill_amount": bill, "discount": discount, "status": status, "redeemed_at": when.isoformat()}, when)
+    return _at(merchant_events.redemption_recorded(
+        redemption_id=rid, merchant_id="m-1", offer_id="o-1", subject_id=subject, region_codes=region(village),
+        bill_amount=Decimal(bill), discount=Decimal(discount), status=status, redeemed_at=when, receipt_id=rid,
+        programme_id=None, day=when.date(), reversed_at=when if status == "reversed" else None), when)
 
 
 def civility(subject: str, version: int, when: datetime = OCT) -> Event:
-    return _event("civility-evaluated", subject, {
-        "subject_id": subject, "evaluation_id": f"ev-{subject}-{version}", "catalogue_version": 1, "points": 12,
-        "veto": False, "veto_items": [], "version": version, "published_at": when.isoformat()}, when)
+    return _at(registry_events.civility_evaluated(
+        subject_id=subject, evaluation_id=f"ev-{subject}-{version}", catalogue_version=1, score=92, base=80,
+        positive_points=12, negative_points=0, veto=False, veto_items=[], aspects={"filial_care": 12},
+        version=version, published_at=when), when)
 
 
 def negative(subject: str, record_id: str, status: str, version: int, when: datetime = OCT) -> Event:
-    return _event("negative-record-changed", subject, {
-        "record_id": record_id, "subject_id": subject, "agency": "court", "record_kind": "dishonest_judgment_debtor",
-        "status": status, "veto": True, "version": version, "changed_at": when.isoformat()}, when)
+    return _at(registry_events.negative_record_changed(
+        record_id=record_id, subject_id=subject, agency="court", record_kind="dishonest_judgment_debtor",
+        status=status, veto=True, effective_from=when.date(), expires_on=None, version=version, changed_at=when), when)
 
 
 def county_story() -> list[Event]:
