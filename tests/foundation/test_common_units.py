@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -21,6 +23,7 @@ from common.pii import (
     phone_problem,
 )
 from common.settings import DEV_PII_KEY, ServiceSettings
+from rating.ratings import events as rating_events
 
 VALID_ID = "34118119800101" + "123"
 VALID_ID += id_check_char(VALID_ID)
@@ -88,11 +91,10 @@ def test_every_schema_is_valid_and_rejects_strays() -> None:
     assert {"subject-registered", "subject-updated", "civility-evaluated", "negative-record-changed",
             "rating-changed", "credit-line-changed", "loan-recorded", "loan-repaid", "loan-defaulted",
             "redemption-recorded"} <= set(event_types())
-    event = {"id": "0" * 8 + "-0000-4000-8000-" + "0" * 12, "type": "rating-changed", "source": "rating",
-             "subject": "s1", "time": "2026-11-25T00:00:00+00:00", "schema_version": 1,
-             "data": {"subject_id": "s1", "kind": "household", "old_grade": None, "new_grade": "AA",
-                      "score": "85.5", "version": 1, "effective_at": "2026-11-25T00:00:00+00:00", "reason": "round",
-                      "region": {"county": "341181", "town": "341181100", "village": "341181100201"}}}
+    event = rating_events.rating_changed(
+        subject_id="s1", kind="household", county="341181", town="341181100", village="341181100201",
+        old_grade=None, new_grade="AA", score=Decimal("85.5"), version=1,
+        effective_at=datetime(2026, 11, 25, tzinfo=UTC), reason="round").to_dict()
     validate_event(event)
     event["data"]["id_number"] = VALID_ID  # type: ignore[index]
     with pytest.raises(EventSchemaError, match="Additional properties"):

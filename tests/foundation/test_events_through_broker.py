@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,6 +22,7 @@ from common.events.consumer import EventConsumer
 from common.events.relay import OutboxRelay
 from common.events.topics import ensure_topics
 from common.tables import inbox_events, outbox_events
+from registry import events as registry_events
 from tests.harness import DatabaseFactory, eventually
 
 pytestmark = pytest.mark.broker
@@ -32,18 +34,19 @@ applied = Table("test_applied", meta, Column("n", Integer, primary_key=True, aut
                 Column("subject_id", String(40), nullable=False))
 
 
-def registered(subject_id: str) -> dict[str, Any]:
-    return {"subject_id": subject_id, "kind": "household", "version": 1, "masked_name": "张*",
-            "region": {"county": "341181", "town": "341181100", "village": "341181100201"},
-            "profile": {"members_count": 4}, "consent": {"given": True},
-            "registered_at": "2026-11-25T08:00:00+00:00"}
+def registered(subject_id: str) -> Event:
+    """The registry's own subject-registered (its builder)."""
+    return registry_events.registered(
+        subject_id=subject_id, kind="household", version=1, masked_name="张*",
+        region_codes={"county": "341181", "town": "341181100", "village": "341181100201"},
+        profile={"members_count": 4}, consent={"given": True, "date": None, "scopes": []},
+        registered_at=datetime(2026, 11, 25, 8, tzinfo=UTC))
 
 
 async def register(db: Database, subject_id: str, fail_after_emit: bool = False) -> None:
     async with db.transaction() as session:
         await session.execute(insert(households).values(id=subject_id, village="341181100201"))
-        await emit(session, source="test", type="subject-registered", subject=subject_id,
-                   data=registered(subject_id))
+        await emit(session, registered(subject_id))
         if fail_after_emit:
             raise RuntimeError("the change fails after the event was written")
 

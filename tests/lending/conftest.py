@@ -1,15 +1,20 @@
 """Lending test fixtures: a lending service on a fresh database (SQLite and PostgreSQL), partner
-banks, and rating-changed events produced here (no rating code)."""
+banks, and rating-changed events made by rating's own builder."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from common.auth import Role
 from common.events import Event, validate_event
+from lending.credit_lines.models import CreditLine
 from lending.credit_lines.service import on_rating_changed
+from rating.ratings import events
 from tests.harness import DatabaseFactory, Keys, RunningService, start_service
 
 VILLAGE = {"county": "341181", "town": "341181100", "village": "341181100201"}
@@ -17,16 +22,20 @@ VILLAGE = {"county": "341181", "town": "341181100", "village": "341181100201"}
 
 def rating_changed(subject_id: str, new_grade: str, version: int, *, old_grade: str | None = None,
                    kind: str = "household", vetoed: bool = False, village: str = VILLAGE["village"],
-                   industry: str | None = None, score: str = "85") -> Event:
-    data: dict[str, Any] = {
-        "subject_id": subject_id, "kind": kind, "region": {**VILLAGE, "village": village},
-        "old_grade": old_grade, "new_grade": new_grade, "score": score, "version": version,
-        "effective_at": "2026-11-25T08:00:00+00:00", "reason": "final after publication", "vetoed": vetoed}
-    if industry is not None:
-        data["industry"] = industry
-    event = Event(type="rating-changed", source="rating", subject=subject_id, data=data)
+                   score: str = "85") -> Event:
+    event = events.rating_changed(
+        subject_id=subject_id, kind=kind, county=VILLAGE["county"], town=VILLAGE["town"], village=village,
+        old_grade=old_grade, new_grade=new_grade, score=Decimal(score), version=version,
+        effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="final after publication", vetoed=vetoed)
     validate_event(event.to_dict())
     return event
+
+
+async def set_industry(svc: RunningService, subject_id: str, industry: str) -> None:
+    """The line's industry (芡实, 拉丝…), written straight to lending's table: rating-changed does not
+    carry it (the registry's subject events are its source, issue 12 point 4)."""
+    async with svc.db.transaction() as session:
+        await session.execute(update(CreditLine).where(CreditLine.subject_id == subject_id).values(industry=industry))
 
 
 async def apply(svc: RunningService, event: Event) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from common.auth import Role
 from common.db import utcnow
 from tests.harness import Keys, RunningService
-from tests.lending.conftest import apply, bank, outbox, rating_changed
+from tests.lending.conftest import apply, bank, outbox, rating_changed, set_industry
 
 _n = 0
 
@@ -118,9 +118,10 @@ async def test_products_restrict_grades_industries_and_ranges(lending: RunningSe
     bad = await lending.client.post("/v1/banks/rcb/products", headers=admin, json={
         "code": "x", "name": "x", "min_amount": "5000.00", "max_amount": "10.00"})
     assert bad.status_code == 422
-    await apply(lending, rating_changed("grower", "AAA", 1, industry="fox-nut"))
-    await apply(lending, rating_changed("wire", "AAA", 1, industry="wire-drawing"))
-    await apply(lending, rating_changed("small", "A", 1, industry="fox-nut"))
+    for subject, grade, industry in (("grower", "AAA", "fox-nut"), ("wire", "AAA", "wire-drawing"),
+                                     ("small", "A", "fox-nut")):
+        await apply(lending, rating_changed(subject, grade, 1))
+        await set_industry(lending, subject, industry)
     assert (await loan(lending, keys, "rcb", "grower", "50000.00", product="qianshi-dai")).status_code == 201
     for subject, amount in (("wire", "50000.00"), ("small", "50000.00"), ("grower", "5000.00")):
         r = await loan(lending, keys, "rcb", subject, amount, product="qianshi-dai")

@@ -1,7 +1,9 @@
-"""Helpers for the merchant tests: events as other services send them, a county set-up."""
+"""Helpers for the merchant tests: events made by the producers' own builders, a county set-up."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -10,6 +12,8 @@ from common.auth import Role
 from common.db import Database
 from common.events import Event, validate_event
 from merchant.handlers import HANDLERS
+from rating.ratings import events as rating_events
+from registry import events as registry_events
 from tests.harness import Keys
 
 REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
@@ -17,26 +21,25 @@ REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
 
 def subject_event(subject_id: str, version: int = 1, *, name: str = "张*", scopes: list[str] | None = None,
                   given: bool = True, kind: str = "household", updated: bool = False) -> Event:
-    consent: dict[str, Any] = {"given": given}
-    if scopes is not None:
-        consent["scopes"] = scopes
-    data: dict[str, Any] = {"subject_id": subject_id, "kind": kind, "region": REGION, "version": version,
-                            "masked_name": name, "profile": {"members_count": 4}, "consent": consent}
+    """subject-registered / subject-updated by the registry's builders; no ``scopes`` is what the
+    registry sends for a consent given without listing its uses (an empty list)."""
+    consent: dict[str, Any] = {"given": given, "date": None, "scopes": scopes or []}
+    fields: dict[str, Any] = {"subject_id": subject_id, "kind": kind, "region_codes": REGION, "version": version,
+                              "masked_name": name, "profile": {"members_count": 4}, "consent": consent}
+    when = datetime(2026, 11, 25, 8, tzinfo=UTC)
     if updated:
-        data.update(changed_fields=["consent"], updated_at="2026-11-25T08:00:00+00:00")
+        event = registry_events.updated(**fields, status="active", changed_fields=["consent"], updated_at=when)
     else:
-        data["registered_at"] = "2026-11-25T08:00:00+00:00"
-    event = Event(type="subject-updated" if updated else "subject-registered", source="registry",
-                  subject=subject_id, data=data)
+        event = registry_events.registered(**fields, registered_at=when)
     validate_event(event.to_dict())
     return event
 
 
 def rating_event(subject_id: str, new: str, version: int, old: str | None = None, vetoed: bool = False) -> Event:
-    data = {"subject_id": subject_id, "kind": "household", "region": REGION, "old_grade": old, "new_grade": new,
-            "score": "85", "version": version, "effective_at": "2026-11-25T08:00:00+00:00", "reason": "test",
-            "vetoed": vetoed}
-    event = Event(type="rating-changed", source="rating", subject=subject_id, data=data)
+    event = rating_events.rating_changed(
+        subject_id=subject_id, kind="household", county=REGION["county"], town=REGION["town"],
+        village=REGION["village"], old_grade=old, new_grade=new, score=Decimal(85), version=version,
+        effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="test", vetoed=vetoed)
     validate_event(event.to_dict())
     return event
 

@@ -46,6 +46,11 @@ async def test_default_catalogue_is_shipped(svc: RunningService, keys: Keys) -> 
         {"code": "P1", "aspect": "filial_care", "kind": "positive", "points": 4, "title": "t"}]},
         headers=keys.headers(Role.admin))
     assert new.status_code == 201 and new.json()["version"] == 2
+    assert cat["base"] == 80 and new.json()["base"] == 80, "the registry's civility_base by default"
+    own = await svc.client.post("/v1/civility/catalogues", json={"title": "2028 rules", "base": 70, "items": [
+        {"code": "P1", "aspect": "filial_care", "kind": "positive", "points": 4, "title": "t"}]},
+        headers=keys.headers(Role.admin))
+    assert own.status_code == 201 and (own.json()["version"], own.json()["base"]) == (3, 70)
     assert (await svc.client.post("/v1/civility/catalogues", json={"title": "x", "items": []},
                                   headers=officer(keys, "a"))).status_code == 403
 
@@ -58,6 +63,7 @@ async def test_evaluation_is_recorded_reviewed_by_another_then_published(svc: Ru
     assert r.status_code == 201, r.text
     ev = r.json()
     assert (ev["status"], ev["points"], ev["veto"], ev["catalogue_version"]) == ("recorded", 0, False, 1)
+    assert (ev["base"], ev["score"]) == (80, 80), "5 points of praise and 5 of blame leave the base"
     bad = await svc.client.post("/v1/civility/evaluations", headers=officer(keys, "a"), json={
         "subject_id": sid, "evaluated_on": "2026-11-20", "evaluators": ["x"], "items": [{"code": "NOPE"}]})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "items[0].code"
@@ -81,7 +87,8 @@ async def test_evaluation_is_recorded_reviewed_by_another_then_published(svc: Ru
     event = orjson.loads(row.payload)
     validate_event(event)
     assert event["data"] | {"published_at": None} == {
-        "subject_id": sid, "evaluation_id": ev["id"], "catalogue_version": 1, "points": 0, "positive_points": 5,
+        "subject_id": sid, "evaluation_id": ev["id"], "catalogue_version": 1, "score": 80, "base": 80,
+        "positive_points": 5,
         "negative_points": -5, "veto": False, "veto_items": [], "aspects": {"filial_care": 5, "customs_reform": -5},
         "version": 2, "published_at": None}
     subject = (await svc.client.get(f"/v1/subjects/{sid}", headers=officer(keys, "a"))).json()

@@ -26,6 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from common.auth import Role
 from common.db import utcnow
 from common.events.topics import ensure_topics
+from rating.ratings import events as rating_events
 from tests.e2e.cluster import Cluster
 from tests.e2e.flow import (
     COUNTY,
@@ -65,13 +66,11 @@ def producer(cluster: Cluster) -> Iterator[KafkaProducer]:
 
 
 def rating_changed(subject_id: str, version: int, new: str, old: str | None = None) -> dict[str, Any]:
-    """A raw envelope as rating would publish it."""
-    return {"id": str(uuid.uuid4()), "type": "rating-changed", "source": "rating", "subject": subject_id,
-            "time": utcnow().isoformat(), "schema_version": 1, "data": {
-                "subject_id": subject_id, "kind": "household",
-                "region": {"county": COUNTY, "town": TOWN, "village": VILLAGE},
-                "old_grade": old, "new_grade": new, "score": "85.00", "version": version,
-                "effective_at": utcnow().isoformat(), "reason": "reliability test", "vetoed": False}}
+    """The envelope rating publishes, made by rating's own builder."""
+    return rating_events.rating_changed(
+        subject_id=subject_id, kind="household", county=COUNTY, town=TOWN, village=VILLAGE, old_grade=old,
+        new_grade=new, score=Decimal("85.00"), version=version, effective_at=utcnow(),
+        reason="reliability test").to_dict()
 
 
 def send(producer: KafkaProducer, *envelopes: dict[str, Any] | bytes, topic: str = "rating-changed") -> None:

@@ -21,8 +21,8 @@ def consent_columns(consent: dict[str, Any]) -> dict[str, bool]:
     given = bool(consent.get("given"))
     scopes = consent.get("scopes")
     return {"consent_given": given,
-            "consent_merchant": given and (scopes is None or "merchant" in scopes),
-            "consent_benefits": given and (scopes is None or "benefits" in scopes)}
+            "consent_merchant": given and (not scopes or "merchant" in scopes),
+            "consent_benefits": given and (not scopes or "benefits" in scopes)}
 
 
 async def on_subject(session: AsyncSession, event: Event) -> None:
