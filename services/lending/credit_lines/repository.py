@@ -99,7 +99,7 @@ async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLine
 # What credit-line-changed tells of a line, read back by the same UPDATE that moved it.
 _STATE = (_lines.subject_id, _lines.kind, _lines.grade, _lines.status, _lines.line_fen, _lines.drawn_fen,
           _lines.max_markup, _lines.valid_until, _lines.version, _lines.region_county, _lines.region_town,
-          _lines.region_village, _lines.region_group)
+          _lines.region_village, _lines.region_group, _lines.policy_version)
 
 # Built once: the draw is the hot statement. It takes the amount only if the line is active, in
 # term and the amount still fits, and returns what the loan needs to know about the line.
