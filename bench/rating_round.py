@@ -1,7 +1,7 @@
 """Rating-round benchmark: re-rate every household of a county in one round.
 
 For each size, a child process builds a fresh, migrated rating DB (SQLite by default; PostgreSQL
-with --postgres URL) holding N households over 151 villages in 15 towns, with civility results,
+with --postgres URL) holding N households over 151 villages in 15 towns, with civility results (0–100 scores, base 80),
 some negative-list records and loans; then it measures, in the same process:
   - the round (score every household, publish 公示 for 7 days): time and peak memory;
   - the finalisation when the publication ends (final grades, rating-changed outbox rows,
@@ -91,7 +91,8 @@ def build_sqlite(path: Path, n: int) -> None:
                 loans.append((f"loan-{i}", sid, village, 100000, 50000, "defaulted" if i % 400 == 0 else "active",
                               rng.randint(0, 6), late, now))
         con.executemany("INSERT INTO subjects VALUES (?,?,?,?,?,?,?,?,?,?)", subjects)
-        con.executemany("INSERT INTO civility_results VALUES (?,?,?,?,?,?)", civility)
+        con.executemany("INSERT INTO civility_results (subject_id, evaluation_id, score, veto, veto_items, "
+                        "published_at, base) VALUES (?,?,?,?,?,?,80)", civility)
         con.executemany("INSERT INTO negative_records VALUES (?,?,?,?,?,?,?)", negative)
         con.executemany("INSERT INTO loans VALUES (?,?,?,?,?,?,?,?,?)", loans)
         con.commit()
@@ -119,7 +120,8 @@ async def build_postgres(url: str, n: int) -> None:
                 loans.append((f"loan-{i}", sid, village, 100000, 50000, "defaulted" if i % 400 == 0 else "active",
                               rng.randint(0, 6), 1 if i % 45 == 0 else 0, now))
         await conn.copy_records_to_table("subjects", records=subjects)
-        await conn.executemany("INSERT INTO civility_results VALUES ($1,$2,$3,$4,$5::json,$6)", civility)
+        await conn.executemany("INSERT INTO civility_results (subject_id, evaluation_id, score, veto, veto_items, "
+                               "published_at, base) VALUES ($1,$2,$3,$4,$5::json,$6,80)", civility)
         await conn.copy_records_to_table("negative_records", records=negative)
         await conn.copy_records_to_table("loans", records=loans)
     await conn.close()
