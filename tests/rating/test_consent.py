@@ -79,6 +79,12 @@ async def test_without_consent_to_rating_a_subject_is_not_rated_nor_shown(
         assert shown.status_code == 200 and shown.json()["final"]["grade"]
         assert no_consent(await rat.client.get(f"/v1/subjects/{ids['merchant_only']}/grade", headers=officer))
 
+        async def posted() -> list[str]:
+            r = await rat.client.get("/v1/publications", params={"region": TOWN_A, "status": "final"}, headers=officer)
+            return [i["subject_id"] for i in r.json()["items"]]
+
+        assert sorted(await posted()) == sorted([ids["rating"], ids["all"]])
+
         # The household withdraws rating from its consent in the registry: its grade is no longer shown,
         # and a rating is refused; granting it again makes it ratable.
         sid = ids["rating"]
@@ -88,6 +94,7 @@ async def test_without_consent_to_rating_a_subject_is_not_rated_nor_shown(
         await eventually(lambda: consent_known(rat, sid, False), timeout=30)
         assert no_consent(await rat.client.get(f"/v1/subjects/{sid}/grade", headers=officer))
         assert no_consent(await rat.client.post("/v1/ratings", json={"subject_id": sid}, headers=officer))
+        assert await posted() == [ids["all"]]  # nor on the posted list
         r = await reg.client.patch(f"/v1/subjects/{ids['merchant_only']}", headers=officer,
                                    json={"consent": {"given": True, "date": "2026-05-01", "scopes": ["merchant", "rating"]}})
         assert r.status_code == 200, r.text
