@@ -12,8 +12,7 @@ from fastapi.responses import Response
 from common.db import Session
 from rating.access import Reader, check_region
 from rating.publications import repository
-from rating.publications.schemas import (CSV_HEADER, PublicationItem, PublicationPage, PublicationStatus, csv_row,
-                                         score_text)
+from rating.publications.schemas import CSV_HEADER, PublicationItem, PublicationPage, PublicationStatus, csv_row, score_text
 
 router = APIRouter(prefix="/v1", tags=["publications"])
 CSV = "text/csv"
