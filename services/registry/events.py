@@ -39,21 +39,6 @@ def updated(row: Any, changed_fields: list[str]) -> Event:
     return Event(type=SUBJECT_UPDATED, source=SOURCE, subject=data["subject_id"], data=data)
 
 
-def negative_record_changed(record: Any, version: int) -> Event:
-    """A negative-list record (负面清单) raised, cleared by hand, or expired on its date. Only a raised
-    record vetoes; cleared and expired lift the veto the same way (``status`` tells which)."""
-    status = _get(record, "status")
-    lifted_at = _get(record, "cleared_at")
-    expires_on = _get(record, "expires_on")
-    data = {"record_id": _get(record, "id"), "subject_id": _get(record, "subject_id"),
-            "agency": _get(record, "agency"), "record_kind": _get(record, "record_kind"), "status": status,
-            "veto": bool(_get(record, "veto")) and status == "raised",
-            "effective_from": _get(record, "effective_from").isoformat(),
-            "expires_on": expires_on.isoformat() if expires_on else None,
-            "version": version, "changed_at": (lifted_at or _get(record, "raised_at")).isoformat()}
-    return Event(type=NEGATIVE_RECORD_CHANGED, source=SOURCE, subject=data["subject_id"], data=data)
-
-
 def outbox_row(event: Event) -> dict[str, Any]:
     """The outbox row of an event (what ``emit`` writes), built where the event is built."""
     return {"event_id": event.id, "topic": event.type, "key": event.subject, "payload": event.to_json(),

@@ -23,12 +23,15 @@ from registry.subjects.service import get_visible
 log = logging.getLogger("registry.negative")
 
 
-EXPIRY_ACTOR = "system:expiry"
-
-
 async def _announce(session: AsyncSession, record: NegativeRecord, version: int) -> None:
-    event = events.negative_record_changed(record, version)
-    await emit(session, source=event.source, type=event.type, subject=event.subject, data=event.data)
+    await emit(session, source=events.SOURCE, type=events.NEGATIVE_RECORD_CHANGED, subject=record.subject_id, data={
+        "record_id": record.id, "subject_id": record.subject_id, "agency": record.agency,
+        "record_kind": record.record_kind, "status": record.status,
+        # A cleared record vetoes nothing any more.
+        "veto": record.veto and record.status == "raised",
+        "effective_from": record.effective_from.isoformat(),
+        "expires_on": record.expires_on.isoformat() if record.expires_on else None,
+        "version": version, "changed_at": (record.cleared_at or record.raised_at).isoformat()})
 
 
 async def raise_record(session: AsyncSession, principal: Principal, body: NegativeRecordIn) -> NegativeRecord:
@@ -65,6 +68,9 @@ async def clear_record(session: AsyncSession, principal: Principal, record_id: s
     await _announce(session, record, version)
     log.info("negative record cleared", extra={"record_id": record.id, "subject_id": record.subject_id})
     return record
+
+
+EXPIRY_ACTOR = "system:expiry"
 
 
 def is_expired(expires_on: date | None, today: date) -> bool:
