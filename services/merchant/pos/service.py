@@ -5,12 +5,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import forbidden
+from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
@@ -29,14 +29,12 @@ from merchant.pos.schemas import RedeemIn
 from merchant.redemptions import repository as redemptions
 from merchant.redemptions.models import RECORDED
 
-COUNTY_TZ = ZoneInfo("Asia/Shanghai")
-
 CREDIT, NOT_CREDIT, UNKNOWN, NO_CONSENT = "credit_household", "not_credit_household", "unknown_code", "no_consent"
 
 
 def county_day(at: datetime) -> str:
-    """The county's calendar day: daily budgets reset at local midnight."""
-    return at.astimezone(COUNTY_TZ).date().isoformat()
+    """The county's calendar day (a Beijing day): daily budgets reset at midnight Beijing time."""
+    return beijing_day(at).isoformat()
 
 
 @dataclass
