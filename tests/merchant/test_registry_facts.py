@@ -4,16 +4,19 @@ code; a moved household's region follows it (officers' scope, new redemptions' r
 grade still carrying the old region does not move it back."""
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from kafka import KafkaProducer
 
 from common.auth import Role
+from common.broker import TansuBroker
 from common.events import Event
 from rating.ratings.events import rating_changed
-from tests.harness import DatabaseFactory, Keys, RunningService, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.merchant.support import County, apply
 from tests.registry_rows import registered, updated
 
@@ -116,3 +119,46 @@ async def test_a_moved_household_takes_its_region_along(svc: RunningService, cou
     # The redemption before the move stays with the old village; the one after counts in the new.
     assert (in_1["redemptions"], in_1["discount"]) == (1, "10.00")
     assert (in_2["redemptions"], in_2["discount"]) == (1, "20.00")
+
+
+@pytest.mark.broker
+async def test_through_the_broker_archive_consent_and_move_reach_the_pos(databases: DatabaseFactory, keys: Keys,
+                                                                        fresh_broker: TansuBroker) -> None:
+    producer = KafkaProducer(bootstrap_servers=fresh_broker.bootstrap)
+
+    def send(*events: Event) -> None:
+        for event in events:
+            producer.send(event.type, key=event.subject.encode(), value=event.to_json()).get(10)
+
+    try:
+        async with start_service("merchant", await databases.create("merchant", "sqlite"), keys,
+                                 bootstrap=fresh_broker.bootstrap) as svc:
+            county = County(svc.client, keys)
+            await svc.wait_consumer_assigned()
+            await asyncio.to_thread(send, registered("hh-1", V1), graded("hh-1", "AA", 1, V1),
+                                    registered("hh-2", V1), graded("hh-2", "AA", 1, V1))
+
+            async def both_known() -> bool:
+                for subject in ("hh-1", "hh-2"):
+                    r = await svc.client.get(f"/v1/households/{subject}", headers=county.admin)
+                    if r.status_code != 200 or not r.json()["grade"]:
+                        return False
+                return True
+
+            await eventually(both_known, timeout=20)
+            shop = await county.merchant(region_code=V1)
+            await county.offer(shop, SHOP_PCT)
+            code_1, code_2 = await county.code("hh-1"), await county.code("hh-2")
+            await asyncio.to_thread(send, updated("hh-1", V2, 2, ["village", "consent"], scopes=["lending"]),
+                                    updated("hh-2", V1, 2, ["status"], status="archived"))
+
+            async def applied() -> bool:
+                one = (await svc.client.get("/v1/households/hh-1", headers=county.admin)).json()
+                two = (await svc.client.get("/v1/households/hh-2", headers=county.admin)).json()
+                return bool(one["region"]["village"] == V2 and two["code_issued_at"] is None)
+
+            await eventually(applied, timeout=20)
+            assert await county.verify(shop, code_1) == UNKNOWN
+            assert await county.verify(shop, code_2) == UNKNOWN
+    finally:
+        producer.close(1)

@@ -15,6 +15,7 @@ from common.events import Event
 from stats.readmodel.metrics import CREDIT_GRADES
 from stats.readmodel.state import FlowOp, Region, StateOp
 
+
 class BadEvent(ValueError):
     """A schema-valid event whose values still cannot be applied."""
 
@@ -49,11 +50,19 @@ def _region_changes(data: dict[str, Any]) -> dict[str, Any]:
     return {"kind": data["kind"], "county": region.county, "town": region.town, "village": region.village}
 
 
+def statistics_consent(consent: dict[str, Any]) -> bool:
+    """Consent (授权) to statistical use: given with the ``statistics`` scope, or given without
+    naming scopes (the registry sends an empty list then), which means every use."""
+    scopes = consent.get("scopes") or None
+    return bool(consent.get("given")) and (scopes is None or "statistics" in scopes)
+
+
 def registry_op(event: Event) -> StateOp:
-    """subject-registered / subject-updated: the file (一户一档) exists, where, what kind, archived or not."""
+    """subject-registered / subject-updated: the file (一户一档) exists, where, what kind, archived or
+    not, and whether it may be counted (consent to statistics)."""
     data = event.data
     when = data.get("registered_at") or data.get("updated_at") or event.time
-    changes = _region_changes(data) | {"registered": True}
+    changes = _region_changes(data) | {"registered": True, "consent_stats": statistics_consent(data["consent"])}
     if "status" in data or event.type == "subject-registered":
         changes["archived"] = data.get("status") == "archived"
     return StateOp(data["subject_id"], "registry", int(data["version"]), month_of(when), changes)
@@ -92,7 +101,7 @@ def line_op(event: Event) -> StateOp:
 
 def _flow(key: str, when: str, data: dict[str, Any], kind: str, figures: dict[str, int]) -> FlowOp:
     cells = tuple(Region.from_event(data.get("region")).cells(kind))
-    return FlowOp(key, month_of(when), cells, {k: v for k, v in figures.items() if v})
+    return FlowOp(key, month_of(when), cells, {k: v for k, v in figures.items() if v}, data["subject_id"])
 
 
 def loan_recorded_op(event: Event) -> FlowOp:
