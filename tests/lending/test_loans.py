@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from common.auth import Role
-from common.db import utcnow
+from common.clock import beijing_today
 from tests.harness import Keys, RunningService
 from tests.lending.conftest import apply, bank, outbox, rating_changed, set_industry
 
@@ -187,12 +187,12 @@ async def test_daily_reconciliation_csv_per_bank(lending: RunningService, keys: 
     assert (await lending.client.get(f"/v1/loans/{b}", headers=bank(keys, "rcb"))).json()["status"] == "active"
     await lending.client.post(f"/v1/loans/{b}/default", json={"loss_amount": "5000.00"}, headers=bank(keys, "rcb", "d1"))
     assert await available(lending, keys, "hh-1") == "470000.00", "the defaulted loan's balance left the line"
-    r = await lending.client.get(f"/v1/reconciliation?day={utcnow().date()}", headers=bank(keys, "rcb"))
+    r = await lending.client.get(f"/v1/reconciliation?day={beijing_today()}", headers=bank(keys, "rcb"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(x["record"], x["amount"]) for x in rows] == [
         ("loan", "10000.00"), ("loan", "20000.00"), ("repayment", "10000.00"), ("default", "5000.00")]
-    other = await lending.client.get(f"/v1/reconciliation?day={utcnow().date()}&bank_id=rcb", headers=bank(keys, "abc"))
+    other = await lending.client.get(f"/v1/reconciliation?day={beijing_today()}&bank_id=rcb", headers=bank(keys, "abc"))
     assert [x["amount"] for x in csv.DictReader(io.StringIO(other.text))] == ["30000.00"]
 
 

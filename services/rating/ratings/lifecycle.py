@@ -28,6 +28,13 @@ from rating.villages.service import recompute_villages
 SCORED_KINDS = ("household", "new_entity", "collective")
 
 
+def no_consent(subject_id: str) -> ProblemError:
+    """The subject did not consent to rating (授权): it is neither rated nor shown."""
+    return ProblemError(409, "No consent to rating", f"subject {subject_id} has not consented to the use of its "
+                        "credit information for rating (consent scope 'rating')", type="no-consent",
+                        errors=[{"field": "subject_id", "message": "no consent to rating"}])
+
+
 def publication_end(settings: RatingSettings, now: datetime) -> datetime:
     return now + timedelta(days=settings.publication_days)
 
@@ -92,6 +99,8 @@ async def rate_subject(session: AsyncSession, subject: Subject, settings: Rating
                            errors=[{"field": "subject_id", "message": f"kind {subject.kind} is not scored"}])
     if subject.status != "active":
         raise conflict("Subject archived", f"subject {subject.subject_id} is archived", type="subject-archived")
+    if not subject.rating_consent:
+        raise no_consent(subject.subject_id)
     system = await current_compiled(session, subject.kind)
     if system is None:
         raise conflict("No indicator system", f"no indicator system for kind {subject.kind}")

@@ -19,6 +19,7 @@ from common.events import Event, accept_version
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
 from rating.settings import RatingSettings
 from rating.subjects import repository as repo
+from rating.subjects.consent import consents_to_rating
 from rating.villages.repository import village_rated
 from rating.villages.service import recompute_villages
 
@@ -32,8 +33,8 @@ def _time(value: str | None) -> datetime:
 
 async def rerate_at_once(session: AsyncSession, subject_id: str, settings: RatingSettings, why: str) -> None:
     subject = await repo.get_subject(session, subject_id)
-    if subject is None or subject.kind not in SCORED_KINDS or subject.status != "active":
-        return  # scored when it is registered and rated
+    if subject is None or subject.kind not in SCORED_KINDS or subject.status != "active" or not subject.rating_consent:
+        return  # scored when it is registered and rated (and consents to it)
     await rate_subject(session, subject, settings, trigger=why, actor=ACTOR, final_now=True)
 
 
@@ -49,7 +50,8 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
             "subject_id": d["subject_id"], "kind": d["kind"], "county": region.get("county"),
             "town": region.get("town"), "village": region.get("village"), "village_group": region.get("group"),
             "masked_name": d["masked_name"], "profile": d["profile"],
-            "status": d["status"], "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
+            "status": d["status"], "rating_consent": consents_to_rating(d["consent"]),
+            "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
         # A new, moved or archived household changes its villages' share of credit households; a
         # village registered as a subject takes over its village's rating under its own id.
         touched = [v for v in (region.get("village"), moved_from) if v and await village_rated(session, v)]
