@@ -142,11 +142,14 @@ async def release_and_hold(session: AsyncSession, subject_id: str, amount_fen: i
     return (await session.execute(stmt)).first()
 
 
-async def lines_after(session: AsyncSession, after: str | None, limit: int) -> Sequence[CreditLine]:
+async def lines_after(session: AsyncSession, after: str | None, limit: int,
+                      for_update: bool = False) -> Sequence[CreditLine]:
     """The next chunk of lines by subject id (keyset paging: bounded memory over any county)."""
     q = select(CreditLine).order_by(CreditLine.subject_id).limit(limit)
     if after is not None:
         q = q.where(CreditLine.subject_id > after)
+    if for_update:
+        q = q.with_for_update()
     return (await session.execute(q.execution_options(populate_existing=True))).scalars().all()
 
 
