@@ -51,7 +51,7 @@ def line_view(line: Any, benchmark: Decimal | None, today: date) -> dict[str, An
         "benchmark_rate": rate_str(benchmark) if benchmark is not None else None, "max_markup": rate_str(markup),
         "max_rate": rate_str(max_rate(benchmark, markup)) if benchmark is not None and active else None,
         "valid_until": line.valid_until.isoformat() if line.valid_until else None,
-        "policy_version": line.policy_version, "version": line.version}
+        "policy_version": line.policy_version, "version": line.version, "freeze_reason": line.freeze_reason}
 
 
 def line_out(line: CreditLine, benchmark: Decimal | None, today: date) -> CreditLineOut:
@@ -63,7 +63,7 @@ def line_out(line: CreditLine, benchmark: Decimal | None, today: date) -> Credit
         available=fen_str(available_fen(line.status, line.line_fen, line.drawn_fen, line.valid_until, today)),
         benchmark_rate=rate_str(benchmark) if benchmark is not None else None, max_markup=rate_str(markup),
         max_rate=rate_str(cap) if cap is not None else None, valid_until=line.valid_until,
-        policy_version=line.policy_version, version=line.version)
+        policy_version=line.policy_version, version=line.version, freeze_reason=line.freeze_reason)
 
 
 def history_out(rows: Any) -> list[CreditLineChangeOut]:

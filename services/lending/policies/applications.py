@@ -110,9 +110,10 @@ async def apply_chunk(session: AsyncSession, job: PolicyApplication, size: int) 
     return len(chunk), changed
 
 
-async def run(db: Database, job_id: str, size: int = CHUNK) -> PolicyApplication:
+async def run(db: Database, job_id: str, size: int | None = None) -> PolicyApplication:
     """Run a started job to the end, a transaction per chunk; a chunk that meets a lock conflict
     (a consumer moving the same lines) is tried again."""
+    size = size or CHUNK
     try:
         while True:
             for attempt in range(RETRIES):
