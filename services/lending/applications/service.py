@@ -18,6 +18,7 @@ from lending.loans import service as loans
 from lending.loans.schemas import LoanIn
 from lending.money import fen_str, from_fen, to_fen
 from lending.policies.rates import RateBook
+from lending.subjects.service import no_consent, refused
 
 
 def application_out(a: Application) -> ApplicationOut:
@@ -41,6 +42,8 @@ async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) 
         raise loans.unknown_subject(body.subject_id)
     if not caller.in_region(line.region_village):
         raise ProblemError(403, "Forbidden", "this subject lies outside your region", type="forbidden")
+    if refused(line.consent_lending):
+        raise no_consent(body.subject_id)
     refusal = loans.unusable_line(line, utcnow().date())
     if refusal:
         raise refusal

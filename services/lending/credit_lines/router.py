@@ -15,6 +15,7 @@ from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, Vil
 from lending.disclosures.log import DisclosureLog
 from lending.loans.service import unknown_subject
 from lending.policies.rates import RateBook
+from lending.subjects.service import no_consent, refused
 
 router = APIRouter(prefix="/v1", tags=["credit lines"])
 Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.service, Role.platform))]
@@ -26,7 +27,7 @@ def check_region(caller: Principal, line: CreditLine) -> None:
 
 
 @router.get("/credit-lines/{subject_id}", response_model=CreditLineOut,
-            responses={404: {"description": "unknown-subject"}})
+            responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"}})
 async def credit_line(subject_id: str, caller: Reader, request: Request,
                       purpose: str = Query(default="credit-line", max_length=120)) -> ORJSONResponse:
     """The banks' hot read: one keyed read on a bare connection, the benchmark from memory, the
@@ -41,6 +42,9 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
         raise forbidden("this subject lies outside your region")
     if caller.role == Role.bank:
         log: DisclosureLog = app.state.disclosures
+        if refused(line.consent_lending):  # the attempt is logged, without the grade
+            log.record(str(caller.bank_id), subject_id, None, "credit-line-refused", purpose)
+            raise no_consent(subject_id)
         log.record(str(caller.bank_id), subject_id, line.grade, "credit-line", purpose)
     return ORJSONResponse(service.line_view(line, benchmark, today))
 
@@ -61,7 +65,8 @@ async def village_lines(village_code: str, caller: Reader, session: Session, req
     """Whole-village granting (整村授信): every line in a village, for a bank's batch offer."""
     if not caller.in_region(village_code):
         raise forbidden("this village lies outside your region")
-    rows = await repository.in_village(session, village_code, after, limit)
+    # A bank sees only the subjects that consented to lending use; the county sees them all.
+    rows = await repository.in_village(session, village_code, after, limit, consented_only=caller.role == Role.bank)
     today = utcnow().date()
     rates: RateBook = request.app.state.rates
     benchmark = await rates.benchmark(today, session)
