@@ -65,7 +65,7 @@ WAITING: dict[str, str] = {
     "product-industry": "lending12/edge12 (industry reaches lending)",
     "default-freezes": "lending12 (a default freezes the line)",
     "consent": "lending12/edge12/registry12 (consent scopes honoured)",
-    "move": "registry PATCH {village} (no branch yet); lending12, edge12 (lending, merchant, stats follow)",
+    "move": "lending12, edge12 (lending and stats follow a move; the registry side is on this branch)",
     "archive": "lending12 (the line closed) and edge12 (the code revoked)",
     "expiry": "registry12 (negative records expire)",
     "policy-application": "lending12 (POST /v1/policy-applications)",
@@ -111,6 +111,7 @@ class Year:
                 else:
                     last[where] = value
             if pending and time.monotonic() - started > deadline:
+                last = {where: last.get(where) for where in pending}
                 raise AssertionError(f"{outcome}: not reached in {', '.join(pending)} within {deadline}s "
                                      f"(last: {str(last)[:400]})")
             time.sleep(0.05)
