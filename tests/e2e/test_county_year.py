@@ -61,17 +61,7 @@ NO_LENDING = {"given": True, "date": "2022-03-01", "scopes": ["rating", "merchan
 # Steps whose feature is still on another engineer's branch (issue 12): they run, and a failure is
 # reported as waiting (xfail) instead of failing the year. Empty once everything is merged.
 WAITING: dict[str, str] = {
-    "publications": "registry12 (rating GET /v1/publications)",
-    "product-industry": "lending12/edge12 (industry reaches lending)",
-    "default-freezes": "lending12 (a default freezes the line)",
-    "consent": "lending12/edge12/registry12 (consent scopes honoured)",
-    "move": "lending12, edge12 (lending and stats follow a move; the registry side is on this branch)",
-    "archive": "lending12 (the line closed) and edge12 (the code revoked)",
-    "expiry": "registry12 (negative records expire)",
-    "policy-application": "lending12 (POST /v1/policy-applications)",
-    "renewal": "lending12 (a confirming rating renews the line)",
     "civility": "contracts (civility on one 0-100 scale)",
-    "reconciliation": "edge12 (Beijing days in the bank file)",
 }
 
 
