@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role
+from common.clock import beijing_today
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
 from lending.applications import repository
@@ -44,7 +45,7 @@ async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) 
         raise ProblemError(403, "Forbidden", "this subject lies outside your region", type="forbidden")
     if refused(line.consent_lending):
         raise no_consent(body.subject_id)
-    refusal = loans.unusable_line(line, utcnow().date())
+    refusal = loans.unusable_line(line, beijing_today())
     if refusal:
         raise refusal
     if body.product is not None:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import ORJSONResponse
 
 from common.auth import Principal, Role, forbidden, require_roles
-from common.db import Session, utcnow
+from common.clock import beijing_today
+from common.db import Session
 from lending.credit_lines import repository, service
 from lending.credit_lines.models import CreditLine
 from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, VillageLinesOut
@@ -33,7 +34,7 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
     """The banks' hot read: one keyed read on a bare connection, the benchmark from memory, the
     body built as a dict; the disclosure is logged in the background."""
     app = request.app
-    today = utcnow().date()
+    today = beijing_today()
     benchmark = await app.state.rates.benchmark(today)  # before taking a connection: it may reload
     line = await repository.read_line(app.state.read_engine, subject_id)
     if line is None:
@@ -67,7 +68,7 @@ async def village_lines(village_code: str, caller: Reader, session: Session, req
         raise forbidden("this village lies outside your region")
     # A bank sees only the subjects that consented to lending use; the county sees them all.
     rows = await repository.in_village(session, village_code, after, limit, consented_only=caller.role == Role.bank)
-    today = utcnow().date()
+    today = beijing_today()
     rates: RateBook = request.app.state.rates
     benchmark = await rates.benchmark(today, session)
     items = [service.line_out(line, benchmark, today) for line in rows]

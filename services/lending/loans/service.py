@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
 from common.events import emit
@@ -74,7 +75,7 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
     raised after it (rate cap, product) rolls the draw back with the transaction. The happy path is
     three statements: the draw, the loan, the outbox event."""
     now = utcnow()
-    today = now.date()
+    today = beijing_day(now)  # due dates and line validity are Beijing days
     amount_fen = to_fen(body.amount)
     product = None
     if body.product is not None:
@@ -153,7 +154,7 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
     released = await lines.release(session, loan.subject_id, amount_fen)
     await session.refresh(loan)
     outstanding = loan.outstanding_fen
-    on_time = body.on_time if body.on_time is not None else repaid_at.date() <= loan.due_on
+    on_time = body.on_time if body.on_time is not None else beijing_day(repaid_at) <= loan.due_on
     rid = await repository.add_repayment(session, {"loan_id": loan_id, "bank_id": bank_id, "amount_fen": amount_fen,
                                                    "outstanding_fen": outstanding, "on_time": on_time,
                                                    "repaid_at": repaid_at})
