@@ -21,14 +21,16 @@ LOAN_DEFAULTED = "loan-defaulted"
 def credit_line_changed(*, subject_id: str, kind: str, region_codes: Mapping[str, str | None] | None,
                         grade: str | None, line_amount: Decimal, drawn: Decimal, status: str, max_markup: Decimal,
                         valid_until: date | None, version: int, reason: str, change: str,
-                        rating_version: int | None, policy_version: int | None) -> Event:
+                        rating_version: int | None, policy_version: int | None,
+                        freeze_reason: str | None) -> Event:
     """credit-line-changed: the line's whole state after a grade's effect (授信) or a draw or
-    release (用信). ``rating_version`` is null when only the line's use moved."""
+    release (用信). ``rating_version`` is null when only the line's use moved; ``freeze_reason``
+    says why a line is frozen beyond its grade ("default": held until a rating made after it)."""
     data = {"subject_id": subject_id, "kind": kind, "region": region(region_codes), "grade": grade,
             "line_amount": money(line_amount), "drawn": money(drawn), "status": status,
             "max_markup": rate_str(max_markup), "valid_until": day(valid_until), "version": version,
             "reason": reason[:200], "change": change, "rating_version": rating_version,
-            "policy_version": policy_version}
+            "policy_version": policy_version, "freeze_reason": freeze_reason}
     return Event(type=CREDIT_LINE_CHANGED, source=SOURCE, subject=subject_id, data=data)
 
 

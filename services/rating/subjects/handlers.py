@@ -1,9 +1,9 @@
 """Event handlers: rating keeps the data it scores from the registry's and lending's events.
 
 Per-subject versions make a stale or replayed event harmless (the inbox already dedupes ids). A
-veto item raised or cleared — a negative-list record or a civility veto — re-rates at once; a
-default or a late repayment recomputes the village (its borrowers' figures changed) and counts
-in the next rating.
+veto item raised or cleared — a negative-list record, a civility veto, a loan default or its cure
+(the defaulted loan fully repaid) — re-rates at once; a default or a late repayment also recomputes
+the village (its borrowers' figures changed); other repayments count in the next rating.
 """
 from __future__ import annotations
 
@@ -102,13 +102,17 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
             loan = await repo.get_loan(session, d["loan_id"])
             assert loan is not None
         done = d["fully_repaid"]
+        # A defaulted loan repaid in full is cured: it no longer counts as a default (nor vetoes).
+        cured = done and loan.status == "defaulted"
         await repo.update_loan(
             session, d["loan_id"], outstanding=outstanding,
-            status="repaid" if done and loan.status != "defaulted" else loan.status,
+            status="cured" if cured else "repaid" if done and loan.status != "defaulted" else loan.status,
             on_time_repayments=loan.on_time_repayments + (1 if d["on_time"] else 0),
             late_repayments=loan.late_repayments + (0 if d["on_time"] else 1), updated_at=_time(d["repaid_at"]))
-        if not d["on_time"]:
+        if not d["on_time"] or cured:
             await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+        if cured:
+            await rerate_at_once(session, d["subject_id"], settings, "default-cured")
 
     async def on_loan_defaulted(session: AsyncSession, event: Event) -> None:
         d = event.data
@@ -122,6 +126,9 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
             await repo.update_loan(session, d["loan_id"], status="defaulted", outstanding=loss,
                                    updated_at=_time(d["defaulted_at"]))
         await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+        # A default is an indicator and, by default policy, a veto source until cured: re-rate now,
+        # so lending's hold on the line gives way to a grade that knows of the default.
+        await rerate_at_once(session, d["subject_id"], settings, "loan-default")
 
     return {"subject-registered": on_subject, "subject-updated": on_subject, "civility-evaluated": on_civility,
             "negative-record-changed": on_negative, "loan-recorded": on_loan_recorded,
