@@ -1,4 +1,5 @@
 """The lending service's application: its routers and the events it consumes."""
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,6 +33,7 @@ async def start_lending(app: FastAPI) -> None:
     app.state.disclosures = DisclosureLog(app.state.db)
     app.state.disclosures.start()
     app.state.registry_client = make_client(app.state.settings.registry_url)
+    app.state.policy_tasks = set()  # running policy applications (POST /v1/policy-applications)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -55,6 +57,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                for task in list(app.state.policy_tasks):
+                    task.cancel()  # a job left running stays "running"; started again, it redoes nothing already done
+                await asyncio.gather(*app.state.policy_tasks, return_exceptions=True)
                 await app.state.disclosures.stop()
                 await app.state.registry_client.aclose()
 

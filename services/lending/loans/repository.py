@@ -9,7 +9,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lending.loans.models import ACTIVE, Loan, Repayment
+from lending.loans.models import ACTIVE, DEFAULTED, Loan, Repayment
 from lending.risk.models import LoanDefault
 
 _ADD_LOAN = insert(cast(Table, Loan.__table__))
@@ -37,6 +37,14 @@ async def reduce_outstanding(session: AsyncSession, loan_id: str, amount_fen: in
     await session.execute(update(Loan).where(Loan.id == loan_id, Loan.outstanding_fen == 0)
                           .values(status="repaid", closed_at=closed_at).execution_options(synchronize_session=False))
     return True
+
+
+async def reduce_defaulted(session: AsyncSession, loan_id: str, amount_fen: int) -> bool:
+    """A recovery on a defaulted loan: one conditional UPDATE, never below zero. True if applied."""
+    stmt = (update(Loan).where(Loan.id == loan_id, Loan.status == DEFAULTED, Loan.outstanding_fen >= amount_fen)
+            .values(outstanding_fen=Loan.outstanding_fen - amount_fen).execution_options(synchronize_session=False))
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount == 1
 
 
 async def mark_defaulted(session: AsyncSession, loan_id: str, at: datetime) -> int | None:
