@@ -97,6 +97,15 @@ def backup(cluster: Cluster, service: str, folder: Path) -> dict[str, Any]:
     return dict(json.loads((folder / "manifest.json").read_text())["services"][service])
 
 
+def head_revision(service: str) -> str:
+    from alembic.script import ScriptDirectory
+
+    from common.migrations import alembic_config
+    from tests.harness import definition
+
+    return str(ScriptDirectory.from_config(alembic_config(definition(service).migrations_dir, "")).get_current_head())
+
+
 def restore(cluster: Cluster, service: str, folder: Path) -> None:
     done = admin_cli(cluster, [service], "restore", str(folder), "--service", service)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -176,7 +185,7 @@ def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_l
 
         before = [lend(s) for s in subjects[:3]]
         copy = backup(cluster, "lending", tmp_path / "lending-backup")
-        assert copy["alembic_revision"] == "lending_0004_positions", copy
+        assert copy["alembic_revision"] == head_revision("lending"), copy
         assert {p["topic"] for p in copy["consumer_positions"]} == {"rating-changed"}, copy
         assert all(p["group"] == "lending" for p in copy["consumer_positions"]), copy
 

@@ -1,14 +1,14 @@
 """Consumer positions per topic-partition, stored with the data (common.events.positions).
 
-Revision ID: rating_0003_positions
-Revises: rating_0002
+Revision ID: stats_0005_positions
+Revises: stats_0004
 """
 from alembic import op
 
 from common.migrations import create_consumer_positions, drop_consumer_positions
 
-revision = "rating_0003_positions"
-down_revision = "rating_0002"
+revision = "stats_0005_positions"
+down_revision = "stats_0004"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Consumer positions per topic-partition, stored with the data (common.events.positions).
 
-Revision ID: lending_0004_positions
-Revises: lending_0003
+Revision ID: rating_0004_positions
+Revises: rating_0003
 """
 from alembic import op
 
 from common.migrations import create_consumer_positions, drop_consumer_positions
 
-revision = "lending_0004_positions"
-down_revision = "lending_0003"
+revision = "rating_0004_positions"
+down_revision = "rating_0003"
 branch_labels = None
 depends_on = None
 

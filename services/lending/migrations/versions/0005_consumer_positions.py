@@ -1,14 +1,14 @@
 """Consumer positions per topic-partition, stored with the data (common.events.positions).
 
-Revision ID: stats_0004_positions
-Revises: stats_0003
+Revision ID: lending_0005_positions
+Revises: lending_0004
 """
 from alembic import op
 
 from common.migrations import create_consumer_positions, drop_consumer_positions
 
-revision = "stats_0004_positions"
-down_revision = "stats_0003"
+revision = "lending_0005_positions"
+down_revision = "lending_0004"
 branch_labels = None
 depends_on = None
 
