@@ -186,7 +186,7 @@ def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_l
         before = [lend(s) for s in subjects[:3]]
         copy = backup(cluster, "lending", tmp_path / "lending-backup")
         assert copy["alembic_revision"] == head_revision("lending"), copy
-        assert {p["topic"] for p in copy["consumer_positions"]} == {"rating-changed"}, copy
+        assert "rating-changed" in {p["topic"] for p in copy["consumer_positions"]}, copy
         assert all(p["group"] == "lending" for p in copy["consumer_positions"]), copy
 
         # A restore over a running service is refused, and changes nothing.
