@@ -53,9 +53,11 @@ class Day:
 def cluster(tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Iterator[Cluster]:
     c = Cluster(tmp_path_factory.mktemp("restore"), keys, backend="postgres" if PG_URL else "sqlite",
                 extra_env={"RATING_PUBLICATION_DAYS": "0"})
-    c.start()
-    yield c
-    c.stop()
+    try:
+        c.start()
+        yield c
+    finally:
+        c.stop()  # also when the start failed half-way: no broker or service left behind
 
 
 @pytest.fixture(scope="module")
