@@ -17,6 +17,7 @@ from lending.disclosures.log import DisclosureLog
 from lending.disclosures.registry_client import make_client
 from lending.disclosures.router import router as subjects_router
 from lending.handlers import HANDLERS
+from lending.loans.comparison_router import router as loan_comparison_router
 from lending.loans.router import router as loans_router
 from lending.policies.rates import RateBook
 from lending.policies.router import router as policies_router
@@ -41,7 +42,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Lending service",
         description="Grade policies, benchmark rates, credit lines (授信), partner banks and products, applications, draw-downs, repayments, defaults, risk sharing and the risk-compensation fund (风险补偿金).",
         routers=[subjects_router, credit_lines_router, loans_router, applications_router, banks_router,
-                 policies_router, risk_router],
+                 policies_router, risk_router, loan_comparison_router],
         handlers=dict(HANDLERS),
         on_startup=[start_lending],
     )

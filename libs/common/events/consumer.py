@@ -1,7 +1,9 @@
 """The consumer loop: at least once, applied once.
 
 Each batch from the broker is applied in one DB transaction that also records the handled event
-ids (the inbox); offsets are committed only after that transaction. A redelivered event finds its
+ids (the inbox) and the position reached per topic-partition (``positions``: seeking there on
+assignment, a restored database re-reads what it had not seen); the broker's offsets are
+committed only after that transaction, as a hint. A redelivered event finds its
 id in the inbox and is skipped. If the batch fails, its events are retried one at a time, and an
 event that still fails after ``max_attempts`` goes to ``<topic>.dlq`` with the error in headers.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,6 +21,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, utcnow
+from common.events import positions
 from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
@@ -71,13 +74,16 @@ class EventConsumer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{group_id}-kafka")
         self._stopped = False
         self.assigned = asyncio.Event()
+        # Positions live in the database, saved with each batch; seek there on assignment.
+        self._positions = positions.StoredPositions(db, group_id)
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
 
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(**consumer_config(self.bootstrap, self.group_id))
-        consumer.subscribe(sorted(self.handlers))
+        self._positions.consumer = consumer
+        consumer.subscribe(sorted(self.handlers), listener=self._positions)
         return consumer
 
     async def run(self) -> None:
@@ -87,6 +93,7 @@ class EventConsumer:
                 if self._consumer is None:
                     self._consumer = await self._call(self._connect)
                 batches = await self._call(self._consumer.poll, timeout_ms=200)
+                await self._positions.settle(self._call)  # newly assigned partitions: stored position + 1
                 if self._consumer.assignment():
                     self.assigned.set()
                 messages = [m for tp in sorted(batches, key=lambda t: (t.topic, t.partition))
@@ -128,24 +135,26 @@ class EventConsumer:
                 decoded.append((msg, decode(msg.value)))
             except PoisonMessage as exc:
                 await self._dead_letter(msg, exc, attempts=1)
-        if not decoded:
-            return
-        try:
-            async with self.db.transaction() as session:
-                await self._apply(session, [e for _, e in decoded])
-            EVENTS_CONSUMED.labels(self.group_id).inc(len(decoded))
-            return
-        except Exception:
-            log.info("batch failed, applying events one by one", extra={"count": len(decoded)})
-        for msg, event in decoded:
-            await self._apply_one(msg, event)
+        if decoded:
+            try:
+                async with self.db.transaction() as session:
+                    await self._apply(session, [e for _, e in decoded], messages)
+                EVENTS_CONSUMED.labels(self.group_id).inc(len(decoded))
+                return
+            except Exception:
+                log.info("batch failed, applying events one by one", extra={"count": len(decoded)})
+            for msg, event in decoded:
+                await self._apply_one(msg, event)
+        # Every message is applied or dead-lettered: the position moves past them all.
+        async with self.db.transaction() as session:
+            await positions.save(session, self.group_id, messages)
 
     async def _apply_one(self, msg: Any, event: Event) -> None:
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 async with self.db.transaction() as session:
-                    await self._apply(session, [event])
+                    await self._apply(session, [event], [msg])
                 EVENTS_CONSUMED.labels(self.group_id).inc()
                 return
             except Exception as exc:
@@ -156,7 +165,7 @@ class EventConsumer:
         assert last is not None
         await self._dead_letter(msg, last, attempts=self.max_attempts)
 
-    async def _apply(self, session: AsyncSession, events: list[Event]) -> None:
+    async def _apply(self, session: AsyncSession, events: list[Event], messages: Sequence[Any] = ()) -> None:
         ids = [e.id for e in events]
         seen = set((await session.execute(
             select(inbox_events.c.event_id).where(inbox_events.c.event_id.in_(ids)))).scalars())
@@ -171,6 +180,7 @@ class EventConsumer:
             now = utcnow()
             await session.execute(insert(inbox_events), [
                 {"event_id": e.id, "topic": e.type, "handled_at": now} for e in fresh])
+        await positions.save(session, self.group_id, messages)  # same transaction as inbox and changes
 
     async def _dead_letter(self, msg: Any, error: Exception, attempts: int) -> None:
         EVENTS_DEAD_LETTERED.labels(self.group_id).inc()

@@ -93,3 +93,12 @@ async def defaults_between(session: AsyncSession, bank_id: str, start: datetime,
          .where(LoanDefault.bank_id == bank_id, LoanDefault.defaulted_at >= start, LoanDefault.defaulted_at < end)
          .order_by(LoanDefault.defaulted_at, LoanDefault.loan_id))
     return (await session.execute(q)).all()
+
+
+async def loans_by_ids(session: AsyncSession, bank_id: str, ids: Sequence[str]) -> Sequence[Loan]:
+    """The bank's loans among ``ids`` (for comparing a bank's own list; chunked for the drivers' limits)."""
+    found: list[Loan] = []
+    for i in range(0, len(ids), 500):
+        q = select(Loan).where(Loan.bank_id == bank_id, Loan.id.in_(ids[i:i + 500]))
+        found.extend((await session.execute(q)).scalars().all())
+    return found
