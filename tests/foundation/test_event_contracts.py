@@ -55,7 +55,8 @@ BUILDERS: dict[str, tuple[Callable[..., Event], dict[str, Any]]] = {
     "credit-line-changed": (lending_events.credit_line_changed, dict(
         subject_id="hh-1", kind="household", region_codes=REGION, grade="AA", line_amount=Decimal("300000"),
         drawn=Decimal("0"), status="active", max_markup=Decimal("0.30"), valid_until=date(2028, 11, 30), version=1,
-        reason="granted: grade - → AA", change="granted", rating_version=1, policy_version=1)),
+        reason="granted: grade - → AA", change="granted", rating_version=1, policy_version=1,
+        freeze_reason=None)),
     "loan-recorded": (lending_events.loan_recorded, dict(
         loan_id="loan-1", subject_id="hh-1", bank_id="bank-1", region_codes=REGION, kind="household",
         amount=Decimal("50000"), annual_rate=Decimal("4.20"), term_months=12, product=None, drawn_at=AT)),

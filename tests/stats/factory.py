@@ -61,7 +61,8 @@ def line(subject: str, village: str, amount: str, drawn: str, version: int, stat
     return _at(lending_events.credit_line_changed(
         subject_id=subject, kind=kind, region_codes=region(village), grade=grade, line_amount=Decimal(amount),
         drawn=Decimal(drawn), status=status, max_markup=Decimal("0.40"), valid_until=date(2028, 10, 31),
-        version=version, reason="rating", change="granted", rating_version=1, policy_version=1), when)
+        version=version, reason="rating", change="granted", rating_version=1, policy_version=1,
+        freeze_reason=None), when)
 
 
 def loan(loan_id: str, subject: str, village: str, amount: str, when: datetime = OCT, kind: str = "household") -> Event:

@@ -1,7 +1,7 @@
 """The civility scale: each catalogue's neutral base, and each evaluation's base and 0–100 score.
 
-Revision ID: registry_0003_civility_scale
-Revises: registry_0002
+Revision ID: registry_0004_civility_scale
+Revises: registry_0003_positions
 Create Date: 2026-12-02 10:00:00
 """
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'registry_0003_civility_scale'
-down_revision: str | None = 'registry_0002'
+revision: str = 'registry_0004_civility_scale'
+down_revision: str | None = 'registry_0003_positions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

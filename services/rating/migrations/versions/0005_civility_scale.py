@@ -1,8 +1,8 @@
 """Civility on one 0–100 scale: a civility result keeps the registry's score and its catalogue's
 base (the score of an unevaluated household) instead of a raw sum of item points.
 
-Revision ID: rating_0004_civility_scale
-Revises: rating_0003
+Revision ID: rating_0005_civility_scale
+Revises: rating_0004_positions
 Create Date: 2026-12-02 10:00:00
 """
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = 'rating_0004_civility_scale'
-down_revision: str | None = 'rating_0003'
+revision: str = 'rating_0005_civility_scale'
+down_revision: str | None = 'rating_0004_positions'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
