@@ -39,12 +39,13 @@ ALL_SCOPES = ("rating", "lending", "merchant", "benefits", "statistics")
 
 def subject_event(subject_id: str, version: int = 1, *, kind: str = "household", village: str = VILLAGE["village"],
                   industry: str | None = None, scopes: Iterable[str] = ALL_SCOPES, status: str = "active",
-                  changed: list[str] | None = None) -> Event:
-    """The registry's ``subject-registered`` (version 1) or ``subject-updated``, by its own builders."""
+                  changed: list[str] | None = None, profile: dict[str, Any] | None = None) -> Event:
+    """The registry's ``subject-registered`` (version 1) or ``subject-updated``, by its own builders;
+    ``profile`` is the file's scoring inputs (the builder sends every other one as null)."""
     now = utcnow()
     row = {"id": subject_id, "kind": kind, "county_code": village[:6], "town_code": village[:9],
            "village_code": village, "group_code": None, "version": version, "masked_name": "张*",
-           "profile": {"industry": industry} if industry else {},
+           "profile": {**(profile or {}), **({"industry": industry} if industry else {})},
            "consent": {"given": True, "date": "2022-03-01", "scopes": sorted(set(scopes))},
            "status": status, "created_at": now, "updated_at": now}
     fields = registry_events.subject_fields(row)

@@ -30,12 +30,6 @@ def publish(broker: TansuBroker, *events: Event) -> None:
     producer.close()
 
 
-def with_profile(event: Event, profile: dict[str, Any]) -> Event:
-    """The registry's event for a household with a full file (the builder takes the stored row)."""
-    event.data["profile"] = {**profile, **event.data["profile"]}
-    return event
-
-
 async def line(svc: RunningService, keys: Keys, subject: str) -> dict[str, Any] | None:
     r = await svc.client.get(f"/v1/credit-lines/{subject}", headers=bank(keys, "rcb"))
     return r.json() if r.status_code == 200 else None  # type: ignore[no-any-return]
@@ -52,7 +46,7 @@ async def test_a_default_freezes_rating_re_rates_and_a_cure_unfreezes_through_th
             assert (await lending.client.post("/v1/banks", json={"id": bank_id, "name": bank_id},
                                               headers=keys.headers(Role.admin))).status_code == 201
         await asyncio.gather(rating.wait_consumer_assigned(30), lending.wait_consumer_assigned(30))
-        await asyncio.to_thread(publish, fresh_broker, with_profile(subject_event("hh-x"), GOOD))
+        await asyncio.to_thread(publish, fresh_broker, subject_event("hh-x", profile=GOOD))
 
         async def known_to_rating() -> bool:
             r = await rating.client.post("/v1/ratings", json={"subject_id": "hh-x"},
