@@ -20,7 +20,7 @@ REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
 
 
 def subject_event(subject_id: str, version: int = 1, *, name: str = "张*", scopes: list[str] | None = None,
-                  given: bool = True, kind: str = "household", updated: bool = False) -> Event:
+                  given: bool = True, kind: str = "household", updated: bool = False, status: str = "active") -> Event:
     """subject-registered / subject-updated by the registry's builders; no ``scopes`` is what the
     registry sends for a consent given without listing its uses (an empty list)."""
     consent: dict[str, Any] = {"given": given, "date": None, "scopes": scopes or []}
@@ -28,7 +28,7 @@ def subject_event(subject_id: str, version: int = 1, *, name: str = "张*", scop
                               "masked_name": name, "profile": {"members_count": 4}, "consent": consent}
     when = datetime(2026, 11, 25, 8, tzinfo=UTC)
     if updated:
-        event = registry_events.updated(**fields, status="active", changed_fields=["consent"], updated_at=when)
+        event = registry_events.updated(**fields, status=status, changed_fields=["consent"], updated_at=when)
     else:
         event = registry_events.registered(**fields, registered_at=when)
     validate_event(event.to_dict())

@@ -381,7 +381,5 @@ async def test_officers_act_only_in_their_region_and_archived_files_stop_verifyi
     hh = await household(svc.db, "AAA")
     code = await county.code(hh)
     assert (await svc.client.post(f"/v1/households/{hh}/codes", headers=elsewhere)).status_code == 403
-    event = subject_event(hh, 2, updated=True)
-    event.data["status"] = "archived"
-    await apply(svc.db, event)
+    await apply(svc.db, subject_event(hh, 2, updated=True, status="archived"))
     assert (await county.verify(shop, code))["status"] == "unknown_code"
