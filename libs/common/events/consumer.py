@@ -1,20 +1,30 @@
 """The consumer loop: at least once, applied once.
 
 Each batch from the broker is applied in one DB transaction that also records the handled event
-ids (the inbox); offsets are committed only after that transaction. A redelivered event finds its
-id in the inbox and is skipped. If the batch fails, its events are retried one at a time, and an
+ids (the inbox); then the batch's own offsets (per partition, the offset after its last message)
+are committed, and only for partitions this instance still owns. A redelivered event finds its id
+in the inbox and is skipped. If the batch fails, its events are retried one at a time, and an
 event that still fails after ``max_attempts`` goes to ``<topic>.dlq`` with the error in headers.
+
+Several instances of one service share the topics' partitions (one consumer group per service).
+On a rebalance, a partition taken away before its batch's offsets were committed is read again by
+its new owner from the last committed offset: that work is redone, never lost, and what was
+already applied is skipped by the inbox, so never applied twice.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, RebalanceInProgressError
+from kafka.structs import OffsetAndMetadata
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,7 +33,7 @@ from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
 from common.events.topics import dlq_topic
-from common.observability import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
 log = logging.getLogger("common.events.consumer")
@@ -56,6 +66,30 @@ def decode(value: bytes) -> Event:
     return Event.from_dict(raw)
 
 
+class _Rebalances(ConsumerRebalanceListener):
+    """Runs inside ``poll`` on the consumer's own thread, between batches: nothing of ours is in
+    flight then, and what was applied but not committed is redone by the partition's new owner."""
+
+    def __init__(self, owner: EventConsumer) -> None:
+        self.owner = owner
+
+    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        if revoked:
+            REBALANCES.labels(self.owner.group_id, "revoked").inc()
+            log.info("partitions revoked", extra={"group": self.owner.group_id, "count": len(revoked),
+                                                   "partitions": _names(revoked)})
+        self.owner._forget(revoked)
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        REBALANCES.labels(self.owner.group_id, "assigned").inc()
+        log.info("partitions assigned", extra={"group": self.owner.group_id, "count": len(assigned),
+                                                "partitions": _names(assigned)})
+
+
+def _names(tps: Any) -> list[str]:
+    return sorted(f"{tp.topic}/{tp.partition}" for tp in tps)
+
+
 class EventConsumer:
     def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: dict[str, Handler], *,
                  max_attempts: int = 3, retry_delay: float = 0.05) -> None:
@@ -71,14 +105,74 @@ class EventConsumer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{group_id}-kafka")
         self._stopped = False
         self.assigned = asyncio.Event()
+        # Per owned partition, the broker's end offset and our next offset: lag for /readyz and /metrics.
+        self.lag: dict[TopicPartition, int] = {}
+        self.batches = 0
+        self._lag_at = 0.0
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
 
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(**consumer_config(self.bootstrap, self.group_id))
-        consumer.subscribe(sorted(self.handlers))
+        consumer.subscribe(sorted(self.handlers), listener=_Rebalances(self))
         return consumer
+
+    def _forget(self, partitions: Any) -> None:
+        for tp in partitions:
+            if self.lag.pop(tp, None) is not None:
+                CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
+
+    def _commit(self, messages: list[Any]) -> None:
+        """Commit the offsets of the batch just applied, for the partitions still ours. A commit
+        refused because the group moved on is harmless: the new owner redoes the batch and the
+        inbox skips what was applied."""
+        consumer = self._consumer
+        assert consumer is not None
+        owned = consumer.assignment()
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for msg in messages:
+            tp = TopicPartition(msg.topic, msg.partition)
+            if tp in owned:
+                offsets[tp] = OffsetAndMetadata(msg.offset + 1, "", -1)
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+        except (CommitFailedError, RebalanceInProgressError) as exc:
+            log.info("offsets not committed: the group is rebalancing", extra={
+                "group": self.group_id, "error": type(exc).__name__, "partitions": _names(offsets)})
+
+    def _measure_lag(self) -> None:
+        """End offset (the high watermark the last fetch brought) minus our next offset, per owned
+        partition. Where a broker's end offsets are wrong (Tansu) this is approximate; nothing
+        depends on it but the gauge and /readyz."""
+        consumer = self._consumer
+        now = time.monotonic()
+        if consumer is None or now - self._lag_at < 0.5:
+            return
+        self._lag_at = now
+        owned = consumer.assignment()
+        self._forget([tp for tp in self.lag if tp not in owned])
+        for tp in owned:
+            high = consumer.highwater(tp)
+            if high is None:
+                continue
+            try:
+                position = consumer.position(tp, timeout_ms=1000)
+            except Exception:
+                continue
+            if position is None:
+                continue
+            lag = max(0, high - position)
+            self.lag[tp] = lag
+            CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(lag)
+
+    def lag_report(self) -> dict[str, Any]:
+        """What /readyz shows: owned partitions and their lag."""
+        parts = {f"{tp.topic}/{tp.partition}": lag for tp, lag in sorted(self.lag.items())}
+        return {"group": self.group_id, "partitions_owned": len(parts), "lag_total": sum(parts.values()),
+                "lag": parts}
 
     async def run(self) -> None:
         backoff = 0.2
@@ -93,7 +187,9 @@ class EventConsumer:
                             for m in batches[tp]]
                 if messages:
                     await self.handle(messages)
-                    await self._call(self._consumer.commit)
+                    await self._call(self._commit, messages)
+                    self.batches += 1
+                await self._call(self._measure_lag)
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -106,6 +202,7 @@ class EventConsumer:
                 backoff = min(backoff * 2, 5.0)
 
     def _close(self) -> None:
+        self._forget(list(self.lag))
         if self._consumer is not None:
             try:
                 self._consumer.close(autocommit=False)
