@@ -284,6 +284,7 @@ class LocalKafka:
             from common.events.topics import ensure_topics
 
             ensure_topics(self.bootstrap, replication=len(NODES))
+            wait_topics_led(self.bootstrap)
         return time.monotonic() - started
 
     def stop(self, timeout: float = 60.0) -> None:
@@ -335,6 +336,62 @@ class LocalKafka:
     def reset(self) -> None:
         self.stop()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def reset_topics(bootstrap: str, replication: int = len(NODES), timeout: float = 60.0) -> None:
+    """A clean slate for a test module or a benchmark run: every consumer group and every defined
+    topic deleted, then the topics created anew from the one definition (no events, no offsets)."""
+    from kafka.admin import KafkaAdminClient
+
+    from common.events.topics import all_topics, ensure_topics
+
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="cluster-reset")
+    try:
+        groups = [g["group_id"] if isinstance(g, dict) else g[0] for g in admin.list_groups()]
+        if groups:
+            admin.delete_groups(groups)
+        doomed = [t for t in all_topics() if t in set(admin.list_topics())]
+        if doomed:
+            admin.delete_topics(doomed, timeout_ms=30_000)
+        deadline = time.monotonic() + timeout
+        while set(doomed) & set(admin.list_topics()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("topics not deleted in time")
+            time.sleep(0.2)
+    finally:
+        admin.close()
+    deadline = time.monotonic() + timeout
+    while True:  # a deleted topic's name may be refused for a moment while its partitions go
+        try:
+            ensure_topics(bootstrap, replication=replication)
+            break
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+    wait_topics_led(bootstrap, timeout)
+
+
+def wait_topics_led(bootstrap: str, timeout: float = 60.0) -> None:
+    """Until every defined topic is known with a leader for each of its partitions."""
+    from kafka.admin import KafkaAdminClient
+
+    from common.events.topics import topic_specs
+
+    want = {s.name: s.partitions for s in topic_specs()}
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="cluster-topics")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            described = {t["name"]: t for t in admin.describe_topics(list(want)) if t.get("error_code") == 0}
+            if all(name in described and len(described[name]["partitions"]) == n
+                   and all(p["leader_id"] >= 0 for p in described[name]["partitions"]) for name, n in want.items()):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError("topics without a leader")
+            time.sleep(0.3)
+    finally:
+        admin.close()
 
 
 def _reap(pid: int) -> None:
