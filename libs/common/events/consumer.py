@@ -41,6 +41,10 @@ log = logging.getLogger("common.events.consumer")
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 
 
+# An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
+EMPTY_REJOIN_S = 15.0
+
+
 class PoisonMessage(Exception):
     """A message that can never be handled (not JSON, not the schema): straight to the DLQ."""
 
@@ -78,7 +82,6 @@ class _Rebalances(ConsumerRebalanceListener):
             REBALANCES.labels(self.owner.group_id, "revoked").inc()
             log.info("partitions revoked", extra={"group": self.owner.group_id, "count": len(revoked),
                                                    "partitions": _names(revoked)})
-        self.owner._forget(revoked)
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         REBALANCES.labels(self.owner.group_id, "assigned").inc()
@@ -107,16 +110,43 @@ class EventConsumer:
         self.assigned = asyncio.Event()
         # Per owned partition, the broker's end offset and our next offset: lag for /readyz and /metrics.
         self.lag: dict[TopicPartition, int] = {}
+        self.owned: frozenset[TopicPartition] = frozenset()
         self.batches = 0
         self._lag_at = 0.0
+        self._empty_since: float | None = None
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
 
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(**consumer_config(self.bootstrap, self.group_id))
+        # Know every topic's partitions before joining: a group leader that assigns from an
+        # incomplete metadata cache can hand out nothing and (kafka-python 3.0) not notice.
+        for topic in sorted(self.handlers):
+            consumer.partitions_for_topic(topic)
         consumer.subscribe(sorted(self.handlers), listener=_Rebalances(self))
+        self._empty_since = time.monotonic()
         return consumer
+
+    def _nudge_if_idle(self) -> None:
+        """An instance left with no partitions for a while asks the group to rebalance again: a
+        lost metadata update must not leave a topic unread. (With more instances than partitions
+        this costs a rebalance every EMPTY_REJOIN_S, a shape we do not deploy.)"""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        if consumer.assignment():
+            self._empty_since = None
+            return
+        now = time.monotonic()
+        if self._empty_since is None:
+            self._empty_since = now
+        elif now - self._empty_since > EMPTY_REJOIN_S:
+            coordinator = getattr(consumer, "_coordinator", None)
+            if coordinator is not None and hasattr(coordinator, "request_rejoin"):
+                log.info("no partitions assigned: asking the group to rebalance", extra={"group": self.group_id})
+                coordinator.request_rejoin()
+            self._empty_since = now
 
     def _forget(self, partitions: Any) -> None:
         for tp in partitions:
@@ -153,26 +183,29 @@ class EventConsumer:
             return
         self._lag_at = now
         owned = consumer.assignment()
+        self.owned = frozenset(owned)
         self._forget([tp for tp in self.lag if tp not in owned])
+        # Read the position the client already holds: consumer.position() may wait on the network
+        # (offset look-ups after a rebalance) and starve the group's heartbeats.
+        subscription = getattr(consumer, "_subscription", None)
         for tp in owned:
             high = consumer.highwater(tp)
-            if high is None:
+            if high is None or subscription is None or not subscription.has_valid_position(tp):
                 continue
-            try:
-                position = consumer.position(tp, timeout_ms=1000)
-            except Exception:
+            position = subscription.position(tp)
+            offset = getattr(position, "offset", position)
+            if not isinstance(offset, int):
                 continue
-            if position is None:
-                continue
-            lag = max(0, high - position)
+            lag = max(0, high - offset)
             self.lag[tp] = lag
             CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(lag)
 
     def lag_report(self) -> dict[str, Any]:
         """What /readyz shows: owned partitions and their lag."""
-        parts = {f"{tp.topic}/{tp.partition}": lag for tp, lag in sorted(self.lag.items())}
-        return {"group": self.group_id, "partitions_owned": len(parts), "lag_total": sum(parts.values()),
-                "lag": parts}
+        lag = dict(self.lag)
+        parts = {f"{tp.topic}/{tp.partition}": lag.get(tp) for tp in sorted(self.owned)}
+        return {"group": self.group_id, "partitions_owned": len(parts),
+                "lag_total": sum(v for v in parts.values() if v is not None), "lag": parts}
 
     async def run(self) -> None:
         backoff = 0.2
@@ -190,6 +223,7 @@ class EventConsumer:
                     await self._call(self._commit, messages)
                     self.batches += 1
                 await self._call(self._measure_lag)
+                await self._call(self._nudge_if_idle)
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -203,6 +237,7 @@ class EventConsumer:
 
     def _close(self) -> None:
         self._forget(list(self.lag))
+        self.owned = frozenset()
         if self._consumer is not None:
             try:
                 self._consumer.close(autocommit=False)
