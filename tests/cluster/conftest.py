@@ -8,9 +8,9 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from tools.kafka_cluster import LocalKafka, reset_topics
 
 from tests.cluster.helpers import all_nodes_back
-from tools.kafka_cluster import LocalKafka, reset_topics
 
 BOOTSTRAP = os.environ.get("CV_TEST_KAFKA_BOOTSTRAP", "")
 

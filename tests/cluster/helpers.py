@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from kafka.admin import KafkaAdminClient
 from sqlalchemy import func, select, text
+from tools.kafka_cluster import LocalKafka
 
 from common.broker import free_port
 from common.db import Database
@@ -24,7 +25,6 @@ from common.events.relay import OutboxRelay
 from common.tables import outbox_events
 from rating.ratings import events as rating_events
 from tests.e2e.cluster import ROOT, Cluster
-from tools.kafka_cluster import LocalKafka
 
 COUNTY, TOWN, VILLAGE = "341181", "341181100", "341181100201"
 GRADES = ("A", "AA", "AAA")

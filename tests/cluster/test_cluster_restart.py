@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from kafka import TopicPartition
+from tools.kafka_cluster import LocalKafka
 
 from tests.cluster.helpers import (
     RatingFeed,
@@ -21,7 +22,6 @@ from tests.cluster.helpers import (
 )
 from tests.e2e.cluster import Cluster
 from tests.harness import PG_URL, DatabaseFactory, Keys
-from tools.kafka_cluster import LocalKafka
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 GROUPS = ("lending", "merchant")

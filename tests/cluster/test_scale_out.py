@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
+from tools.kafka_cluster import LocalKafka
 
 from tests.cluster.helpers import (
     RatingFeed,
@@ -22,7 +23,6 @@ from tests.cluster.helpers import (
 )
 from tests.e2e.cluster import Cluster
 from tests.harness import PG_URL, DatabaseFactory, Keys
-from tools.kafka_cluster import LocalKafka
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 SERVICES = ("lending", "merchant")

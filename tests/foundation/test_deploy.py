@@ -84,9 +84,10 @@ def _topic_job_args(args: list[str]) -> Any:
 
 
 def test_every_deploy_creates_topics_from_the_one_definition(capsys: Any) -> None:
+    from scripts.create_topics import main
+
     from common.events.schemas import event_types
     from common.events.topics import MIN_INSYNC, PARTITIONS, dlq_topic, topic_specs
-    from scripts.create_topics import main
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert _topic_job_args(compose["services"]["topics"]["command"]).replication == 1, "compose has one broker"

@@ -43,6 +43,8 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 
 # An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
 EMPTY_REJOIN_S = 15.0
+# A rebalance that has not assigned anything this long after revoking is restarted (see _stalled).
+JOIN_STALL_S = 10.0
 
 
 class PoisonMessage(Exception):
@@ -78,12 +80,14 @@ class _Rebalances(ConsumerRebalanceListener):
         self.owner = owner
 
     def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.owner._rejoining_since = time.monotonic()
         if revoked:
             REBALANCES.labels(self.owner.group_id, "revoked").inc()
             log.info("partitions revoked", extra={"group": self.owner.group_id, "count": len(revoked),
                                                    "partitions": _names(revoked)})
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.owner._rejoining_since = None
         REBALANCES.labels(self.owner.group_id, "assigned").inc()
         log.info("partitions assigned", extra={"group": self.owner.group_id, "count": len(assigned),
                                                 "partitions": _names(assigned)})
@@ -114,6 +118,8 @@ class EventConsumer:
         self.batches = 0
         self._lag_at = 0.0
         self._empty_since: float | None = None
+        # Set when partitions are revoked, cleared when the next assignment arrives.
+        self._rejoining_since: float | None = None
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
@@ -127,6 +133,12 @@ class EventConsumer:
         consumer.subscribe(sorted(self.handlers), listener=_Rebalances(self))
         self._empty_since = time.monotonic()
         return consumer
+
+    def _stalled(self) -> bool:
+        """True when a rebalance began (partitions revoked) and no assignment followed within
+        JOIN_STALL_S: kafka-python 3.0 was seen to stop there, fetching nothing, until restarted."""
+        since = self._rejoining_since
+        return since is not None and time.monotonic() - since > JOIN_STALL_S
 
     def _nudge_if_idle(self) -> None:
         """An instance left with no partitions for a while asks the group to rebalance again: a
@@ -224,6 +236,10 @@ class EventConsumer:
                     self.batches += 1
                 await self._call(self._measure_lag)
                 await self._call(self._nudge_if_idle)
+                if self._stalled():
+                    log.warning("consumer %s: rebalance stalled, reconnecting", self.group_id)
+                    self._rejoining_since = None
+                    await self._call(self._close)
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -238,6 +254,7 @@ class EventConsumer:
     def _close(self) -> None:
         self._forget(list(self.lag))
         self.owned = frozenset()
+        self._rejoining_since = None
         if self._consumer is not None:
             try:
                 self._consumer.close(autocommit=False)
