@@ -64,15 +64,13 @@ async def test_two_instances_share_the_partitions_and_one_takes_over_when_the_ot
             assert first > 0 and second > 0 and first + second >= 2 * len(names), (service, first, second)
 
         # A round streams; the second instances die in the middle of it (SIGKILL: no leave, no commit).
+        before = {s: await asyncio.to_thread(consumed, services, f"{s}-2", s) for s in SERVICES}
         await feed.wave(names, 3)
-        killed_at = {}
         for service in SERVICES:
             instance = f"{service}-2"
-            before = await asyncio.to_thread(consumed, services, instance, service)
-            await asyncio.to_thread(wait_for, lambda i=instance, s=service, b=before: consumed(services, i, s) > b,
+            await asyncio.to_thread(wait_for, lambda i=instance, s=service: consumed(services, i, s) > before[s],
                                     30, f"{instance} working on wave 3", interval=0.02)
             await asyncio.to_thread(services.stop_service, instance, True)
-            killed_at[service] = before
         for version in (4, 5):
             await feed.wave(names, version)
         await feed.drained()
