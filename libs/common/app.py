@@ -15,7 +15,7 @@ from fastapi.responses import ORJSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from common.auth import TokenVerifier
-from common.db import Database
+from common.db import Database, NotDurableError
 from common.errors import ProblemError, problem_response
 from common.events.consumer import EventConsumer, Handler
 from common.events.relay import OutboxRelay
@@ -64,8 +64,15 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         app.state.db = db
+        if settings.env == "prod":
+            try:
+                await db.require_durable_commits()
+            except NotDurableError:
+                log.error("database does not make commits durable: refusing to start", exc_info=True)
+                await db.dispose()
+                raise
         tasks: list[asyncio.Task[Any]] = []
         workers: list[Any] = []
         if settings.run_relay:

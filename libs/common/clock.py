@@ -55,6 +55,13 @@ def beijing_day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
+def beijing_month(moment: datetime) -> str:
+    """The Beijing calendar month (``YYYY-MM``) a UTC moment falls in: a month ends at 24:00 Beijing."""
+    if moment.tzinfo is None:
+        raise ValueError(f"naive time: {moment.isoformat()}")
+    return moment.astimezone(BEIJING).strftime("%Y-%m")
+
+
 def set_offset(path: Path, seconds: float) -> None:
     """For tests: move every process that reads ``path`` by ``seconds`` from real time."""
     tmp = path.with_suffix(".tmp")

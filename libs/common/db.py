@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends, Request
@@ -79,7 +79,16 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+SqliteSync = Literal["FULL", "NORMAL"]
+
+
+def create_engine(url: str, *, sqlite_synchronous: SqliteSync = "FULL", **kwargs: Any) -> AsyncEngine:
+    """``sqlite_synchronous``: FULL (the default) syncs the WAL at every commit, so a write
+    answered 2xx survives a power loss or a kernel crash; NORMAL survives a process crash only
+    (the last commits can vanish on a power loss) and is for databases whose every row can be
+    read again from the broker (a read model; see ``StatsSettings``)."""
+    if sqlite_synchronous not in ("FULL", "NORMAL"):
+        raise ValueError(f"sqlite_synchronous must be FULL or NORMAL, not {sqlite_synchronous!r}")
     if is_sqlite(url):
         engine = create_async_engine(url, json_serializer=json_dumps, connect_args={"timeout": 30}, **kwargs)
 
@@ -90,7 +99,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
@@ -110,9 +119,9 @@ class Database:
     """One service's engine with two session factories: ``writer`` (SQLite: BEGIN IMMEDIATE) and
     ``reader``. On PostgreSQL both are the same. Listeners on commit wake the outbox relay."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, sqlite_synchronous: SqliteSync = "FULL", **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = create_engine(url, **engine_kwargs)
+        self.engine = create_engine(url, sqlite_synchronous=sqlite_synchronous, **engine_kwargs)
         self.dialect = self.engine.dialect.name
         writer_bind = self.engine.execution_options(sqlite_immediate=True) if self.is_sqlite else self.engine
         self.writer = async_sessionmaker(writer_bind, expire_on_commit=False)
@@ -152,6 +161,34 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+    async def commit_durability(self) -> dict[str, str]:
+        """What a commit waits for: SQLite's ``synchronous`` or PostgreSQL's ``synchronous_commit``
+        and ``fsync`` (as the server applies them to this database and role)."""
+        from sqlalchemy import text
+
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                level = (await conn.execute(text("PRAGMA synchronous"))).scalar_one()
+                return {"synchronous": {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(int(level), str(level))}
+            return {name: str((await conn.execute(text(f"SHOW {name}"))).scalar_one())
+                    for name in ("synchronous_commit", "fsync")}
+
+    async def require_durable_commits(self) -> None:
+        """Refuse a PostgreSQL server that acknowledges a commit before it is on disk
+        (``synchronous_commit=off`` or ``fsync=off``): a bank told 201 could lose its loan in a
+        crash. Called at start in production (``env=prod``)."""
+        if self.is_sqlite:
+            return
+        found = await self.commit_durability()
+        if found["synchronous_commit"] == "off" or found["fsync"] == "off":
+            raise NotDurableError(
+                f"PostgreSQL acknowledges commits before they are on disk ({found}): set synchronous_commit "
+                "to on (or local, remote_write, remote_apply) and fsync to on; refusing to start")
+
+
+class NotDurableError(RuntimeError):
+    """The database would acknowledge a write it can still lose."""
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

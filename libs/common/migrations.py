@@ -11,7 +11,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from common.db import create_engine
-from common.tables import COMMON_METADATA
+from common.tables import COMMON_METADATA, FIRST_TABLES, consumer_positions
 
 
 def alembic_config(migrations_dir: Path, url: str) -> Config:
@@ -32,11 +32,20 @@ async def upgrade_async(migrations_dir: Path, url: str) -> None:
 
 def create_common_tables(bind: Connection) -> None:
     """For a service's first migration: the outbox, inbox, versions and idempotency tables."""
-    COMMON_METADATA.create_all(bind)
+    COMMON_METADATA.create_all(bind, tables=list(FIRST_TABLES))
 
 
 def drop_common_tables(bind: Connection) -> None:
-    COMMON_METADATA.drop_all(bind)
+    COMMON_METADATA.drop_all(bind, tables=list(FIRST_TABLES))
+
+
+def create_consumer_positions(bind: Connection) -> None:
+    """For each service's migration that adds the consumers' stored positions."""
+    COMMON_METADATA.create_all(bind, tables=[consumer_positions])
+
+
+def drop_consumer_positions(bind: Connection) -> None:
+    COMMON_METADATA.drop_all(bind, tables=[consumer_positions])
 
 
 def run_env(metadata: MetaData) -> None:

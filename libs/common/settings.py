@@ -34,6 +34,10 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = ""
+    # SQLite only (the embedded run): FULL syncs every commit to disk before the 2xx, so an
+    # acknowledged loan, redemption, grade or file survives a power loss. Registry, rating,
+    # lending and merchant answer callers' writes and keep FULL; stats lowers it (see StatsSettings).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     kafka_bootstrap: str = "127.0.0.1:9092"
     # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
     auth_public_key: str = ""

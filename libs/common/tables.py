@@ -1,7 +1,9 @@
-"""The tables every service keeps in its own database: outbox, inbox, subject versions, idempotency keys.
+"""The tables every service keeps in its own database: outbox, inbox, subject versions, idempotency keys,
+consumer positions.
 
 They are defined once here, on their own MetaData; each service's first migration creates them
-(``common.migrations.create_common_tables``) and its Alembic env compares both metadatas.
+(``common.migrations.create_common_tables``) and its Alembic env compares both metadatas; a table added
+later (``consumer_positions``) comes with a migration of its own in each service.
 """
 from __future__ import annotations
 
@@ -55,3 +57,20 @@ idempotency_keys = Table(
     Column("response_body", LargeBinary, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+
+# Where each consumer stands, per topic-partition, in the service's own database (the tracking
+# record): written in the same transaction as the inbox rows and the changes, read on partition
+# assignment to seek there. A database restored from a backup therefore re-reads from where the
+# backup stood; the broker's committed offset is only a hint (``common.events.positions``).
+consumer_positions = Table(
+    "consumer_positions", COMMON_METADATA,
+    Column("consumer_group", String(120), primary_key=True),
+    Column("topic", String(200), primary_key=True),
+    Column("partition", Integer, primary_key=True, autoincrement=False),
+    Column("last_offset", BigInteger, nullable=False),  # the last offset applied (or dead-lettered)
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+# What each service's first migration (0001) creates; later tables have their own migrations.
+FIRST_TABLES = (outbox_events, inbox_events, subject_versions, idempotency_keys)

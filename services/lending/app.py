@@ -1,4 +1,5 @@
 """The lending service's application: its routers and the events it consumes."""
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from lending.disclosures.log import DisclosureLog
 from lending.disclosures.registry_client import make_client
 from lending.disclosures.router import router as subjects_router
 from lending.handlers import HANDLERS
+from lending.loans.comparison_router import router as loan_comparison_router
 from lending.loans.router import router as loans_router
 from lending.policies.rates import RateBook
 from lending.policies.router import router as policies_router
@@ -31,6 +33,7 @@ async def start_lending(app: FastAPI) -> None:
     app.state.disclosures = DisclosureLog(app.state.db)
     app.state.disclosures.start()
     app.state.registry_client = make_client(app.state.settings.registry_url)
+    app.state.policy_tasks = set()  # running policy applications (POST /v1/policy-applications)
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -39,7 +42,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Lending service",
         description="Grade policies, benchmark rates, credit lines (授信), partner banks and products, applications, draw-downs, repayments, defaults, risk sharing and the risk-compensation fund (风险补偿金).",
         routers=[subjects_router, credit_lines_router, loans_router, applications_router, banks_router,
-                 policies_router, risk_router],
+                 policies_router, risk_router, loan_comparison_router],
         handlers=dict(HANDLERS),
         on_startup=[start_lending],
     )
@@ -54,6 +57,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             try:
                 yield
             finally:
+                for task in list(app.state.policy_tasks):
+                    task.cancel()  # a job left running stays "running"; started again, it redoes nothing already done
+                await asyncio.gather(*app.state.policy_tasks, return_exceptions=True)
                 await app.state.disclosures.stop()
                 await app.state.registry_client.aclose()
 

@@ -3,5 +3,11 @@ from __future__ import annotations
 
 from common.events.consumer import Handler
 from lending.credit_lines.service import on_rating_changed
+from lending.subjects.service import on_subject
 
-HANDLERS: dict[str, Handler] = {"rating-changed": on_rating_changed}
+HANDLERS: dict[str, Handler] = {
+    "rating-changed": on_rating_changed,
+    # The registry's facts: industry (products), region (moves), archive (line closed), consent.
+    "subject-registered": on_subject,
+    "subject-updated": on_subject,
+}

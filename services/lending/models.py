@@ -5,8 +5,9 @@ from lending.credit_lines.models import CreditLine, CreditLineChange
 from lending.db import Base
 from lending.disclosures.models import Disclosure
 from lending.loans.models import Loan, Repayment
-from lending.policies.models import BenchmarkRate, GradePolicy
+from lending.policies.models import BenchmarkRate, GradePolicy, PolicyApplication
 from lending.risk.models import FundAccount, FundEntry, LoanDefault, RiskProgramme
+from lending.subjects.models import SubjectFacts
 
 __all__ = [
            "Application",
@@ -21,7 +22,9 @@ __all__ = [
            "GradePolicy",
            "Loan",
            "LoanDefault",
+           "PolicyApplication",
            "Product",
            "Repayment",
            "RiskProgramme",
+           "SubjectFacts",
 ]

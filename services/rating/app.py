@@ -19,6 +19,7 @@ from rating.indicators.router import router as indicators_router
 from rating.objections.router import router as objections_router
 from rating.pairing.router import router as pairing_router
 from rating.points.router import router as points_router
+from rating.publications.router import router as publications_router
 from rating.ratings.lifecycle import finalise_due
 from rating.ratings.router import router as ratings_router
 from rating.rounds.router import router as rounds_router
@@ -75,7 +76,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         description="Indicator systems, scoring, veto (一票否决), grades AAA–D, publication (公示) and objections (异议), "
                     "re-rating rounds, credit villages and towns, credit points (信用积分), pairing (结对帮带).",
         routers=[indicators_router, ratings_router, objections_router, rounds_router, villages_router,
-                 points_router, pairing_router],
+                 points_router, pairing_router, publications_router],
         handlers=make_handlers(rating_settings),
         on_startup=[start_background],
     )

@@ -1,5 +1,13 @@
-"""The registry service's application: its routers and the events it consumes."""
+"""The registry service's application: its routers, the events it consumes, and the job that
+expires negative-list records on their date."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -10,14 +18,49 @@ from registry.civility.router import router as civility_router
 from registry.civility.service import ensure_default_catalogue
 from registry.imports.router import router as imports_router
 from registry.negative.router import router as negative_router
+from registry.negative.service import expire_due
 from registry.regions.router import router as regions_router
 from registry.settings import RegistrySettings
 from registry.subjects.router import router as subjects_router
+
+log = logging.getLogger("registry.app")
+
+
+async def expirer(app: FastAPI) -> None:
+    """Every ``expire_interval_seconds``: expire the negative-list records whose date has come."""
+    settings: RegistrySettings = app.state.settings
+    while True:
+        try:
+            await expire_due(app.state.db)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # DB away: try again next time
+            log.warning("expiry job failed: %s", type(exc).__name__, extra={"error": str(exc)})
+        await asyncio.sleep(settings.expire_interval_seconds)
 
 
 async def _startup(app: FastAPI) -> None:
     app.state.import_tasks = set()
     await ensure_default_catalogue(app.state.db)
+    app.state.expiry_task = asyncio.create_task(expirer(app), name="registry-expiry")
+
+
+def stop_expiry_on_exit(app: FastAPI) -> None:
+    """Wrap the common lifespan so the expiry job stops before the DB closes."""
+    inner = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            try:
+                yield state
+            finally:
+                task = getattr(a.state, "expiry_task", None)
+                if task is not None:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+
+    app.router.lifespan_context = lifespan
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -30,7 +73,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         on_startup=[_startup],
         upload_paths=("/v1/imports", "/v1/regions:import"),
     )
-    return create_service_app(spec, settings or RegistrySettings())
+    app = create_service_app(spec, settings or RegistrySettings())
+    stop_expiry_on_exit(app)
+    return app
 
 
 DEFINITION = ServiceDefinition(

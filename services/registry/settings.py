@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
@@ -8,3 +9,5 @@ class RegistrySettings(ServiceSettings):
 
     service_name: str = "registry"
     port: int = 8001
+    # How often the expiry job lifts negative-list records whose expires_on has come.
+    expire_interval_seconds: float = Field(default=300, gt=0)

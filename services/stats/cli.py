@@ -27,7 +27,7 @@ def rebuild_cmd(url: str | None = typer.Option(None, help="database to rebuild i
     migrate(DEFINITION, target)
 
     async def run() -> None:
-        db = Database(target)
+        db = Database(target, sqlite_synchronous=settings.sqlite_synchronous)
         try:
             report = await rebuild(db, bootstrap or settings.kafka_bootstrap, idle_seconds=idle, expect=expect)
         finally:

@@ -2,11 +2,13 @@
 (one village, households with valid ID numbers) loaded through the public APIs."""
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +16,7 @@ from tools.admin.county import CountyGenerator, Household
 from tools.admin.demo import households_csv
 
 from common.auth import Role
+from common.clock import BEIJING, CLOCK_FILE_ENV, beijing_day, set_offset
 from tests.e2e.cluster import Cluster
 
 COUNTY = "341181"
@@ -85,8 +88,9 @@ def households(seed: int, count: int, village: str) -> list[Household]:
     return out
 
 
-def register_household(officer: Caller, village: str, h: Household, profile: dict[str, Any] | None = None) -> str:
-    body = {"kind": "household", "village": village, "consent": CONSENT,
+def register_household(officer: Caller, village: str, h: Household, profile: dict[str, Any] | None = None,
+                       consent: dict[str, Any] | None = None) -> str:
+    body = {"kind": "household", "village": village, "consent": consent or CONSENT,
             "head": {"name": h.head.name, "id_number": h.head.id_number, "education": "college"},
             "profile": profile or STRONG_PROFILE}
     return str(officer.ok("registry", "POST", "/v1/subjects", json=body)["id"])
@@ -103,9 +107,10 @@ def lookup(caller: Caller, id_number: str) -> str:
     return str(caller.ok("registry", "POST", "/v1/subjects:lookup", json={"id_number": id_number})["subject_id"])
 
 
-def rate_region(admin: Caller, region: str, count: int, timeout: float = 60.0) -> dict[str, Any]:
+def rate_region(admin: Caller, region: str, count: int, timeout: float = 60.0, finalise: bool = True) -> dict[str, Any]:
     """Runs rating rounds on the region until one covers ``count`` subjects (rating learns the
-    files from events, so the first round may come too early), then finalises."""
+    files from events, so the first round may come too early), then finalises (unless told not to:
+    the grades then stay on publication until the period ends)."""
     deadline = time.monotonic() + timeout
     while True:
         rnd = admin.ok("rating", "POST", "/v1/rating-rounds", json={"region": region})
@@ -116,9 +121,42 @@ def rate_region(admin: Caller, region: str, count: int, timeout: float = 60.0) -
             break
         assert time.monotonic() < deadline, f"rating knows {done.get('total')} of {count} subjects: {done}"
         time.sleep(0.5)
-    admin.ok("rating", "POST", "/v1/publications:finalise")
+    if finalise:
+        admin.ok("rating", "POST", "/v1/publications:finalise")
     return dict(done)
 
 
 def money(value: Any) -> Decimal:
     return Decimal(str(value))
+
+
+class CountyClock:
+    """The clock every service of a cluster reads (``CV_CLOCK_FILE``): the test moves it forward.
+    The test process itself keeps the machine's clock (tokens are minted and checked on real time)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0.0
+        set_offset(path, 0)
+
+    def env(self) -> dict[str, str]:
+        return {CLOCK_FILE_ENV: str(self.path)}
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=self.offset)
+
+    def today(self) -> dt.date:
+        """The county's business day (a Beijing day)."""
+        return beijing_day(self.now())
+
+    def move_to(self, moment: dt.datetime) -> None:
+        """Every process's clock jumps to ``moment`` (and runs on from there); never backwards."""
+        offset = (moment - dt.datetime.now(dt.UTC)).total_seconds()
+        assert offset >= self.offset, f"the county's clock only moves forward ({moment} is in its past)"
+        self.offset = offset
+        set_offset(self.path, offset)
+
+
+def beijing(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """A moment of a Beijing day, as an aware datetime."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=BEIJING)

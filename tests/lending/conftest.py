@@ -1,15 +1,21 @@
 """Lending test fixtures: a lending service on a fresh database (SQLite and PostgreSQL), partner
-banks, and rating-changed events produced here (no rating code)."""
+banks, and the events lending consumes, built with their producers' own builders (rating's
+``rating_changed``, the registry's ``registered``/``updated``)."""
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from common.auth import Role
+from common.db import utcnow
 from common.events import Event, validate_event
-from lending.credit_lines.service import on_rating_changed
+from lending.handlers import HANDLERS
+from rating.ratings import events as rating_events
+from registry import events as registry_events
 from tests.harness import DatabaseFactory, Keys, RunningService, start_service
 
 VILLAGE = {"county": "341181", "town": "341181100", "village": "341181100201"}
@@ -17,22 +23,39 @@ VILLAGE = {"county": "341181", "town": "341181100", "village": "341181100201"}
 
 def rating_changed(subject_id: str, new_grade: str, version: int, *, old_grade: str | None = None,
                    kind: str = "household", vetoed: bool = False, village: str = VILLAGE["village"],
-                   industry: str | None = None, score: str = "85") -> Event:
-    data: dict[str, Any] = {
-        "subject_id": subject_id, "kind": kind, "region": {**VILLAGE, "village": village},
-        "old_grade": old_grade, "new_grade": new_grade, "score": score, "version": version,
-        "effective_at": "2026-11-25T08:00:00+00:00", "reason": "final after publication", "vetoed": vetoed}
-    if industry is not None:
-        data["industry"] = industry
-    event = Event(type="rating-changed", source="rating", subject=subject_id, data=data)
+                   score: str = "85", effective_at: datetime | None = None,
+                   reason: str = "publication: final after publication") -> Event:
+    """A ``rating-changed`` as rating makes it (its own builder), effective now unless told."""
+    event = rating_events.rating_changed(
+        subject_id=subject_id, kind=kind, county=village[:6], town=village[:9], village=village, old_grade=old_grade,
+        new_grade=new_grade, score=Decimal(score), version=version, effective_at=effective_at or utcnow(),
+        reason=reason, vetoed=vetoed, indicator_system_version=1)
+    validate_event(event.to_dict())
+    return event
+
+
+ALL_SCOPES = ("rating", "lending", "merchant", "benefits", "statistics")
+
+
+def subject_event(subject_id: str, version: int = 1, *, kind: str = "household", village: str = VILLAGE["village"],
+                  industry: str | None = None, scopes: Iterable[str] = ALL_SCOPES, status: str = "active",
+                  changed: list[str] | None = None) -> Event:
+    """The registry's ``subject-registered`` (version 1) or ``subject-updated``, by its own builders."""
+    now = utcnow()
+    row = {"id": subject_id, "kind": kind, "county_code": village[:6], "town_code": village[:9],
+           "village_code": village, "group_code": None, "version": version, "masked_name": "张*",
+           "profile": {"industry": industry} if industry else {},
+           "consent": {"given": True, "date": "2022-03-01", "scopes": sorted(set(scopes))},
+           "status": status, "created_at": now, "updated_at": now}
+    event = registry_events.registered(row) if version == 1 else registry_events.updated(row, changed or ["profile"])
     validate_event(event.to_dict())
     return event
 
 
 async def apply(svc: RunningService, event: Event) -> None:
-    """Apply an event the way the consumer does (one transaction), without a broker."""
+    """Apply an event the way the consumer does (one transaction, lending's own handler), without a broker."""
     async with svc.db.transaction() as session:
-        await on_rating_changed(session, event)
+        await HANDLERS[event.type](session, event)
 
 
 def bank(keys: Keys, bank_id: str, key: str | None = None) -> dict[str, str]:

@@ -7,9 +7,9 @@ import io
 from typing import Any
 
 from common.auth import Role
-from common.db import utcnow
+from common.clock import beijing_today
 from tests.harness import Keys, RunningService
-from tests.lending.conftest import apply, bank, outbox, rating_changed
+from tests.lending.conftest import apply, bank, outbox, rating_changed, subject_event
 
 _n = 0
 
@@ -112,15 +112,16 @@ async def test_a_bank_sees_only_its_own_loans_and_posts_are_idempotent(lending: 
 async def test_products_restrict_grades_industries_and_ranges(lending: RunningService, keys: Keys) -> None:
     admin = keys.headers(Role.admin)
     r = await lending.client.post("/v1/banks/rcb/products", headers=admin, json={
-        "code": "qianshi-dai", "name": "芡实贷", "grades": ["AA", "AAA"], "industries": ["fox-nut"],
+        "code": "qianshi-dai", "name": "芡实贷", "grades": ["AA", "AAA"], "industries": ["芡实"],
         "min_amount": "10000.00", "max_amount": "200000.00", "min_term_months": 3, "max_term_months": 12})
     assert r.status_code == 201, r.text
     bad = await lending.client.post("/v1/banks/rcb/products", headers=admin, json={
         "code": "x", "name": "x", "min_amount": "5000.00", "max_amount": "10.00"})
     assert bad.status_code == 422
-    await apply(lending, rating_changed("grower", "AAA", 1, industry="fox-nut"))
-    await apply(lending, rating_changed("wire", "AAA", 1, industry="wire-drawing"))
-    await apply(lending, rating_changed("small", "A", 1, industry="fox-nut"))
+    # The industry is the registry's (profile.industry), not rating's.
+    for subject, industry, grade in (("grower", "芡实", "AAA"), ("wire", "拉丝", "AAA"), ("small", "芡实", "A")):
+        await apply(lending, subject_event(subject, industry=industry))
+        await apply(lending, rating_changed(subject, grade, 1))
     assert (await loan(lending, keys, "rcb", "grower", "50000.00", product="qianshi-dai")).status_code == 201
     for subject, amount in (("wire", "50000.00"), ("small", "50000.00"), ("grower", "5000.00")):
         r = await loan(lending, keys, "rcb", subject, amount, product="qianshi-dai")
@@ -142,7 +143,7 @@ async def test_default_shares_the_loss_4321_and_the_fund_pays_until_exhausted(le
     assert sharing["shares"] == {"guarantee_company": "40000.00", "provincial_guarantee": "30000.00",
                                  "bank": "20000.00", "local_government": "10000.00"}
     assert sharing["fund_paid"] == "10000.00" and r.json()["loan"]["status"] == "defaulted"
-    assert await available(lending, keys, "hh-1") == "500000.00"
+    assert await available(lending, keys, "hh-1") == "0.00", "a default freezes the line at once"
     event = (await outbox(lending, "loan-defaulted"))[0]["data"]
     assert event["loss_amount"] == "100000.00" and event["fund_paid"] == "10000.00"
     fund = (await lending.client.get("/v1/risk-fund", headers=admin)).json()
@@ -185,13 +186,14 @@ async def test_daily_reconciliation_csv_per_bank(lending: RunningService, keys: 
     assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "loss_amount"
     assert (await lending.client.get(f"/v1/loans/{b}", headers=bank(keys, "rcb"))).json()["status"] == "active"
     await lending.client.post(f"/v1/loans/{b}/default", json={"loss_amount": "5000.00"}, headers=bank(keys, "rcb", "d1"))
-    assert await available(lending, keys, "hh-1") == "470000.00", "the defaulted loan's balance left the line"
-    r = await lending.client.get(f"/v1/reconciliation?day={utcnow().date()}", headers=bank(keys, "rcb"))
+    line = (await lending.client.get("/v1/credit-lines/hh-1", headers=bank(keys, "rcb"))).json()
+    assert (line["drawn"], line["status"]) == ("30000.00", "frozen"), "the defaulted loan's balance left the line"
+    r = await lending.client.get(f"/v1/reconciliation?day={beijing_today()}", headers=bank(keys, "rcb"))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [(x["record"], x["amount"]) for x in rows] == [
         ("loan", "10000.00"), ("loan", "20000.00"), ("repayment", "10000.00"), ("default", "5000.00")]
-    other = await lending.client.get(f"/v1/reconciliation?day={utcnow().date()}&bank_id=rcb", headers=bank(keys, "abc"))
+    other = await lending.client.get(f"/v1/reconciliation?day={beijing_today()}&bank_id=rcb", headers=bank(keys, "abc"))
     assert [x["amount"] for x in csv.DictReader(io.StringIO(other.text))] == ["30000.00"]
 
 
@@ -213,7 +215,8 @@ async def test_every_draw_and_release_publishes_the_lines_state(lending: Running
     events = [e["data"] for e in await outbox(lending, "credit-line-changed") if e["subject"] == "hh-u"]
     assert [(e["change"], e["drawn"]) for e in events] == [
         ("granted", "0.00"), ("drawn", "100000.00"), ("drawn", "150000.00"), ("released", "110000.00"),
-        ("released", "60000.00")]
+        ("frozen", "60000.00")]
     versions = [e["version"] for e in events]
     assert versions == sorted(set(versions))
-    assert events[-1]["line_amount"] == "300000.00" and events[-1]["status"] == "active"
+    assert events[-1]["line_amount"] == "300000.00" and events[-1]["status"] == "frozen"
+    assert events[-1]["freeze_reason"] == "default"

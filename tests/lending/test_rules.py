@@ -63,7 +63,7 @@ def test_add_months_clamps_the_day() -> None:
 def test_expired_line_is_renewed_on_regrade() -> None:
     old = LineState("AA", "active", 30_000_000, Decimal("0.3"), date(2026, 1, 1), 1)
     new, change = decide(old, "AA", False, AA, TODAY)
-    assert change == "regraded" and new.valid_until == date(2028, 11, 25)
+    assert change == "renewed" and new.valid_until == date(2028, 11, 25)
 
 
 def test_product_eligibility_names_the_reason() -> None:

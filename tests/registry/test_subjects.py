@@ -16,6 +16,7 @@ from tests.harness import DatabaseFactory, Keys, RunningService
 from tests.registry.support import (
     GROUP_A,
     TOWN_A,
+    TOWN_B,
     VILLAGE_A,
     VILLAGE_A2,
     VILLAGE_B,
@@ -254,3 +255,38 @@ async def test_lookup_by_id_number_logs_every_disclosure(svc: RunningService, ke
         ("bank:rcb-tianchang", None, False, "credit_check"), ("officer:341181101", None, False, "credit_check")]
     log = (await svc.client.get(f"/v1/subjects/{sid}/disclosures", headers=officer(keys))).json()
     assert [d["caller"] for d in log] == ["bank:rcb-tianchang", "service:service-county"]
+
+
+async def test_a_move_to_another_village_changes_the_region_everywhere_it_is_announced(svc: RunningService,
+                                                                                       keys: Keys) -> None:
+    """A household moves (迁居) to a village of another town: the file keeps its id, its region and
+    version change, the change history says so, the subject-updated event carries the new region,
+    and officers follow it (the new town's see it, the old town's no longer do)."""
+    sid = (await svc.client.post("/v1/subjects", json=household(1, group=GROUP_A), headers=officer(keys))).json()["id"]
+    county_officer = officer(keys, "341181")
+    # Into a village that is not a known village, or with a group of another village: refused.
+    for change, field in [({"village": "341181100299"}, "village"), ({"village": "3411"}, "village"),
+                          ({"village": VILLAGE_B, "group": GROUP_A}, "group")]:
+        r = await svc.client.patch(f"/v1/subjects/{sid}", json=change, headers=county_officer)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
+    # An officer moves a household only into its own region.
+    r = await svc.client.patch(f"/v1/subjects/{sid}", json={"village": VILLAGE_B}, headers=officer(keys))
+    assert r.status_code == 403, r.text
+    assert len(await outbox(svc, "subject-updated")) == 0
+
+    r = await svc.client.patch(f"/v1/subjects/{sid}", json={"village": VILLAGE_B}, headers=county_officer)
+    assert r.status_code == 200, r.text
+    assert r.json()["region"] == {"county": "341181", "town": TOWN_B, "village": VILLAGE_B, "group": None}
+    assert r.json()["version"] == 2 and r.json()["id"] == sid
+    (event,) = [orjson.loads(e.payload) for e in await outbox(svc, "subject-updated")]
+    validate_event(event)
+    region = event["data"]["region"]
+    assert (region["county"], region["town"], region["village"], region.get("group")) == ("341181", TOWN_B, VILLAGE_B, None)
+    assert {"town", "village", "group"} <= set(event["data"]["changed_fields"])
+    changes = (await svc.client.get(f"/v1/subjects/{sid}/changes", headers=county_officer)).json()
+    assert changes[-1]["changes"]["village"] == {"from": VILLAGE_A, "to": VILLAGE_B}
+    assert (await svc.client.get(f"/v1/subjects/{sid}", headers=officer(keys, TOWN_B))).status_code == 200
+    assert (await svc.client.get(f"/v1/subjects/{sid}", headers=officer(keys, TOWN_A))).status_code == 404
+    # Moving to where it already is changes nothing.
+    r = await svc.client.patch(f"/v1/subjects/{sid}", json={"village": VILLAGE_B}, headers=county_officer)
+    assert r.json()["version"] == 2 and len(await outbox(svc, "subject-updated")) == 1

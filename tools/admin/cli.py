@@ -116,3 +116,40 @@ def publish_policy(file: Path, token: str | None = None) -> None:
 def rebuild_stats() -> None:
     """Rebuild the stats read model from every topic (runs the stats service's own rebuild)."""
     raise typer.Exit(subprocess.call([sys.executable, "-m", "stats", "rebuild"]))
+
+
+@app.command("backup")
+def backup_cmd(out: Path | None = typer.Option(None, help="folder for the copies (default var/backups/<time>)"),
+               service: list[str] | None = typer.Option(None, help="only this service (repeatable)")) -> None:
+    """Copy every service's database online (SQLite backup API, pg_dump) with a manifest.json."""
+    from datetime import UTC, datetime
+
+    from tools.admin.backup import BackupError, backup
+
+    folder = out or var_dir() / "backups" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    try:
+        manifest = backup(folder, service or None)
+    except BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for name, entry in manifest["services"].items():
+        typer.echo(f"{name:9s} {entry['file']:14s} revision {entry['alembic_revision']}, "
+                   f"{entry['outbox']['unsent']} unsent event(s), {len(entry['consumer_positions'])} position(s)")
+    typer.echo(f"backup in {folder} (manifest: {folder / 'manifest.json'})")
+
+
+@app.command("restore")
+def restore_cmd(folder: Path = typer.Argument(..., help="a folder written by `backup`"),
+                service: list[str] | None = typer.Option(None, help="only this service (repeatable)"),
+                migrate: bool = typer.Option(True, help="migrate the restored copy to the code's head")) -> None:
+    """Put one service's database (or all) back from a backup. The service must be stopped."""
+    from tools.admin.backup import BackupError, restore
+
+    try:
+        done = restore(folder, service or None, run_migrations=migrate)
+    except BackupError as exc:
+        typer.echo(f"restore refused: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"restored {', '.join(done)} from {folder}. Start the service(s): the outbox is published again, "
+               "consumers resume at the copy's positions; ask the banks for their reconciliation "
+               "(POST /v1/reconciliation on lending) to find loans recorded after the copy.")

@@ -1,22 +1,25 @@
 """The consumer loop: at least once, applied once.
 
 Each batch from the broker is applied in one DB transaction that also records the handled event
-ids (the inbox); then the batch's own offsets (per partition, the offset after its last message)
-are committed, and only for partitions this instance still owns. A redelivered event finds its id
-in the inbox and is skipped. If the batch fails, its events are retried one at a time, and an
-event that still fails after ``max_attempts`` goes to ``<topic>.dlq`` with the error in headers.
+ids (the inbox) and the position reached per topic-partition (``positions``: seeking there on
+assignment, a restored database re-reads what it had not seen); the broker's offsets are
+committed only after that transaction, as a hint: the batch's own offsets (per partition, the
+offset after its last message), and only for partitions this instance still owns. A redelivered
+event finds its id in the inbox and is skipped. If the batch fails, its events are retried one at
+a time, and an event that still fails after ``max_attempts`` goes to ``<topic>.dlq`` with the
+error in headers.
 
 Several instances of one service share the topics' partitions (one consumer group per service).
-On a rebalance, a partition taken away before its batch's offsets were committed is read again by
-its new owner from the last committed offset: that work is redone, never lost, and what was
-already applied is skipped by the inbox, so never applied twice.
+On a rebalance, a partition's new owner resumes where the last owner's applied work stands (the
+stored position, else the committed offset): work not recorded is redone, never lost, and what
+was already applied is skipped by the inbox, so never applied twice.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -29,6 +32,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, utcnow
+from common.events import positions
 from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
@@ -112,7 +116,9 @@ class EventConsumer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{group_id}-kafka")
         self._stopped = False
         self.assigned = asyncio.Event()
-        # Per owned partition, the broker's end offset and our next offset: lag for /readyz and /metrics.
+        # Positions live in the database, saved with each batch; seek there on assignment.
+        self._positions = positions.StoredPositions(db, group_id, inner=_Rebalances(self))
+        # Per owned partition, the broker's end offset minus our position: lag for /readyz and /metrics.
         self.lag: dict[TopicPartition, int] = {}
         self.owned: frozenset[TopicPartition] = frozenset()
         self.batches = 0
@@ -126,14 +132,14 @@ class EventConsumer:
 
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(**consumer_config(self.bootstrap, self.group_id))
+        self._positions.consumer = consumer
         # Know every topic's partitions before joining: a group leader that assigns from an
         # incomplete metadata cache can hand out nothing and (kafka-python 3.0) not notice.
         for topic in sorted(self.handlers):
             consumer.partitions_for_topic(topic)
-        consumer.subscribe(sorted(self.handlers), listener=_Rebalances(self))
+        consumer.subscribe(sorted(self.handlers), listener=self._positions)
         self._empty_since = time.monotonic()
         return consumer
-
     def _stalled(self) -> bool:
         """True when a rebalance began (partitions revoked) and no assignment followed within
         JOIN_STALL_S: kafka-python 3.0 was seen to stop there, fetching nothing, until restarted."""
@@ -219,6 +225,7 @@ class EventConsumer:
         return {"group": self.group_id, "partitions_owned": len(parts),
                 "lag_total": sum(v for v in parts.values() if v is not None), "lag": parts}
 
+
     async def run(self) -> None:
         backoff = 0.2
         while not self._stopped:
@@ -226,6 +233,7 @@ class EventConsumer:
                 if self._consumer is None:
                     self._consumer = await self._call(self._connect)
                 batches = await self._call(self._consumer.poll, timeout_ms=200)
+                await self._positions.settle(self._call)  # newly assigned partitions: stored position + 1
                 if self._consumer.assignment():
                     self.assigned.set()
                 messages = [m for tp in sorted(batches, key=lambda t: (t.topic, t.partition))
@@ -277,24 +285,26 @@ class EventConsumer:
                 decoded.append((msg, decode(msg.value)))
             except PoisonMessage as exc:
                 await self._dead_letter(msg, exc, attempts=1)
-        if not decoded:
-            return
-        try:
-            async with self.db.transaction() as session:
-                await self._apply(session, [e for _, e in decoded])
-            EVENTS_CONSUMED.labels(self.group_id).inc(len(decoded))
-            return
-        except Exception:
-            log.info("batch failed, applying events one by one", extra={"count": len(decoded)})
-        for msg, event in decoded:
-            await self._apply_one(msg, event)
+        if decoded:
+            try:
+                async with self.db.transaction() as session:
+                    await self._apply(session, [e for _, e in decoded], messages)
+                EVENTS_CONSUMED.labels(self.group_id).inc(len(decoded))
+                return
+            except Exception:
+                log.info("batch failed, applying events one by one", extra={"count": len(decoded)})
+            for msg, event in decoded:
+                await self._apply_one(msg, event)
+        # Every message is applied or dead-lettered: the position moves past them all.
+        async with self.db.transaction() as session:
+            await positions.save(session, self.group_id, messages)
 
     async def _apply_one(self, msg: Any, event: Event) -> None:
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
                 async with self.db.transaction() as session:
-                    await self._apply(session, [event])
+                    await self._apply(session, [event], [msg])
                 EVENTS_CONSUMED.labels(self.group_id).inc()
                 return
             except Exception as exc:
@@ -305,7 +315,7 @@ class EventConsumer:
         assert last is not None
         await self._dead_letter(msg, last, attempts=self.max_attempts)
 
-    async def _apply(self, session: AsyncSession, events: list[Event]) -> None:
+    async def _apply(self, session: AsyncSession, events: list[Event], messages: Sequence[Any] = ()) -> None:
         ids = [e.id for e in events]
         seen = set((await session.execute(
             select(inbox_events.c.event_id).where(inbox_events.c.event_id.in_(ids)))).scalars())
@@ -320,6 +330,7 @@ class EventConsumer:
             now = utcnow()
             await session.execute(insert(inbox_events), [
                 {"event_id": e.id, "topic": e.type, "handled_at": now} for e in fresh])
+        await positions.save(session, self.group_id, messages)  # same transaction as inbox and changes
 
     async def _dead_letter(self, msg: Any, error: Exception, attempts: int) -> None:
         EVENTS_DEAD_LETTERED.labels(self.group_id).inc()

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role
+from common.clock import beijing_today
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
 from lending.applications import repository
@@ -18,6 +19,7 @@ from lending.loans import service as loans
 from lending.loans.schemas import LoanIn
 from lending.money import fen_str, from_fen, to_fen
 from lending.policies.rates import RateBook
+from lending.subjects.service import no_consent, refused
 
 
 def application_out(a: Application) -> ApplicationOut:
@@ -41,7 +43,9 @@ async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) 
         raise loans.unknown_subject(body.subject_id)
     if not caller.in_region(line.region_village):
         raise ProblemError(403, "Forbidden", "this subject lies outside your region", type="forbidden")
-    refusal = loans.unusable_line(line, utcnow().date())
+    if refused(line.consent_lending):
+        raise no_consent(body.subject_id)
+    refusal = loans.unusable_line(line, beijing_today())
     if refusal:
         raise refusal
     if body.product is not None:

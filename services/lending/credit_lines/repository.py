@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, or_, select, update
+from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from common.db import Database
-from lending.credit_lines.models import ACTIVE, CreditLine, CreditLineChange
+from lending.credit_lines.models import ACTIVE, DEFAULT_HOLD, FROZEN, CreditLine, CreditLineChange
 
 _table = cast(Table, CreditLine.__table__)
 _lines = _table.c
 
 async def get(session: AsyncSession, subject_id: str, *, for_update: bool = False) -> CreditLine | None:
     """The line; ``for_update`` locks it (PostgreSQL) so a concurrent draw cannot take the same version."""
-    q = select(CreditLine).where(CreditLine.subject_id == subject_id)
+    q = select(CreditLine).where(CreditLine.subject_id == subject_id).execution_options(populate_existing=True)
     if for_update:
         q = q.with_for_update()
     return (await session.execute(q)).scalar_one_or_none()
@@ -30,7 +30,7 @@ async def get(session: AsyncSession, subject_id: str, *, for_update: bool = Fals
 # costs eight hops to aiosqlite's thread (BEGIN, cursor, execute, fetch, close, ROLLBACK); here it
 # is one, plus the pool's reset. No transaction is needed around one keyed SELECT.
 _READ_COLUMNS = ("subject_id, kind, region_county, region_town, region_village, region_group, grade, status, "
-                 "line_fen, drawn_fen, max_markup, policy_version, valid_until, version")
+                 "line_fen, drawn_fen, max_markup, policy_version, valid_until, version, consent_lending, freeze_reason")
 _READ_SQLITE = f"SELECT {_READ_COLUMNS} FROM credit_lines WHERE subject_id = ?"  # noqa: S608 (constant)
 _READ_PG = f"SELECT {_READ_COLUMNS} FROM credit_lines WHERE subject_id = $1"  # noqa: S608 (constant)
 
@@ -51,6 +51,8 @@ class LineRow:
     policy_version: int | None
     valid_until: date | None
     version: int
+    consent_lending: bool | None
+    freeze_reason: str | None
 
 
 def read_engine(db: Database) -> AsyncEngine:
@@ -74,6 +76,8 @@ async def read_line(engine: AsyncEngine, subject_id: str) -> LineRow | None:
     values[10] = Decimal(str(values[10]))  # SQLite keeps NUMERIC as REAL
     if isinstance(values[12], str):
         values[12] = date.fromisoformat(values[12])
+    if values[14] is not None:
+        values[14] = bool(values[14])  # SQLite keeps BOOLEAN as 0/1
     return LineRow(*values)
 
 
@@ -99,7 +103,7 @@ async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLine
 # What credit-line-changed tells of a line, read back by the same UPDATE that moved it.
 _STATE = (_lines.subject_id, _lines.kind, _lines.grade, _lines.status, _lines.line_fen, _lines.drawn_fen,
           _lines.max_markup, _lines.valid_until, _lines.version, _lines.region_county, _lines.region_town,
-          _lines.region_village, _lines.region_group)
+          _lines.region_village, _lines.region_group, _lines.policy_version, _lines.freeze_reason)
 
 # Built once: the draw is the hot statement. It takes the amount only if the line is active, in
 # term and the amount still fits, and returns what the loan needs to know about the line.
@@ -108,7 +112,7 @@ DRAW = (update(_table)
                or_(_lines.valid_until.is_(None), _lines.valid_until >= bindparam("today")),
                _lines.drawn_fen + bindparam("amount") <= _lines.line_fen)
         .values(drawn_fen=_lines.drawn_fen + bindparam("amount"), version=_lines.version + 1)
-        .returning(*_STATE, _lines.industry))
+        .returning(*_STATE, _lines.industry, _lines.consent_lending))
 
 
 async def draw(session: AsyncSession, subject_id: str, amount_fen: int, today: date) -> Row[Any] | None:
@@ -124,8 +128,40 @@ async def release(session: AsyncSession, subject_id: str, amount_fen: int) -> Ro
     return (await session.execute(stmt)).first()
 
 
-async def in_village(session: AsyncSession, village: str, after: str | None, limit: int) -> Sequence[CreditLine]:
+async def release_and_hold(session: AsyncSession, subject_id: str, amount_fen: int, at: datetime) -> Row[Any] | None:
+    """A default: free the loan's balance and, in the same statement, freeze the line (whatever its
+    grade) until a rating made after ``at``. Lines without a grade-driven status (none, closed) only
+    release. Returns the line's new state with its rating version."""
+    holdable = _lines.status.in_((ACTIVE, FROZEN))
+    stmt = (update(_table).where(_lines.subject_id == subject_id)
+            .values(drawn_fen=_lines.drawn_fen - amount_fen, version=_lines.version + 1,
+                    status=case((holdable, FROZEN), else_=_lines.status),
+                    freeze_reason=case((holdable, DEFAULT_HOLD), else_=_lines.freeze_reason),
+                    frozen_at=case((holdable, at), else_=_lines.frozen_at))
+            .returning(*_STATE, _lines.rating_version))
+    return (await session.execute(stmt)).first()
+
+
+async def lines_after(session: AsyncSession, after: str | None, limit: int,
+                      for_update: bool = False) -> Sequence[CreditLine]:
+    """The next chunk of lines by subject id (keyset paging: bounded memory over any county)."""
+    q = select(CreditLine).order_by(CreditLine.subject_id).limit(limit)
+    if after is not None:
+        q = q.where(CreditLine.subject_id > after)
+    if for_update:
+        q = q.with_for_update()
+    return (await session.execute(q.execution_options(populate_existing=True))).scalars().all()
+
+
+async def count_lines(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(_table))).scalar_one())
+
+
+async def in_village(session: AsyncSession, village: str, after: str | None, limit: int,
+                     consented_only: bool = False) -> Sequence[CreditLine]:
     q = select(CreditLine).where(CreditLine.region_village == village)
+    if consented_only:  # a bank sees only subjects that did not refuse lending use (unknown: not refused)
+        q = q.where(or_(CreditLine.consent_lending.is_(None), CreditLine.consent_lending.is_(True)))
     if after:
         q = q.where(CreditLine.subject_id > after)
     return (await session.execute(q.order_by(CreditLine.subject_id).limit(limit))).scalars().all()

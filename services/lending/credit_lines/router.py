@@ -8,13 +8,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import ORJSONResponse
 
 from common.auth import Principal, Role, forbidden, require_roles
-from common.db import Session, utcnow
+from common.clock import beijing_today
+from common.db import Session
 from lending.credit_lines import repository, service
 from lending.credit_lines.models import CreditLine
 from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, VillageLinesOut
 from lending.disclosures.log import DisclosureLog
 from lending.loans.service import unknown_subject
 from lending.policies.rates import RateBook
+from lending.subjects.service import no_consent, refused
 
 router = APIRouter(prefix="/v1", tags=["credit lines"])
 Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.service, Role.platform))]
@@ -26,13 +28,13 @@ def check_region(caller: Principal, line: CreditLine) -> None:
 
 
 @router.get("/credit-lines/{subject_id}", response_model=CreditLineOut,
-            responses={404: {"description": "unknown-subject"}})
+            responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"}})
 async def credit_line(subject_id: str, caller: Reader, request: Request,
                       purpose: str = Query(default="credit-line", max_length=120)) -> ORJSONResponse:
     """The banks' hot read: one keyed read on a bare connection, the benchmark from memory, the
     body built as a dict; the disclosure is logged in the background."""
     app = request.app
-    today = utcnow().date()
+    today = beijing_today()
     benchmark = await app.state.rates.benchmark(today)  # before taking a connection: it may reload
     line = await repository.read_line(app.state.read_engine, subject_id)
     if line is None:
@@ -41,6 +43,9 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
         raise forbidden("this subject lies outside your region")
     if caller.role == Role.bank:
         log: DisclosureLog = app.state.disclosures
+        if refused(line.consent_lending):  # the attempt is logged, without the grade
+            log.record(str(caller.bank_id), subject_id, None, "credit-line-refused", purpose)
+            raise no_consent(subject_id)
         log.record(str(caller.bank_id), subject_id, line.grade, "credit-line", purpose)
     return ORJSONResponse(service.line_view(line, benchmark, today))
 
@@ -61,8 +66,9 @@ async def village_lines(village_code: str, caller: Reader, session: Session, req
     """Whole-village granting (整村授信): every line in a village, for a bank's batch offer."""
     if not caller.in_region(village_code):
         raise forbidden("this village lies outside your region")
-    rows = await repository.in_village(session, village_code, after, limit)
-    today = utcnow().date()
+    # A bank sees only the subjects that consented to lending use; the county sees them all.
+    rows = await repository.in_village(session, village_code, after, limit, consented_only=caller.role == Role.bank)
+    today = beijing_today()
     rates: RateBook = request.app.state.rates
     benchmark = await rates.benchmark(today, session)
     items = [service.line_out(line, benchmark, today) for line in rows]

@@ -3,7 +3,10 @@
 - up: raised to the new grade's amount, new rate cap for new loans;
 - down, still A or better: cut to the new amount (drawn may exceed it: nothing more can be drawn);
 - below A, or vetoed: frozen, no new draws, existing loans run to term;
-- back up: unfrozen at the new grade's amount.
+- back up: unfrozen at the new grade's amount;
+- every final rating, a confirmation of the same grade too, renews the term from its effective day;
+- a default holds the line frozen, whatever the grade, until a rating made after the default;
+- an archived subject's line is closed and stays closed.
 """
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
-from lending.credit_lines.models import ACTIVE, FROZEN, NONE
+from lending.credit_lines.models import ACTIVE, CLOSED, FROZEN, NONE
 
 CREDIT_GRADES = ("A", "AA", "AAA")
 LINE_KINDS = ("household", "new_entity", "collective")
@@ -36,6 +39,7 @@ class LineState:
     max_markup: Decimal
     valid_until: date | None
     policy_version: int | None
+    valid_from: date | None = None
 
 
 def add_months(day: date, months: int) -> date:
@@ -49,20 +53,28 @@ def gets_line(kind: str) -> bool:
     return kind in LINE_KINDS
 
 
-def decide(current: LineState | None, grade: str, vetoed: bool, terms: LineTerms | None,
-           today: date) -> tuple[LineState, str]:
-    """The line after a final grade, and what happened: granted, raised, cut, regraded, unfrozen,
-    frozen or none (no line, never had one)."""
+def decide(current: LineState | None, grade: str, vetoed: bool, terms: LineTerms | None, effective_day: date,
+           *, held: bool = False, archived: bool = False) -> tuple[LineState, str]:
+    """The line after a final grade made on ``effective_day``, and what happened: granted, raised,
+    cut, renewed (same grade confirmed), regraded, unfrozen, frozen, closed or none (never had one).
+
+    ``held``: a default froze the line and this rating was made before rating knew of it, so the
+    line stays frozen whatever the grade. ``archived``: the registry archived the subject."""
+    if archived:
+        base = current or LineState(grade, CLOSED, 0, Decimal(0), None, None)
+        return replace(base, grade=grade, status=CLOSED, valid_until=None), "closed"
     eligible = grade in CREDIT_GRADES and not vetoed and terms is not None
     if not eligible:
         if current is not None and current.status in (ACTIVE, FROZEN):
             return replace(current, grade=grade, status=FROZEN), "frozen"
         return LineState(grade, NONE, 0, Decimal(0), None, None), "none"
     assert terms is not None
-    renew = current is None or current.status != ACTIVE or current.valid_until is None or current.valid_until < today
-    valid_until = add_months(today, terms.validity_months) if renew or current is None else current.valid_until
-    new = LineState(grade, ACTIVE, terms.line_fen, terms.max_markup, valid_until, terms.policy_version)
-    if current is None or current.status == NONE:
+    # The term runs from the rating that set the grade: a yearly confirmation renews it.
+    new = LineState(grade, ACTIVE, terms.line_fen, terms.max_markup, add_months(effective_day, terms.validity_months),
+                    terms.policy_version, effective_day)
+    if held:
+        return replace(new, status=FROZEN), "frozen"
+    if current is None or current.status in (NONE, CLOSED):
         return new, "granted"
     if current.status == FROZEN:
         return new, "unfrozen"
@@ -70,7 +82,25 @@ def decide(current: LineState | None, grade: str, vetoed: bool, terms: LineTerms
         return new, "raised"
     if terms.line_fen < current.line_fen:
         return new, "cut"
+    if current.grade == grade:
+        return new, "renewed"
     return new, "regraded"
+
+
+def reapply(current: LineState, terms: LineTerms | None, *, blocked: bool) -> tuple[LineState, str] | None:
+    """The line under the policy in force now (amount, markup, validity from the term's start), or
+    None if the policy changes nothing for it. Lines below A, without a line or closed are left
+    alone; ``blocked`` (vetoed, or held by a default) keeps a frozen line frozen."""
+    if current.status not in (ACTIVE, FROZEN) or current.grade not in CREDIT_GRADES:
+        return None
+    if terms is None:  # the new policy gives this kind and grade no line
+        return (replace(current, status=FROZEN), "policy") if current.status == ACTIVE else None
+    valid_until = (add_months(current.valid_from, terms.validity_months) if current.valid_from is not None
+                   else current.valid_until)
+    status = FROZEN if blocked else ACTIVE
+    new = replace(current, status=status, line_fen=terms.line_fen, max_markup=terms.max_markup,
+                  valid_until=valid_until, policy_version=terms.policy_version)
+    return None if new == current else (new, "policy")
 
 
 def available_fen(status: str, line_fen: int, drawn_fen: int, valid_until: date | None, today: date) -> int:

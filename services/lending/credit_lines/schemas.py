@@ -28,6 +28,7 @@ class CreditLineOut(BaseModel):
     valid_until: date | None
     policy_version: int | None
     version: int
+    freeze_reason: str | None = None  # "default": frozen at every bank until the county re-rates the subject
 
 
 class CreditLineChangeOut(BaseModel):

@@ -16,6 +16,8 @@ from lending.credit_lines import repository as lines
 from lending.disclosures import registry_client, repository
 from lending.disclosures.log import entry
 from lending.disclosures.schemas import DisclosureOut, LookupIn, LookupOut
+from lending.subjects import repository as subject_facts
+from lending.subjects.service import consents_to_lending, no_consent, refused
 
 router = APIRouter(prefix="/v1", tags=["subjects"])
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
@@ -23,7 +25,8 @@ Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 
 
 @router.post("/subjects:lookup", response_model=LookupOut,
-             responses={404: {"description": "unknown-subject"}, 422: {"description": "invalid id_number"}})
+             responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"},
+                        422: {"description": "invalid id_number"}})
 async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
@@ -38,6 +41,14 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
     if found is None:
         raise ProblemError(404, "Unknown subject", "no subject is registered with this ID number",
                            type="unknown-subject")
+    facts = await subject_facts.get(session, found["subject_id"])
+    consent = found.get("consent")  # if the registry says, it has the last word
+    if (consent is not None and not consents_to_lending(consent)) or (consent is None and facts is not None
+                                                                       and refused(facts.consent_lending)):
+        # Logged as an attempt (no grade shown), in its own transaction: the refusal rolls this one back.
+        request.app.state.disclosures.record(str(bank.bank_id), found["subject_id"], None, "lookup-refused",
+                                             body.purpose)
+        raise no_consent(found["subject_id"])
     line = await lines.get(session, found["subject_id"])
     out = LookupOut(subject_id=found["subject_id"], kind=found.get("kind") or (line.kind if line else "household"),
                     grade=line.grade if line else None, masked_name=found.get("masked_name"),

@@ -1,13 +1,14 @@
-"""Per-bank daily reconciliation (对账): a day's loans, repayments and defaults as CSV."""
+"""Per-bank daily reconciliation (对账): a Beijing day's loans, repayments and defaults as CSV."""
 from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.clock import beijing_day_bounds
 from lending.loans import repository
 from lending.money import fen_str, rate_str
 
@@ -15,14 +16,9 @@ COLUMNS = ["record", "loan_id", "subject_id", "amount", "outstanding", "annual_r
            "on_time", "at"]
 
 
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The UTC day [start, end)."""
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 async def daily_csv(session: AsyncSession, bank_id: str, day: date) -> str:
-    start, end = day_bounds(day)
+    # A bank's day is a Beijing day: a loan at 07:30 Beijing (23:30 UTC the day before) is that day's.
+    start, end = beijing_day_bounds(day)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)

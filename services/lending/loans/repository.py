@@ -9,7 +9,7 @@ from sqlalchemy import Table, insert, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lending.loans.models import ACTIVE, Loan, Repayment
+from lending.loans.models import ACTIVE, DEFAULTED, Loan, Repayment
 from lending.risk.models import LoanDefault
 
 _ADD_LOAN = insert(cast(Table, Loan.__table__))
@@ -37,6 +37,14 @@ async def reduce_outstanding(session: AsyncSession, loan_id: str, amount_fen: in
     await session.execute(update(Loan).where(Loan.id == loan_id, Loan.outstanding_fen == 0)
                           .values(status="repaid", closed_at=closed_at).execution_options(synchronize_session=False))
     return True
+
+
+async def reduce_defaulted(session: AsyncSession, loan_id: str, amount_fen: int) -> bool:
+    """A recovery on a defaulted loan: one conditional UPDATE, never below zero. True if applied."""
+    stmt = (update(Loan).where(Loan.id == loan_id, Loan.status == DEFAULTED, Loan.outstanding_fen >= amount_fen)
+            .values(outstanding_fen=Loan.outstanding_fen - amount_fen).execution_options(synchronize_session=False))
+    result: CursorResult[Any] = await session.execute(stmt)  # type: ignore[assignment]
+    return result.rowcount == 1
 
 
 async def mark_defaulted(session: AsyncSession, loan_id: str, at: datetime) -> int | None:
@@ -85,3 +93,12 @@ async def defaults_between(session: AsyncSession, bank_id: str, start: datetime,
          .where(LoanDefault.bank_id == bank_id, LoanDefault.defaulted_at >= start, LoanDefault.defaulted_at < end)
          .order_by(LoanDefault.defaulted_at, LoanDefault.loan_id))
     return (await session.execute(q)).all()
+
+
+async def loans_by_ids(session: AsyncSession, bank_id: str, ids: Sequence[str]) -> Sequence[Loan]:
+    """The bank's loans among ``ids`` (for comparing a bank's own list; chunked for the drivers' limits)."""
+    found: list[Loan] = []
+    for i in range(0, len(ids), 500):
+        q = select(Loan).where(Loan.bank_id == bank_id, Loan.id.in_(ids[i:i + 500]))
+        found.extend((await session.execute(q)).scalars().all())
+    return found

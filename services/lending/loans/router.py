@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
-from common.errors import field_error
+from common.errors import ProblemError, field_error
 from common.idempotency import Idempotency
 from lending.banks.service import partner_bank
 from lending.loans import reconciliation, repository, service
@@ -28,13 +28,20 @@ def scope(caller: Principal, bank_id: str | None) -> str | None:
 
 
 @router.post("/loans", response_model=LoanOut, status_code=201,
-             responses={404: {"description": "unknown-subject"}, 409: {"description": "line-frozen, over-available-line"},
+             responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent, unknown-bank"},
+                        409: {"description": "line-frozen, line-closed, line-expired, no-credit-line, over-available-line"},
                         422: {"description": "rate-above-cap, product-not-eligible"}})
 async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
     await partner_bank(session, bank.bank_id)
-    loan = await service.record_loan(session, request.app.state.rates, str(bank.bank_id), body)
+    try:
+        loan = await service.record_loan(session, request.app.state.rates, str(bank.bank_id), body)
+    except ProblemError as problem:
+        if problem.type == "no-consent":  # an attempt on a subject that refused: logged, without a grade
+            request.app.state.disclosures.record(str(bank.bank_id), body.subject_id, None, "loan-refused",
+                                                 "loan")
+        raise
     return await guard.remember(session, 201, loan.model_dump(mode="json"))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
 from common.events import emit
@@ -19,15 +20,16 @@ from lending.banks import repository as banks
 from lending.banks.eligibility import ineligibility
 from lending.banks.service import product_rules
 from lending.credit_lines import repository as lines
-from lending.credit_lines.models import ACTIVE, FROZEN, CreditLine
+from lending.credit_lines.models import ACTIVE, CLOSED, FROZEN, CreditLine
 from lending.credit_lines.rules import add_months, available_fen
 from lending.credit_lines.service import announce_use, event_region, region_of
 from lending.loans import repository
-from lending.loans.models import Loan
+from lending.loans.models import DEFAULTED, Loan
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, RepaymentIn, RepaymentOut
 from lending.money import fen_str, max_rate, rate_str, to_fen
 from lending.policies.rates import RateBook
 from lending.risk import service as risk
+from lending.subjects.service import no_consent, refused
 
 
 def loan_out(loan: Loan, cap: Decimal | None = None) -> LoanOut:
@@ -46,8 +48,12 @@ def unknown_subject(subject_id: str) -> ProblemError:
 def unusable_line(line: CreditLine, today: date) -> ProblemError | None:
     """Why nothing at all can be drawn on this line, or None."""
     if line.status == FROZEN:
-        return ProblemError(409, "Credit line frozen", f"the line of {line.subject_id} is frozen (grade "
-                            f"{line.grade}): no new draws", type="line-frozen", grade=line.grade)
+        why = "a loan defaulted: held until the county re-rates it" if line.freeze_reason else f"grade {line.grade}"
+        return ProblemError(409, "Credit line frozen", f"the line of {line.subject_id} is frozen ({why}): no new draws",
+                            type="line-frozen", grade=line.grade, freeze_reason=line.freeze_reason)
+    if line.status == CLOSED:
+        return ProblemError(409, "Credit line closed", f"subject {line.subject_id} is archived by the registry: its "
+                            "line is closed", type="line-closed")
     if line.status != ACTIVE:
         return ProblemError(409, "No credit line", f"subject {line.subject_id} has no graded credit line (grade "
                             f"{line.grade})", type="no-credit-line", grade=line.grade)
@@ -69,7 +75,7 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
     raised after it (rate cap, product) rolls the draw back with the transaction. The happy path is
     three statements: the draw, the loan, the outbox event."""
     now = utcnow()
-    today = now.date()
+    today = beijing_day(now)  # due dates and line validity are Beijing days
     amount_fen = to_fen(body.amount)
     product = None
     if body.product is not None:
@@ -86,7 +92,11 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
         if current is None:
             raise unknown_subject(body.subject_id)
         await session.refresh(current)
+        if refused(current.consent_lending):
+            raise no_consent(body.subject_id)
         raise unusable_line(current, today) or over_available(current, amount_fen, today)
+    if refused(line.consent_lending):  # the draw rolls back with the transaction
+        raise no_consent(body.subject_id)
     if product is not None:
         why = ineligibility(product_rules(product), grade=line.grade, kind=line.kind, industry=line.industry,
                             amount_fen=amount_fen, term_months=body.term_months)
@@ -128,6 +138,8 @@ def closed(loan: Loan) -> ProblemError:
 
 async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: RepaymentIn) -> RepaymentOut:
     loan = await own_loan(session, loan_id, bank_id)
+    if loan.status == DEFAULTED:
+        return await recover(session, bank_id, loan, body)
     if loan.status != "active":
         raise closed(loan)
     amount_fen = to_fen(body.amount)
@@ -142,7 +154,7 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
     released = await lines.release(session, loan.subject_id, amount_fen)
     await session.refresh(loan)
     outstanding = loan.outstanding_fen
-    on_time = body.on_time if body.on_time is not None else repaid_at.date() <= loan.due_on
+    on_time = body.on_time if body.on_time is not None else beijing_day(repaid_at) <= loan.due_on
     rid = await repository.add_repayment(session, {"loan_id": loan_id, "bank_id": bank_id, "amount_fen": amount_fen,
                                                    "outstanding_fen": outstanding, "on_time": on_time,
                                                    "repaid_at": repaid_at})
@@ -158,10 +170,38 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
                         on_time=on_time, fully_repaid=outstanding == 0, repaid_at=repaid_at)
 
 
+async def recover(session: AsyncSession, bank_id: str, loan: Loan, body: RepaymentIn) -> RepaymentOut:
+    """A repayment on a defaulted loan (清收): what it still owed falls; the line is not touched (the
+    default released it already). Fully repaid, the default is cured (rating lifts its veto on
+    ``loan-repaid`` with ``fully_repaid``), so ``on_time`` defaults to false."""
+    amount_fen = to_fen(body.amount)
+    if amount_fen > loan.outstanding_fen:
+        raise field_error("amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+    now = utcnow()
+    repaid_at = body.repaid_at or now
+    if not await repository.reduce_defaulted(session, loan.id, amount_fen):
+        await session.refresh(loan)
+        raise field_error("amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+    await session.refresh(loan)
+    outstanding = loan.outstanding_fen
+    on_time = bool(body.on_time)
+    rid = await repository.add_repayment(session, {"loan_id": loan.id, "bank_id": bank_id, "amount_fen": amount_fen,
+                                                   "outstanding_fen": outstanding, "on_time": on_time,
+                                                   "repaid_at": repaid_at})
+    line = await lines.get(session, loan.subject_id)
+    region = event_region(region_of(line)) if line else {"county": None, "town": None, "village": None}
+    await emit(session, source="lending", type="loan-repaid", subject=loan.subject_id, data={
+        "loan_id": loan.id, "subject_id": loan.subject_id, "bank_id": bank_id, "region": region, "kind": loan.kind,
+        "amount": fen_str(amount_fen), "outstanding": fen_str(outstanding), "on_time": on_time,
+        "fully_repaid": outstanding == 0, "repaid_at": repaid_at.isoformat()})
+    return RepaymentOut(id=rid, loan_id=loan.id, amount=fen_str(amount_fen), outstanding=fen_str(outstanding),
+                        on_time=on_time, fully_repaid=outstanding == 0, repaid_at=repaid_at)
+
+
 async def default(session: AsyncSession, bank_id: str, loan_id: str, body: DefaultIn, author: str) -> LoanDefaultOut:
     """A default closes the loan, frees its balance from the line (``drawn`` stays the sum of active
-    loans; the grade, which rating lowers on this event, decides whether the line can be used), and
-    shares the loss per the programme."""
+    loans) and, in the same statement, freezes the line at every bank until a rating made after the
+    default arrives (DOMAIN: a default is a veto source until cured); shares the loss per the programme."""
     loan = await own_loan(session, loan_id, bank_id)
     if loan.status != "active":
         raise closed(loan)
@@ -173,7 +213,7 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
     loss_fen = to_fen(body.loss_amount) if body.loss_amount is not None else outstanding
     if loss_fen > outstanding:
         raise field_error("loss_amount", f"more than the outstanding {fen_str(outstanding)}")
-    released = await lines.release(session, loan.subject_id, outstanding)
+    released = await lines.release_and_hold(session, loan.subject_id, outstanding, utcnow())
     sharing = await risk.share_loss(session, loan_id=loan_id, bank_id=bank_id, programme_code=loan.programme,
                                     loss_fen=loss_fen, at=at, author=author)
     line = await lines.get(session, loan.subject_id)
@@ -183,7 +223,18 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
         "loss_amount": sharing.loss_amount, "shares": sharing.shares, "fund_paid": sharing.fund_paid,
         "defaulted_at": at.isoformat()})
     if released is not None:
-        await announce_use(session, released, "released")
+        held = released.freeze_reason is not None
+        if held:
+            await lines.add_history(session, {
+                "subject_id": loan.subject_id, "version": released.version, "change": "frozen",
+                "old_grade": released.grade, "grade": released.grade, "status": released.status,
+                "old_line_fen": released.line_fen, "line_fen": released.line_fen, "max_markup": released.max_markup,
+                "rating_version": released.rating_version, "reason": f"loan {loan_id} defaulted: frozen until re-rated",
+                "changed_at": utcnow()})
+        await announce_use(session, released, "frozen" if held else "released",
+                           reason=f"loan {loan_id} defaulted: balance released, line frozen at every bank until "
+                           "the county re-rates the subject" if held else None,
+                           rating_version=released.rating_version if held else None)
     await session.refresh(loan)
     return LoanDefaultOut(loan=loan_out(loan), risk_sharing=sharing)
 

@@ -45,3 +45,23 @@ class BenchmarkRate(Base):
     effective_on: Mapped[date] = mapped_column(Date, nullable=False)
     created_by: Mapped[str] = mapped_column(String(120), nullable=False)
     created_at: Mapped[datetime] = mapped_column(nullable=False)
+
+
+class PolicyApplication(Base):
+    """A job that re-applies the policy in force to every existing line (an admin starts it after a
+    new policy version): progress in ``done`` of ``total``, ``changed`` lines so far, and the last
+    subject id done (``cursor``), so the job walks the lines in chunks and can be run again."""
+
+    __tablename__ = "policy_applications"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    policy_version: Mapped[int] = mapped_column(Integer, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)  # running, done, failed
+    total: Mapped[int] = mapped_column(Integer, nullable=False)
+    done: Mapped[int] = mapped_column(Integer, nullable=False)
+    changed: Mapped[int] = mapped_column(Integer, nullable=False)
+    cursor: Mapped[str | None] = mapped_column(String(80))
+    error: Mapped[str | None] = mapped_column(String(300))
+    started_by: Mapped[str] = mapped_column(String(120), nullable=False)
+    started_at: Mapped[datetime] = mapped_column(nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column()

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from lending.policies.models import BenchmarkRate, GradePolicy
+from lending.policies.models import BenchmarkRate, GradePolicy, PolicyApplication
 
 
 async def policy_version_at(session: AsyncSession, at: datetime) -> int | None:
@@ -48,3 +49,17 @@ async def benchmark_exists(session: AsyncSession, name: str, effective_on: date)
 
 async def add_benchmark(session: AsyncSession, row: dict[str, object]) -> None:
     await session.execute(insert(BenchmarkRate).values(**row))
+
+
+async def add_application(session: AsyncSession, job: PolicyApplication) -> None:
+    session.add(job)
+    await session.flush()
+
+
+async def get_application(session: AsyncSession, job_id: str) -> PolicyApplication | None:
+    return await session.get(PolicyApplication, job_id, populate_existing=True)
+
+
+async def set_application(session: AsyncSession, job_id: str, **values: Any) -> None:
+    await session.execute(update(PolicyApplication).where(PolicyApplication.id == job_id).values(**values)
+                          .execution_options(synchronize_session=False))

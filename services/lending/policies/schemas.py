@@ -52,3 +52,18 @@ class BenchmarkOut(BaseModel):
     name: str
     rate_percent: str
     effective_on: date
+
+
+class PolicyApplicationOut(BaseModel):
+    """A job applying the policy in force to every existing line (progress: ``done`` of ``total``)."""
+
+    id: str
+    policy_version: int
+    status: Literal["running", "done", "failed"]
+    total: int
+    done: int
+    changed: int
+    error: str | None
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None

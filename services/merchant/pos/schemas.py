@@ -27,7 +27,8 @@ class OfferNow(BaseModel):
 
 class VerifyOut(BaseModel):
     valid: bool
-    status: Literal["credit_household", "not_credit_household", "unknown_code", "no_consent"]
+    status: Literal["credit_household", "not_credit_household", "unknown_code"] = Field(
+        description="a household without consent to this use, or archived, answers as unknown_code")
     masked_name: str | None
     grade: str | None
     offers: list[OfferNow]

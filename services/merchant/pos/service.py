@@ -5,12 +5,12 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import forbidden
+from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
@@ -29,14 +29,14 @@ from merchant.pos.schemas import RedeemIn
 from merchant.redemptions import repository as redemptions
 from merchant.redemptions.models import RECORDED
 
-COUNTY_TZ = ZoneInfo("Asia/Shanghai")
-
-CREDIT, NOT_CREDIT, UNKNOWN, NO_CONSENT = "credit_household", "not_credit_household", "unknown_code", "no_consent"
+CREDIT, NOT_CREDIT, UNKNOWN = "credit_household", "not_credit_household", "unknown_code"
+# Kept in the disclosure log only: to the POS a household without consent to this use is an unknown code.
+NO_CONSENT = "no_consent"
 
 
 def county_day(at: datetime) -> str:
-    """The county's calendar day: daily budgets reset at local midnight."""
-    return at.astimezone(COUNTY_TZ).date().isoformat()
+    """The county's calendar day (a Beijing day): daily budgets reset at midnight Beijing time."""
+    return beijing_day(at).isoformat()
 
 
 @dataclass
@@ -55,9 +55,15 @@ class Verdict:
     def valid(self) -> bool:
         return self.status == CREDIT
 
+    @property
+    def shown_status(self) -> str:
+        """What the POS is told: no consent to this use reads exactly as an unknown code, so that not
+        even the household's existence or its being below A is disclosed."""
+        return UNKNOWN if self.status == NO_CONSENT else self.status
+
     def answer(self) -> dict[str, Any]:
-        return {"valid": self.valid, "status": self.status, "masked_name": self.masked_name, "grade": self.grade,
-                "offers": self.offers}
+        return {"valid": self.valid, "status": self.shown_status, "masked_name": self.masked_name,
+                "grade": self.grade, "offers": self.offers}
 
 
 def iso(value: datetime | str | None) -> str | None:
@@ -78,11 +84,12 @@ def judge(rows: list[Row[Any]] | list[repository.LookUpRow], merchant_id: str) -
         raise forbidden(f"merchant {merchant_id} is suspended")
     if first.code_status != ACTIVE or first.subject_id is None or first.masked_name is None or not first.active:
         return Verdict(UNKNOWN)
-    if not is_credit_household(first.grade, first.vetoed):
-        return Verdict(NOT_CREDIT, subject_id=first.subject_id)
+    # Consent first: without it nothing about the household is disclosed, not even "below A".
     consented = first.consent_benefits if first.merchant_kind == VERIFIER else first.consent_merchant
     if not consented:
         return Verdict(NO_CONSENT, subject_id=first.subject_id)
+    if not is_credit_household(first.grade, first.vetoed):
+        return Verdict(NOT_CREDIT, subject_id=first.subject_id)
     offers_now = [{"offer_id": r.offer_id, "title": r.title, "rule": r.rule, "stackable": r.stackable,
                    "programme_id": r.programme_id,
                    "valid_until": iso(r.valid_until)}
@@ -113,10 +120,10 @@ async def quick_verdict(reader: repository.SQLiteVerifyReader | None, db: Any, r
 
 
 def refuse(v: Verdict) -> ProblemError:
-    messages = {UNKNOWN: "unknown, revoked or replaced code", NOT_CREDIT: "not a credit household (非信用户)",
-                NO_CONSENT: "the household has not consented to this use"}
-    return ProblemError(422, "Code not accepted", messages[v.status], type=v.status.replace("_", "-"),
-                        errors=[{"field": "code", "message": messages[v.status]}])
+    messages = {UNKNOWN: "unknown, revoked or replaced code", NOT_CREDIT: "not a credit household (非信用户)"}
+    status = v.shown_status
+    return ProblemError(422, "Code not accepted", messages[status], type=status.replace("_", "-"),
+                        errors=[{"field": "code", "message": messages[status]}])
 
 
 async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,

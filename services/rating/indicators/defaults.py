@@ -1,7 +1,7 @@
 """The shipped version 1 of each kind's indicator system, built from DOMAIN.md: basic information,
 credit standing (资信状况), production and operation (生产经营情况) and village civility (乡风文明);
-grade bands AAA ≥ 90, AA 80–89, A 70–79, B 60–69, C 50–59, D < 50; a negative-list record or a
-civility veto item forces D (一票否决). The county changes them by publishing a new version."""
+grade bands AAA ≥ 90, AA 80–89, A 70–79, B 60–69, C 50–59, D < 50; a negative-list record, a
+civility veto item or a programme loan in default not yet cured forces D (一票否决). The county changes them by publishing a new version."""
 from __future__ import annotations
 
 from typing import Any
@@ -63,7 +63,7 @@ HOUSEHOLD = {
                   ("90", None, "1"), missing="0.6")),
     ],
     "grade_bands": GRADE_BANDS,
-    "veto_sources": ["negative_list", "civility"],
+    "veto_sources": ["negative_list", "civility", "loan_default"],
     "veto_grade": "D",
 }
 
@@ -88,7 +88,7 @@ NEW_ENTITY = {
             bands("lower_better", (None, "1000000", "1"), ("1000000", "5000000", "0.5"), ("5000000", None, "0"), missing="0.5")),
     ],
     "grade_bands": GRADE_BANDS,
-    "veto_sources": ["negative_list", "civility"],
+    "veto_sources": ["negative_list", "civility", "loan_default"],
     "veto_grade": "D",
 }
 
@@ -107,7 +107,7 @@ COLLECTIVE = {
         ind("defaults", "defaults on programme loans 违约", "credit", "loan_defaults", "10", NO_DEFAULT),
     ],
     "grade_bands": GRADE_BANDS,
-    "veto_sources": ["negative_list"],
+    "veto_sources": ["negative_list", "loan_default"],
     "veto_grade": "D",
 }
 

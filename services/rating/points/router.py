@@ -62,7 +62,7 @@ async def add(body: PointsIn, who: Officer, session: Session, settings: Settings
     entry = await repository.add(session, subject, points=body.points, reason=body.reason, author=who.caller_id,
                               valid_years=body.valid_years, serious=body.serious, grade_drop=body.grade_drop, now=now)
     out = entry_out(entry)
-    if body.serious and subject.kind in SCORED_KINDS and subject.status == "active":
+    if body.serious and subject.kind in SCORED_KINDS and subject.status == "active" and subject.rating_consent:
         # Listed serious acts drop the grade directly, at once.
         rating = await rate_subject(session, subject, settings, trigger="serious-item", actor=who.caller_id,
                                     final_now=True, now=now)
@@ -84,7 +84,7 @@ async def correct(entry_id: SerialId, who: Officer, session: Session, settings: 
     await repository.correct(session, entry, now)
     out = entry_out(entry)
     subject = await get_subject(session, entry.subject_id)
-    if subject is not None and subject.kind in SCORED_KINDS and subject.status == "active":
+    if subject is not None and subject.kind in SCORED_KINDS and subject.status == "active" and subject.rating_consent:
         rating = await rate_subject(session, subject, settings, trigger="serious-corrected", actor=who.caller_id,
                                     final_now=True, now=now)
         out["rating_id"], out["grade"] = rating.id, rating.grade

@@ -1,7 +1,8 @@
 """The rating lifecycle (四议两公开): score → proposed → published (公示) → final.
 
-A final grade that differs from the subject's last final grade bumps the subject's version and
-emits ``rating-changed``; households' changes then recompute their villages and towns. A veto
+Every final rating bumps the subject's version and emits ``rating-changed``, a confirmation of the
+same grade too (old_grade == new_grade, the reason says so): lending renews the line's term from it.
+Households' grade changes then recompute their villages and towns. A veto
 raised or cleared (and a serious points item) re-rates at once, straight to final.
 """
 from __future__ import annotations
@@ -28,6 +29,13 @@ from rating.villages.service import recompute_villages
 SCORED_KINDS = ("household", "new_entity", "collective")
 
 
+def no_consent(subject_id: str) -> ProblemError:
+    """The subject did not consent to rating (授权): it is neither rated nor shown."""
+    return ProblemError(409, "No consent to rating", f"subject {subject_id} has not consented to the use of its "
+                        "credit information for rating (consent scope 'rating')", type="no-consent",
+                        errors=[{"field": "subject_id", "message": "no consent to rating"}])
+
+
 def publication_end(settings: RatingSettings, now: datetime) -> datetime:
     return now + timedelta(days=settings.publication_days)
 
@@ -45,8 +53,9 @@ def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status
 
 
 async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime) -> set[str]:
-    """Make these ratings final; update current grades, emit ``rating-changed`` where the grade
-    changed. Returns the villages whose households changed grade (the caller recomputes them)."""
+    """Make these ratings final; update current grades, emit ``rating-changed`` for each (a
+    confirmation of the same grade renews what hangs on it: a credit line's term). Returns the
+    villages whose households changed grade (the caller recomputes them)."""
     if not rows:
         return set()
     await repo.mark_final(session, [r.id for r in rows], now)
@@ -58,7 +67,7 @@ async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetim
     for r in rows:
         before = current.get(r.subject_id)
         changed = before is None or before.grade != r.grade
-        version = (before.version if before else 0) + (1 if changed else 0)
+        version = (before.version if before else 0) + 1
         reason = "; ".join(r.reasons or [])[:500]
         row = {"kind": r.kind, "county": r.county, "town": r.town, "village": r.village, "grade": r.grade,
                "score": r.score, "vetoed": r.vetoed, "credit_village": None, "rating_id": r.id, "version": version,
@@ -67,14 +76,13 @@ async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetim
             inserts.append({"subject_id": r.subject_id, **row})
         else:
             updates.append({"key_id": r.subject_id, **row})
-        if changed:
-            out.append(events.rating_changed(
-                subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
-                old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
-                effective_at=now, reason=f"{r.trigger}: {reason}", vetoed=r.vetoed,
-                indicator_system_version=r.indicator_system_version))
-            if r.kind == "household" and r.village:
-                villages.add(r.village)
+        why = f"{r.trigger}: {reason}" if changed else f"confirmed {r.grade} ({r.trigger}): {reason}"
+        out.append(events.rating_changed(
+            subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
+            old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
+            effective_at=now, reason=why, vetoed=r.vetoed, indicator_system_version=r.indicator_system_version))
+        if changed and r.kind == "household" and r.village:
+            villages.add(r.village)
     await repo.insert_current(session, inserts)
     await repo.update_current(session, updates)
     await events.write(session, out)
@@ -92,6 +100,8 @@ async def rate_subject(session: AsyncSession, subject: Subject, settings: Rating
                            errors=[{"field": "subject_id", "message": f"kind {subject.kind} is not scored"}])
     if subject.status != "active":
         raise conflict("Subject archived", f"subject {subject.subject_id} is archived", type="subject-archived")
+    if not subject.rating_consent:
+        raise no_consent(subject.subject_id)
     system = await current_compiled(session, subject.kind)
     if system is None:
         raise conflict("No indicator system", f"no indicator system for kind {subject.kind}")

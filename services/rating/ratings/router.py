@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from common.auth import Principal
 from common.db import Session, utcnow
 from common.errors import ProblemError, not_found
 from common.paths import SerialId
@@ -16,6 +17,14 @@ from rating.ratings.schemas import RateIn, grade_out, rating_out
 from rating.subjects.repository import get_subject
 
 router = APIRouter(prefix="/v1", tags=["ratings"])
+
+
+async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
+    """A subject that did not consent to rating has no grade to show (its old ratings included)."""
+    subject = await get_subject(session, subject_id)
+    if subject is not None and not subject.rating_consent:
+        check_region(who, subject.village, subject.town, subject.county)
+        raise lifecycle.no_consent(subject_id)
 
 
 async def load_rating(session: Any, rating_id: int, lock: bool = False) -> Rating:
@@ -41,6 +50,7 @@ async def rate(body: RateIn, who: Officer, session: Session, settings: Settings)
 async def read(rating_id: SerialId, who: Reader, session: Session) -> dict[str, Any]:
     rating = await load_rating(session, rating_id)
     check_region(who, rating.village, rating.town, rating.county)
+    await check_consent(session, who, rating.subject_id)
     return rating_out(rating)
 
 
@@ -53,6 +63,7 @@ async def publish(rating_id: SerialId, who: Officer, session: Session, settings:
 
 @router.get("/subjects/{subject_id}/grade", summary="A subject's final grade and any rating under way")
 async def subject_grade(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+    await check_consent(session, who, subject_id)
     grade = await repo.current_grade(session, subject_id)
     pending = await repo.open_rating(session, subject_id)
     if grade is None and pending is None:
@@ -68,6 +79,7 @@ async def subject_history(subject_id: str, who: Reader, session: Session) -> dic
     items = await repo.history(session, subject_id)
     if items:
         check_region(who, items[0].village, items[0].town, items[0].county)
+    await check_consent(session, who, subject_id)
     return {"items": [rating_out(r) for r in items]}
 
 

@@ -22,6 +22,7 @@ class SubjectRow(NamedTuple):
     town: str | None
     village: str | None
     profile: dict[str, Any]
+    rating_consent: bool = True
 
 
 def in_region(code: str) -> ColumnElement[bool]:
@@ -48,10 +49,12 @@ def _profile(raw: Any) -> dict[str, Any]:
 async def subjects_after(session: AsyncSession, region: str, kinds: list[str], after: str, limit: int) -> list[SubjectRow]:
     """The next chunk of subjects by id (keyset pagination: no OFFSET, constant cost per chunk)."""
     # The profile is parsed with orjson rather than by the column type: it is the bulk of a row.
-    cols = (S.c.subject_id, S.c.kind, S.c.county, S.c.town, S.c.village, type_coerce(S.c.profile, Text).label("raw"))
+    cols = (S.c.subject_id, S.c.kind, S.c.county, S.c.town, S.c.village, type_coerce(S.c.profile, Text).label("raw"),
+            S.c.rating_consent)
     rows = (await session.execute(select(*cols).where(*selection(region, kinds), S.c.subject_id > after)
                                   .order_by(S.c.subject_id).limit(limit))).all()
-    return [SubjectRow(r.subject_id, r.kind, r.county, r.town, r.village, _profile(r.raw)) for r in rows]
+    return [SubjectRow(r.subject_id, r.kind, r.county, r.town, r.village, _profile(r.raw), bool(r.rating_consent))
+            for r in rows]
 
 
 async def add(session: AsyncSession, rnd: RatingRound) -> RatingRound:

@@ -96,14 +96,19 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                 systems[kind] = system
     grades: Counter[str] = Counter()
     moves: Counter[str] = Counter()
-    vetoed = done = finalised = 0
+    vetoed = done = finalised = rated = no_consent = 0
     villages: set[str] = set()
     queue: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=2)
     reader = asyncio.create_task(_read_chunks(db, region, list(systems), settings.round_chunk_size, now, queue))
     try:
         while (chunk := await queue.get()) is not None:
             subjects, inputs, before = chunk
+            done += len(subjects)
+            # Without consent to rating (授权) a subject is skipped: no rating, nothing superseded.
+            no_consent += sum(1 for s in subjects if not s.rating_consent)
+            subjects = [s for s in subjects if s.rating_consent]
             ids = [s.subject_id for s in subjects]
+            rated += len(ids)
             rows = []
             for s in subjects:
                 system = systems[s.kind]
@@ -126,7 +131,6 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                     n, touched = await finalise_due_in(session, now, len(rows) + 1, ids)
                     finalised += n
                     villages |= touched
-                done += len(ids)
                 await repo.set_values(session, round_id, done=done)
         await reader
     finally:
@@ -135,7 +139,8 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
     if villages:
         async with db.transaction() as session:
             await recompute_villages(session, villages, now, settings)
-    summary = {"rated": done, "grades": {g: grades.get(g, 0) for g in ("AAA", "AA", "A", "B", "C", "D")},
+    summary = {"rated": rated, "skipped": {"no_consent": no_consent},
+               "grades": {g: grades.get(g, 0) for g in ("AAA", "AA", "A", "B", "C", "D")},
                "credit_subjects": sum(n for g, n in grades.items() if is_credit(g)), "vetoed": vetoed,
                "compared_with_final": dict(moves), "finalised": finalised,
                "publication_days": settings.publication_days, "villages_recomputed": len(villages)}

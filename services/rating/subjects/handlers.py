@@ -1,9 +1,9 @@
 """Event handlers: rating keeps the data it scores from the registry's and lending's events.
 
 Per-subject versions make a stale or replayed event harmless (the inbox already dedupes ids). A
-veto item raised or cleared — a negative-list record or a civility veto — re-rates at once; a
-default or a late repayment recomputes the village (its borrowers' figures changed) and counts
-in the next rating.
+veto item raised or cleared — a negative-list record, a civility veto, a loan default or its cure
+(the defaulted loan fully repaid) — re-rates at once; a default or a late repayment also recomputes
+the village (its borrowers' figures changed); other repayments count in the next rating.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from common.events import Event, accept_version
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
 from rating.settings import RatingSettings
 from rating.subjects import repository as repo
+from rating.subjects.consent import consents_to_rating
 from rating.villages.repository import village_rated
 from rating.villages.service import recompute_villages
 
@@ -32,8 +33,8 @@ def _time(value: str | None) -> datetime:
 
 async def rerate_at_once(session: AsyncSession, subject_id: str, settings: RatingSettings, why: str) -> None:
     subject = await repo.get_subject(session, subject_id)
-    if subject is None or subject.kind not in SCORED_KINDS or subject.status != "active":
-        return  # scored when it is registered and rated
+    if subject is None or subject.kind not in SCORED_KINDS or subject.status != "active" or not subject.rating_consent:
+        return  # scored when it is registered and rated (and consents to it)
     await rate_subject(session, subject, settings, trigger=why, actor=ACTOR, final_now=True)
 
 
@@ -49,7 +50,8 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
             "subject_id": d["subject_id"], "kind": d["kind"], "county": region.get("county"),
             "town": region.get("town"), "village": region.get("village"), "village_group": region.get("group"),
             "masked_name": d.get("masked_name", ""), "profile": d.get("profile") or {},
-            "status": d.get("status", "active"), "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
+            "status": d.get("status", "active"), "rating_consent": consents_to_rating(d.get("consent")),
+            "updated_at": _time(d.get("updated_at") or d.get("registered_at"))})
         # A new, moved or archived household changes its villages' share of credit households; a
         # village registered as a subject takes over its village's rating under its own id.
         touched = [v for v in (region.get("village"), moved_from) if v and await village_rated(session, v)]
@@ -99,13 +101,17 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
             loan = await repo.get_loan(session, d["loan_id"])
             assert loan is not None
         done = d.get("fully_repaid", outstanding <= 0)
+        # A defaulted loan repaid in full is cured: it no longer counts as a default (nor vetoes).
+        cured = done and loan.status == "defaulted"
         await repo.update_loan(
             session, d["loan_id"], outstanding=outstanding,
-            status="repaid" if done and loan.status != "defaulted" else loan.status,
+            status="cured" if cured else "repaid" if done and loan.status != "defaulted" else loan.status,
             on_time_repayments=loan.on_time_repayments + (1 if d["on_time"] else 0),
             late_repayments=loan.late_repayments + (0 if d["on_time"] else 1), updated_at=_time(d["repaid_at"]))
-        if not d["on_time"]:
+        if not d["on_time"] or cured:
             await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+        if cured:
+            await rerate_at_once(session, d["subject_id"], settings, "default-cured")
 
     async def on_loan_defaulted(session: AsyncSession, event: Event) -> None:
         d = event.data
@@ -119,6 +125,9 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
             await repo.update_loan(session, d["loan_id"], status="defaulted", outstanding=loss,
                                    updated_at=_time(d["defaulted_at"]))
         await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+        # A default is an indicator and, by default policy, a veto source until cured: re-rate now,
+        # so lending's hold on the line gives way to a grade that knows of the default.
+        await rerate_at_once(session, d["subject_id"], settings, "loan-default")
 
     return {"subject-registered": on_subject, "subject-updated": on_subject, "civility-evaluated": on_civility,
             "negative-record-changed": on_negative, "loan-recorded": on_loan_recorded,

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, Numeric, String
+from sqlalchemy import JSON, Boolean, Index, Integer, Numeric, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rating.db import Base
@@ -28,6 +28,9 @@ class Subject(Base):
     masked_name: Mapped[str] = mapped_column(String(80), default="")
     profile: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="active")
+    # Consent (授权) to rating, from the event's ``consent``: without it the subject is not rated,
+    # skipped by rounds, and its grade is not shown.
+    rating_consent: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime]
 
 

@@ -18,7 +18,7 @@ class NegativeRecord(Base):
     agency: Mapped[str] = mapped_column(String(40))
     record_kind: Mapped[str] = mapped_column(String(60))
     veto: Mapped[bool]
-    status: Mapped[str] = mapped_column(String(10))  # raised, cleared
+    status: Mapped[str] = mapped_column(String(10))  # raised, cleared, expired
     effective_from: Mapped[date]
     expires_on: Mapped[date | None]
     evidence_ref: Mapped[str] = mapped_column(String(200))

@@ -1,6 +1,8 @@
 """SQL of negative-list records."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -21,6 +23,23 @@ async def clear(session: AsyncSession, record_id: str, values: dict[str, Any]) -
     result = await session.execute(update(NegativeRecord).where(NegativeRecord.id == record_id,
                                                                 NegativeRecord.status == "raised")
                                    .values(status="cleared", **values).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+async def due_to_expire(session: AsyncSession, today: date, limit: int) -> Sequence[str]:
+    """Ids of raised records whose ``expires_on`` has begun (the oldest dates first)."""
+    q = (select(NegativeRecord.id).where(NegativeRecord.status == "raised", NegativeRecord.expires_on.is_not(None),
+                                         NegativeRecord.expires_on <= today)
+         .order_by(NegativeRecord.expires_on, NegativeRecord.id).limit(limit))
+    return list((await session.execute(q)).scalars())
+
+
+async def expire(session: AsyncSession, record_id: str, today: date, values: dict[str, Any]) -> bool:
+    """Mark one record expired if it is still raised and due: a conditional UPDATE, so of two
+    concurrent runs only one wins (the other updates nothing and emits nothing)."""
+    result = await session.execute(update(NegativeRecord).where(
+        NegativeRecord.id == record_id, NegativeRecord.status == "raised", NegativeRecord.expires_on <= today)
+        .values(status="expired", **values).execution_options(synchronize_session=False))
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 

@@ -1,13 +1,13 @@
 """Negative-list records (信用评定负面清单): raise, clear, list."""
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from common.db import Session
-from registry.access import Keeper, Reader, region_prefix
+from registry.access import Admin, Keeper, Reader, region_prefix
 from registry.negative import repository, service
 from registry.negative.models import NegativeRecord
-from registry.negative.schemas import ClearIn, NegativeRecordIn, NegativeRecordOut
+from registry.negative.schemas import ClearIn, ExpiryOut, NegativeRecordIn, NegativeRecordOut
 
 router = APIRouter(prefix="/v1", tags=["negative records"])
 
@@ -20,6 +20,14 @@ def out(r: NegativeRecord) -> NegativeRecordOut:
 async def raise_record(body: NegativeRecordIn, principal: Keeper, session: Session) -> NegativeRecordOut:
     """Record an agency's finding from the joint review (联审); a veto record blocks a grade of A or above."""
     return out(await service.raise_record(session, principal, body))
+
+
+@router.post("/negative-records:expire", response_model=ExpiryOut)
+async def expire_now(principal: Admin, request: Request) -> ExpiryOut:
+    """Run the expiry job now (it also runs every ``REGISTRY_EXPIRE_INTERVAL_SECONDS``): every raised
+    record whose ``expires_on`` Beijing day has begun becomes ``expired``, announced like a clear."""
+    run = await service.expire_due(request.app.state.db)
+    return ExpiryOut(today=run.today, expired=run.expired, record_ids=list(run.record_ids))
 
 
 @router.post("/negative-records/{record_id}/clear", response_model=NegativeRecordOut)
@@ -35,7 +43,7 @@ async def get_record(record_id: str, principal: Reader, session: Session) -> Neg
 
 @router.get("/negative-records", response_model=list[NegativeRecordOut])
 async def list_records(principal: Reader, session: Session, subject_id: str | None = None,
-                       status: str | None = Query(None, pattern="^(raised|cleared)$"),
+                       status: str | None = Query(None, pattern="^(raised|cleared|expired)$"),
                        limit: int = Query(100, ge=1, le=1000)) -> list[NegativeRecordOut]:
     return [out(r) for r in await repository.listing(session, prefix=region_prefix(principal), subject_id=subject_id,
                                                      status=status, limit=limit)]

@@ -54,3 +54,10 @@ class NegativeRecordOut(BaseModel):
     cleared_at: dt.datetime | None
     cleared_on: dt.date | None
     clear_reason: str | None
+
+
+class ExpiryOut(BaseModel):
+    """One run of the expiry job (到期自动失效)."""
+    today: dt.date = Field(description="the Beijing day of the run: records with expires_on on or before it expired")
+    expired: int = Field(description="records this run expired (0 when another run or an earlier one did)")
+    record_ids: list[str]

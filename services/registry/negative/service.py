@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
-from common.db import utcnow
+from common.clock import beijing_today
+from common.db import Database, utcnow
 from common.errors import conflict, not_found
 from common.events import emit
 from registry import events
@@ -65,3 +68,52 @@ async def clear_record(session: AsyncSession, principal: Principal, record_id: s
     await _announce(session, record, version)
     log.info("negative record cleared", extra={"record_id": record.id, "subject_id": record.subject_id})
     return record
+
+
+EXPIRY_ACTOR = "system:expiry"
+
+
+def is_expired(expires_on: date | None, today: date) -> bool:
+    """A record expires at the start of the Beijing day ``expires_on`` (到期日当日起失效): it is in
+    force up to and including the day before."""
+    return expires_on is not None and expires_on <= today
+
+
+@dataclass(frozen=True)
+class ExpiryRun:
+    today: date
+    expired: int
+    record_ids: tuple[str, ...]
+
+
+async def expire_due(db: Database, today: date | None = None, chunk: int = 500) -> ExpiryRun:
+    """Expire every raised record whose date has come (the periodic job and the admin's "now"):
+    each becomes ``expired`` and is announced exactly like a clear, so rating lifts the veto and
+    re-rates at once. A record another run expired first is skipped (idempotent, no double event)."""
+    today = today or beijing_today()
+    done: list[str] = []
+    while True:
+        # Look first without the writer lock: most runs find nothing.
+        async with db.transaction(write=False) as session:
+            ids = await repository.due_to_expire(session, today, chunk)
+        if not ids:
+            break
+        changed = 0
+        async with db.transaction() as session:
+            for rid in ids:
+                if not await repository.expire(session, rid, today, {
+                        "cleared_by": EXPIRY_ACTOR, "cleared_at": utcnow(), "cleared_on": today,
+                        "clear_reason": "expired (到期)"}):
+                    continue  # another run got there first
+                record = await repository.get(session, rid)
+                assert record is not None
+                version = await subjects.bump_version(session, record.subject_id, EXPIRY_ACTOR, "negative-expired",
+                                                      ["negative_records"], {"record_id": rid})
+                await _announce(session, record, version)
+                done.append(rid)
+                changed += 1
+        if len(ids) < chunk or changed == 0:
+            break
+    if done:
+        log.info("negative records expired", extra={"count": len(done), "today": today.isoformat()})
+    return ExpiryRun(today=today, expired=len(done), record_ids=tuple(done))

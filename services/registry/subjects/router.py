@@ -78,7 +78,8 @@ async def get_subject(subject_id: str, principal: Reader, session: Session) -> S
 @router.patch("/subjects/{subject_id}", response_model=SubjectOut)
 async def change_subject(subject_id: str, patch: SubjectPatch, request: Request, principal: Keeper,
                          session: Session) -> SubjectOut:
-    """Change a file; a real change makes a new version and a ``subject-updated`` event."""
+    """Change a file; a real change makes a new version and a ``subject-updated`` event. A new
+    ``village`` is a move (迁居): the event carries the new region and every service follows it."""
     return out(await service.update(session, request.app.state.pii, principal, subject_id, patch))
 
 

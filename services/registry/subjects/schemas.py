@@ -251,6 +251,8 @@ class SubjectPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     expected_version: int | None = Field(None, ge=1, description="refuse (409) if the file moved on meanwhile")
+    village: str | None = Field(None, description="a move (迁居) to another village: the 12-digit code of a known "
+                                "village; ``group`` is then one of its groups or left out (none)")
     group: str | None = None
     status: Literal["active", "archived"] | None = None
     phone: str | None = None
@@ -262,7 +264,7 @@ class SubjectPatch(BaseModel):
     business_scope: str | None = Field(None, max_length=500)
     extras: Extras | None = None
 
-    _group = field_validator("group")(_check_region_code)
+    _codes = field_validator("village", "group")(_check_region_code)
     _phone = field_validator("phone")(PersonIn._phone.__func__)  # type: ignore[attr-defined]
     _extras = field_validator("extras")(_FileIn._extras.__func__)  # type: ignore[attr-defined]
 

@@ -15,6 +15,7 @@ from common.pii import PIICipher, mask_phone
 from registry import events
 from registry.access import require_in_region
 from registry.regions import repository as regions
+from registry.regions.codes import split_codes
 from registry.regions.models import Region
 from registry.subjects import files, repository
 from registry.subjects.models import Subject
@@ -124,8 +125,8 @@ async def update(session: AsyncSession, cipher: PIICipher, principal: Principal,
     if patch.expected_version is not None and patch.expected_version != subject.version:
         raise version_conflict(subject)
     given = patch.model_fields_set - {"expected_version"}
-    allowed = {"household": {"group", "status", "phone", "profile", "consent", "members", "assets", "debts", "extras"},
-               "new_entity": {"group", "status", "phone", "profile", "consent", "assets", "debts", "business_scope",
+    allowed = {"household": {"village", "group", "status", "phone", "profile", "consent", "members", "assets", "debts", "extras"},
+               "new_entity": {"village", "group", "status", "phone", "profile", "consent", "assets", "debts", "business_scope",
                               "extras"},
                "collective": {"group", "status", "phone", "profile", "consent", "assets", "extras"},
                "village": {"status", "profile", "consent", "extras"}}[subject.kind]
@@ -140,7 +141,18 @@ async def update(session: AsyncSession, cipher: PIICipher, principal: Principal,
             changed.append(name)
             diff[name] = {"changed": True} if personal else {"from": before, "to": after}
 
-    if "group" in given:
+    if "village" in given and patch.village is not None and patch.village != subject.village_code:
+        # A move (迁居): the file keeps its id and history; the new region goes out with the
+        # subject-updated event, and every service (lines, codes, statistics, officers) follows it.
+        await check_region(session, patch.village, patch.group if "group" in given else None)
+        require_in_region(principal, patch.village, "village")
+        codes = split_codes(patch.village)
+        for level in ("county", "town", "village"):
+            record(level, getattr(subject, f"{level}_code"), codes[level])
+            values[f"{level}_code"] = codes[level]
+        record("group", subject.group_code, patch.group if "group" in given else None)
+        values["group_code"] = patch.group if "group" in given else None
+    elif "group" in given:
         if patch.group is not None:
             await check_region(session, subject.village_code, patch.group)
         record("group", subject.group_code, patch.group)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date, datetime
+from datetime import date
 
 from common.auth import Principal, Role, forbidden
+from common.clock import beijing_month, now
 from common.errors import field_error
-from stats.readmodel.ops import REPORT_TZ
 
 LEVEL_OF_LENGTH = {6: "county", 9: "town", 12: "village"}
 PARENT_LENGTH = {"county": None, "town": 6, "village": 9}
@@ -28,7 +28,8 @@ def region_code(value: str | None, field: str = "region") -> str | None:
 
 
 def current_month() -> str:
-    return datetime.now(REPORT_TZ).strftime("%Y-%m")
+    """This Beijing month (the county's clock, so a test that moves it moves this too)."""
+    return beijing_month(now())
 
 
 def month(value: str, field: str) -> str:

@@ -9,14 +9,11 @@ from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from common.clock import beijing_month
 from common.events import Event
 from stats.readmodel.metrics import CREDIT_GRADES
 from stats.readmodel.state import FlowOp, Region, StateOp
-
-# The county reports by calendar month in China Standard Time: a month ends at 24:00 Beijing time.
-REPORT_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class BadEvent(ValueError):
@@ -36,13 +33,14 @@ def fen(amount: str | None) -> int:
     return int(value)
 
 
-def month_of(when: datetime | str, tz: ZoneInfo = REPORT_TZ) -> str:
-    """The reporting month (``YYYY-MM``) an instant falls in."""
+def month_of(when: datetime | str) -> str:
+    """The reporting month (``YYYY-MM``) an instant falls in: the county reports by Beijing month
+    (a month ends at 24:00 Beijing time, 16:00 UTC)."""
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
     if when.tzinfo is None:
         raise BadEvent(f"naive time: {when.isoformat()}")
-    return when.astimezone(tz).strftime("%Y-%m")
+    return beijing_month(when)
 
 
 def _region_changes(data: dict[str, Any]) -> dict[str, Any]:
@@ -52,29 +50,37 @@ def _region_changes(data: dict[str, Any]) -> dict[str, Any]:
     return {"kind": data["kind"], "county": region.county, "town": region.town, "village": region.village}
 
 
-def registry_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
-    """subject-registered / subject-updated: the file (一户一档) exists, where, what kind, archived or not."""
+def statistics_consent(consent: dict[str, Any]) -> bool:
+    """Consent (授权) to statistical use: given with the ``statistics`` scope, or given without
+    naming scopes (the registry sends an empty list then), which means every use."""
+    scopes = consent.get("scopes") or None
+    return bool(consent.get("given")) and (scopes is None or "statistics" in scopes)
+
+
+def registry_op(event: Event) -> StateOp:
+    """subject-registered / subject-updated: the file (一户一档) exists, where, what kind, archived or
+    not, and whether it may be counted (consent to statistics)."""
     data = event.data
     when = data.get("registered_at") or data.get("updated_at") or event.time
-    changes = _region_changes(data) | {"registered": True}
+    changes = _region_changes(data) | {"registered": True, "consent_stats": statistics_consent(data["consent"])}
     if "status" in data or event.type == "subject-registered":
         changes["archived"] = data.get("status") == "archived"
-    return StateOp(data["subject_id"], "registry", int(data["version"]), month_of(when, tz), changes)
+    return StateOp(data["subject_id"], "registry", int(data["version"]), month_of(when), changes)
 
 
-def civility_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
+def civility_op(event: Event) -> StateOp:
     data = event.data
-    return StateOp(data["subject_id"], "civility", int(data["version"]), month_of(data["published_at"], tz),
+    return StateOp(data["subject_id"], "civility", int(data["version"]), month_of(data["published_at"]),
                    {"evaluated": True})
 
 
-def negative_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
+def negative_op(event: Event) -> StateOp:
     data = event.data
-    return StateOp(data["subject_id"], "negative", int(data["version"]), month_of(data["changed_at"], tz), {},
+    return StateOp(data["subject_id"], "negative", int(data["version"]), month_of(data["changed_at"]), {},
                    record=(str(data["record_id"]), data["status"] == "raised"))
 
 
-def rating_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
+def rating_op(event: Event) -> StateOp:
     """rating-changed: the final grade; for villages and towns, whether a credit village / town."""
     data = event.data
     grade = data["new_grade"]
@@ -82,48 +88,48 @@ def rating_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
     credit_unit = bool(flag) if flag is not None else grade in CREDIT_GRADES
     changes = _region_changes(data) | {"grade": grade, "vetoed": bool(data.get("vetoed", False)),
                                        "credit_unit": credit_unit}
-    return StateOp(data["subject_id"], "rating", int(data["version"]), month_of(data["effective_at"], tz), changes)
+    return StateOp(data["subject_id"], "rating", int(data["version"]), month_of(data["effective_at"]), changes)
 
 
-def line_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> StateOp:
+def line_op(event: Event) -> StateOp:
     """credit-line-changed: granted amount (授信) and drawn amount (用信) of the subject's line."""
     data = event.data
     changes = _region_changes(data) | {"line_status": data["status"], "line_fen": fen(data["line_amount"]),
                                        "drawn_fen": fen(data["drawn"])}
-    return StateOp(data["subject_id"], "line", int(data["version"]), month_of(event.time, tz), changes)
+    return StateOp(data["subject_id"], "line", int(data["version"]), month_of(event.time), changes)
 
 
-def _flow(key: str, when: str, data: dict[str, Any], kind: str, figures: dict[str, int], tz: ZoneInfo) -> FlowOp:
+def _flow(key: str, when: str, data: dict[str, Any], kind: str, figures: dict[str, int]) -> FlowOp:
     cells = tuple(Region.from_event(data.get("region")).cells(kind))
-    return FlowOp(key, month_of(when, tz), cells, {k: v for k, v in figures.items() if v})
+    return FlowOp(key, month_of(when), cells, {k: v for k, v in figures.items() if v}, data["subject_id"])
 
 
-def loan_recorded_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> FlowOp:
+def loan_recorded_op(event: Event) -> FlowOp:
     d = event.data
-    return _flow(f"loan:{d['loan_id']}", d["drawn_at"], d, d["kind"], {"loans": 1, "loan_amount": fen(d["amount"])}, tz)
+    return _flow(f"loan:{d['loan_id']}", d["drawn_at"], d, d["kind"], {"loans": 1, "loan_amount": fen(d["amount"])})
 
 
-def loan_repaid_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> FlowOp:
+def loan_repaid_op(event: Event) -> FlowOp:
     d = event.data
     # A loan's outstanding falls with every repayment, so (loan, outstanding, amount) names one repayment.
     key = f"repaid:{d['loan_id']}:{fen(d['outstanding'])}:{fen(d['amount'])}"
-    return _flow(key, d["repaid_at"], d, d["kind"], {"repayments": 1, "repaid_amount": fen(d["amount"])}, tz)
+    return _flow(key, d["repaid_at"], d, d["kind"], {"repayments": 1, "repaid_amount": fen(d["amount"])})
 
 
-def loan_defaulted_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> FlowOp:
+def loan_defaulted_op(event: Event) -> FlowOp:
     d = event.data
     figures = {"defaults": 1, "loss_amount": fen(d["loss_amount"]), "fund_paid": fen(d.get("fund_paid"))}
-    return _flow(f"default:{d['loan_id']}", d["defaulted_at"], d, d["kind"], figures, tz)
+    return _flow(f"default:{d['loan_id']}", d["defaulted_at"], d, d["kind"], figures)
 
 
-def redemption_op(event: Event, tz: ZoneInfo = REPORT_TZ) -> FlowOp:
+def redemption_op(event: Event) -> FlowOp:
     """redemption-recorded: a reversal takes the redemption back out of the counts."""
     d = event.data
     sign = 1 if d["status"] == "recorded" else -1
     figures = {"redemptions": sign, "bill_amount": sign * fen(d["bill_amount"]),
                "discount_amount": sign * fen(d["discount"])}
     # Redemptions are made with a household's credit code (一户一码).
-    return _flow(f"redemption:{d['redemption_id']}:{d['status']}", d["redeemed_at"], d, "household", figures, tz)
+    return _flow(f"redemption:{d['redemption_id']}:{d['status']}", d["redeemed_at"], d, "household", figures)
 
 
 PARSERS: dict[str, Callable[[Event], StateOp | FlowOp]] = {

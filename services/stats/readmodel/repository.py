@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select, update
+import orjson
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from common.db import insert_for
 from stats.readmodel.metrics import ALL_KINDS, COLUMNS
-from stats.readmodel.state import STATE_COLUMNS, Deltas, SubjectState
+from stats.readmodel.state import STATE_COLUMNS, Cell, Deltas, Fact, SubjectState
 from stats.readmodel.tables import cells, facts, meta, monthly, subjects
 
 CHUNK = 500  # ids per IN list
@@ -144,8 +145,29 @@ def add_to_monthly(session: Session, month: str, deltas: Deltas) -> None:
     _once(monthly.name, _dialect(session), lambda d: _add_counters(d, monthly.name)).run(session, rows)
 
 
-def record_facts(session: Session, new: dict[str, str]) -> None:
-    _once(facts.name, _dialect(session), _insert_facts).run(session, [{"fact_key": k, "month": m} for k, m in sorted(new.items())])
+def record_facts(session: Session, new: dict[str, Fact]) -> None:
+    rows = [{"fact_key": k, "month": f.month, "subject_id": f.subject_id, "counted": f.counted,
+             "detail": orjson.dumps({"cells": f.cells, "figures": f.figures}).decode()} for k, f in sorted(new.items())]
+    _once(facts.name, _dialect(session), _insert_facts).run(session, rows)
+
+
+def facts_of(session: Session, subject_ids: set[str]) -> dict[str, Fact]:
+    """The stored facts of ``subject_ids`` (to recount when their consent to statistics moves)."""
+    out: dict[str, Fact] = {}
+    for chunk in _chunks(sorted(subject_ids)):
+        stmt = (select(facts.c.fact_key, facts.c.month, facts.c.subject_id, facts.c.counted, facts.c.detail)
+                .where(facts.c.subject_id.in_(chunk)).order_by(facts.c.fact_key))
+        for key, month, subject_id, counted, detail in session.execute(stmt).tuples():
+            raw = orjson.loads(detail)
+            cells: tuple[Cell, ...] = tuple((c[0], c[1], c[2]) for c in raw["cells"])
+            out[key] = Fact(month, subject_id, cells, raw["figures"], bool(counted))
+    return out
+
+
+def set_counted(session: Session, counted: dict[str, bool]) -> None:
+    if counted:
+        stmt = update(facts).where(facts.c.fact_key == bindparam("key")).values(counted=bindparam("counted"))
+        session.execute(stmt, [{"key": k, "counted": v} for k, v in sorted(counted.items())])
 
 
 def bump_generation(session: Session) -> None:

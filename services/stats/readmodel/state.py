@@ -52,6 +52,8 @@ class SubjectState:
     village: str | None = None
     registered: bool = False
     archived: bool = False
+    # Consent to statistical use (授权范围 "statistics"); a subject the registry has not told of yet counts.
+    consent_stats: bool = True
     grade: str | None = None
     vetoed: bool = False
     credit_unit: bool = False
@@ -85,8 +87,9 @@ STATE_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(SubjectState))
 
 
 def contribution(s: SubjectState) -> dict[str, int]:
-    """What one subject adds to each counter of its region and kind (stocks only)."""
-    if s.archived or not s.kind or not s.region.known:
+    """What one subject adds to each counter of its region and kind (stocks only). An archived file
+    (deceased, moved away) and a subject without consent to statistics add nothing."""
+    if s.archived or not s.consent_stats or not s.kind or not s.region.known:
         return {}
     out: dict[str, int] = {}
     if s.registered:
@@ -162,6 +165,22 @@ class FlowOp:
     month: str
     cells: tuple[Cell, ...]
     figures: dict[str, int]
+    subject_id: str | None = None  # whose fact: it counts only while the subject consents to statistics
+
+
+REGION_FIELDS = ("county", "town", "village")
+
+
+@dataclass(slots=True)
+class Fact:
+    """A flow fact as kept in ``stats_facts``: whose, where, what, and whether it is in the counters
+    now (a subject's facts leave every month's figures while it withholds consent to statistics)."""
+
+    month: str
+    subject_id: str | None
+    cells: tuple[Cell, ...]
+    figures: dict[str, int]
+    counted: bool = True
 
 
 def apply_op(state: SubjectState, op: StateOp) -> SubjectState | None:
@@ -171,7 +190,12 @@ def apply_op(state: SubjectState, op: StateOp) -> SubjectState | None:
         return None
     new = state.copy()
     setattr(new, attr, op.version)
+    # The registry says where a subject lives; other streams' regions only fill in until it has
+    # spoken (rating or lending may learn of a move later, and must not move the subject back).
+    keep_region = op.stream != "registry" and state.v_registry > 0
     for name, value in op.changes.items():
+        if keep_region and name in REGION_FIELDS:
+            continue
         setattr(new, name, value)
     if op.record is not None:
         ids = set(filter(None, new.negative_ids.split(",")))

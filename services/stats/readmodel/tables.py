@@ -6,12 +6,13 @@
 - ``stats_monthly``: the change of each counter per (region, kind, month); a month-end snapshot
   (月末快照) is the running sum up to that month, so the figures of any past month end are kept.
 - ``stats_facts``: natural keys of flow facts already counted (a loan, a repayment, a redemption),
-  so the same fact re-published under another event id counts once.
+  so the same fact re-published under another event id counts once; with their subject and figures,
+  so that a change of the subject's consent to statistics can take them out or put them back.
 - ``stats_meta``: the read model's generation.
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, PrimaryKeyConstraint, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, Index, PrimaryKeyConstraint, String, Table, Text, true
 
 from stats.db import Base
 from stats.readmodel.metrics import COLUMNS
@@ -32,6 +33,7 @@ subjects = Table(
     Column("village", String(12)),
     Column("registered", Boolean, nullable=False),
     Column("archived", Boolean, nullable=False),
+    Column("consent_stats", Boolean, nullable=False, server_default=true()),
     Column("grade", String(3)),
     Column("vetoed", Boolean, nullable=False),
     Column("credit_unit", Boolean, nullable=False),
@@ -72,6 +74,12 @@ facts = Table(
     "stats_facts", metadata,
     Column("fact_key", String(240), primary_key=True),
     Column("month", String(7), nullable=False),
+    # Whose fact, its cells and figures (JSON), and whether it is in the counters now: a subject's
+    # facts leave (and come back to) the figures of their months when its consent moves.
+    Column("subject_id", String(80), nullable=True),
+    Column("detail", Text, nullable=True),
+    Column("counted", Boolean, nullable=False, server_default=true()),
+    Index("ix_stats_facts_subject", "subject_id"),
 )
 
 # ``generation`` moves with every applied batch (and a rebuild): cached answers are good until it does.

@@ -1,0 +1,69 @@
+"""The registry's facts reach lending (subject-registered, subject-updated): industry for products
+such as 芡实贷, region for whole-village listings and officer scoping, archive for closing the
+line, consent (授权, scope ``lending``) for what a bank may see."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from common.db import utcnow
+from common.errors import ProblemError
+from common.events import Event, accept_version
+from lending.credit_lines.service import apply_facts
+from lending.subjects import repository
+from lending.subjects.models import SubjectFacts
+
+log = logging.getLogger("lending.subjects")
+SUBJECT_STREAM = "subject"
+LENDING_SCOPE = "lending"
+
+
+def consents_to_lending(consent: dict[str, Any] | None) -> bool:
+    """Consent given for lending use: given, and ``lending`` among the scopes (given without any
+    scope list means every use the subject signed for, as merchant reads it)."""
+    if not consent or not consent.get("given"):
+        return False
+    scopes = consent.get("scopes")
+    return scopes is None or LENDING_SCOPE in scopes
+
+
+def refused(consent_lending: bool | int | None) -> bool:
+    """True only when the registry said no (None: lending has not heard from the registry yet)."""
+    return consent_lending is not None and not consent_lending
+
+
+def no_consent(subject_id: str) -> ProblemError:
+    """A bank asked about a subject that did not consent to lending use: no data, not even whether
+    it has a line."""
+    return ProblemError(403, "No consent", f"subject {subject_id} has not consented to its credit information "
+                        "being used for lending (授权范围 lacks 'lending')", type="no-consent", scope=LENDING_SCOPE,
+                        errors=[{"field": "subject_id", "message": "no consent for scope lending"}])
+
+
+def facts_row(data: dict[str, Any], before: SubjectFacts | None) -> dict[str, Any]:
+    region: dict[str, Any] = data.get("region") or {}
+    profile: dict[str, Any] = data.get("profile") or {}
+    # subject-registered carries no status (a new file is active); an update without one keeps it.
+    status = data.get("status") or (before.status if before is not None else "active")
+    when = data.get("updated_at") or data.get("registered_at")
+    return {"subject_id": data["subject_id"], "kind": data["kind"], "region_county": region.get("county"),
+            "region_town": region.get("town"), "region_village": region.get("village"),
+            "region_group": region.get("group"), "industry": profile.get("industry"), "status": status,
+            "consent_lending": consents_to_lending(data.get("consent")), "version": int(data["version"]),
+            "updated_at": datetime.fromisoformat(when) if when else utcnow()}
+
+
+async def on_subject(session: AsyncSession, event: Event) -> None:
+    """Consumer of subject-registered / subject-updated: keep the facts, and carry them onto the
+    subject's line if it has one (closed when archived; region, industry and consent follow)."""
+    data = event.data
+    if not await accept_version(session, SUBJECT_STREAM, data["subject_id"], int(data["version"])):
+        log.info("stale subject event skipped", extra={"subject_id": data["subject_id"], "version": data["version"]})
+        return
+    before = await repository.get(session, data["subject_id"])
+    row = facts_row(data, before)
+    await repository.save(session, row)
+    await apply_facts(session, row)
