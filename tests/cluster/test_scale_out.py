@@ -5,11 +5,13 @@ grade with exactly one history entry per version."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import Iterator
 
 import pytest
 from tools.kafka_cluster import LocalKafka
 
+from common.events.topics import PARTITIONS as TOPIC_PARTITIONS
 from tests.cluster.helpers import (
     RatingFeed,
     applied_everywhere,
@@ -26,8 +28,8 @@ from tests.harness import PG_URL, DatabaseFactory, Keys
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 SERVICES = ("lending", "merchant")
-# Partitions each service's group subscribes to: 6 per topic (lending 1 topic, merchant 3).
-PARTITIONS = {"lending": 6, "merchant": 18}
+# Partitions each service's group subscribes to: every topic in its handlers map, 6 partitions each.
+PARTITIONS = {s: len(importlib.import_module(f"{s}.handlers").HANDLERS) * TOPIC_PARTITIONS for s in SERVICES}
 
 
 @pytest.fixture(scope="module")
