@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/libs:$(CURDIR)/services:$(CURDIR)
 
-.PHONY: run test install lint typecheck lock bench clean demo
+.PHONY: run test install lint typecheck lock bench clean demo test-cluster run-cluster cluster-start cluster-stop
 
 $(VENV)/.installed: requirements-dev.lock
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON)"; exit 1; }
@@ -24,6 +24,25 @@ test: install
 	$(PY) -m ruff check libs services tests scripts bench tools
 	$(PY) -m mypy libs/common services tools
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## The cluster tier: starts a 3-node Apache Kafka cluster (deploy/local/kafka.sh: Kafka from Maven Central,
+## needs java 17 and mvn) unless it runs already, runs tests/cluster on it, and stops it again if it started it.
+test-cluster: install
+	@was_running=0; deploy/local/kafka.sh status >/dev/null 2>&1 && was_running=1; \
+	bootstrap=$$(deploy/local/kafka.sh start | tee /dev/stderr | tail -n 1) || exit 1; \
+	CV_TEST_KAFKA_BOOTSTRAP=$$bootstrap $(PY) -m pytest tests/cluster -m cluster $(PYTEST_ARGS); rc=$$?; \
+	if [ $$was_running = 0 ]; then deploy/local/kafka.sh stop; fi; exit $$rc
+
+## The five services (SQLite under var/cluster-run) on the local Apache Kafka cluster; `make cluster-stop` stops Kafka.
+run-cluster: install
+	bootstrap=$$(deploy/local/kafka.sh start | tail -n 1) && \
+	CV_KAFKA_BOOTSTRAP=$$bootstrap CV_VAR_DIR=$(CURDIR)/var/cluster-run $(PY) scripts/devrun.py
+
+cluster-start: install
+	deploy/local/kafka.sh start
+
+cluster-stop:
+	deploy/local/kafka.sh stop
 
 lint: install
 	$(PY) -m ruff check libs services tests scripts bench tools

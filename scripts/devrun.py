@@ -1,7 +1,7 @@
 """`make run`: the embedded run on one machine.
 
 Migrates every service's SQLite database under var/, starts the local Kafka-protocol broker (Tansu)
-on 127.0.0.1:9092 with the topics, writes var/dev-tokens.env, starts the five services on
+on 127.0.0.1:9092 with the topics (or uses the brokers in CV_KAFKA_BOOTSTRAP: `make run-cluster`), writes var/dev-tokens.env, starts the five services on
 8001-8005 and waits until each is ready. Ctrl-C stops them all, then the broker.
 """
 from __future__ import annotations
@@ -27,6 +27,16 @@ SERVICES = ["registry", "rating", "lending", "merchant", "stats"]
 DEMO_COUNTY = "341181"
 DEMO_BANK = "bank-tcrcb"
 DEMO_MERCHANT = "merchant-demo-market"
+
+
+class ExternalBroker:
+    """A broker this script did not start (CV_KAFKA_BOOTSTRAP): left running on Ctrl-C."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+
+    def stop(self) -> None:
+        pass
 
 
 def write_dev_tokens(private_key: Path, path: Path) -> None:
@@ -70,11 +80,17 @@ def main() -> int:
         migrate(definition(name))
         print(f"  migrated {name}")
 
-    broker_port = int(os.environ.get("CV_BROKER_PORT", "9092"))
-    broker = TansuBroker(port=broker_port, workdir=var / "broker")
-    broker.start()
-    ensure_topics(broker.bootstrap)
-    print(f"  broker ready on {broker.bootstrap} (Tansu, memory storage)")
+    external = os.environ.get("CV_KAFKA_BOOTSTRAP")
+    broker: TansuBroker | ExternalBroker
+    if external:  # `make run-cluster`: the local Apache Kafka cluster (deploy/local/kafka.sh)
+        broker = ExternalBroker(external)
+        ensure_topics(broker.bootstrap, replication=int(os.environ.get("CV_KAFKA_REPLICATION", "3")))
+        print(f"  broker: Apache Kafka on {broker.bootstrap}")
+    else:
+        broker = TansuBroker(port=int(os.environ.get("CV_BROKER_PORT", "9092")), workdir=var / "broker")
+        broker.start()
+        ensure_topics(broker.bootstrap)
+        print(f"  broker ready on {broker.bootstrap} (Tansu, memory storage)")
     write_dev_tokens(private_key, var / "dev-tokens.env")
 
     env = dict(os.environ)

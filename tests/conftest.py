@@ -1,6 +1,7 @@
 """Shared fixtures: the county test key, a Tansu broker per session, fresh databases per test."""
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -9,10 +10,16 @@ from common.broker import TansuBroker
 from common.events.topics import ensure_topics
 from tests.harness import PG_URL, DatabaseFactory, Keys
 
+# The Apache Kafka cluster of the cluster tier (`make test-cluster`); its tests are skipped without it.
+KAFKA_BOOTSTRAP = os.environ.get("CV_TEST_KAFKA_BOOTSTRAP", "")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    no_kafka = pytest.mark.skip(reason="no Apache Kafka cluster: `make test-cluster` starts one (CV_TEST_KAFKA_BOOTSTRAP)")
+    for item in items:
+        if item.get_closest_marker("cluster") is not None and not KAFKA_BOOTSTRAP:
+            item.add_marker(no_kafka)
     if PG_URL:
         return
     skip = pytest.mark.skip(reason="no PostgreSQL: set CV_TEST_POSTGRES_URL (.ci/run does when 127.0.0.1:5432 answers)")
@@ -22,7 +29,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_report_header(config: pytest.Config) -> str:
-    return f"PostgreSQL tests: {'on (' + PG_URL + ')' if PG_URL else 'skipped (no CV_TEST_POSTGRES_URL)'}"
+    return (f"PostgreSQL tests: {'on (' + PG_URL + ')' if PG_URL else 'skipped (no CV_TEST_POSTGRES_URL)'}; "
+            f"Apache Kafka cluster tests: {'on (' + KAFKA_BOOTSTRAP + ')' if KAFKA_BOOTSTRAP else 'skipped (no CV_TEST_KAFKA_BOOTSTRAP)'}")
 
 
 @pytest.fixture(scope="session")

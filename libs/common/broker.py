@@ -28,6 +28,8 @@ def free_port() -> int:
 
 
 class TansuBroker:
+    replication = 1  # one broker: topics get one replica (common.events.topics)
+
     def __init__(self, port: int | None = None, workdir: Path | None = None) -> None:
         self.port = port or free_port()
         self.workdir = workdir or Path(tempfile.mkdtemp(prefix="tansu-"))
@@ -72,3 +74,27 @@ class TansuBroker:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+
+class ExternalBroker:
+    """Brokers someone else runs (the local Apache Kafka cluster of deploy/local/kafka.sh, or a
+    county's own): the same face as TansuBroker, but starting and stopping them is not ours."""
+
+    def __init__(self, bootstrap: str, replication: int = 3) -> None:
+        self.bootstrap = bootstrap
+        self.replication = replication
+
+    def start(self, timeout: float = 15.0) -> None:
+        from common.observability import broker_reachable
+
+        deadline = time.monotonic() + timeout
+        while not broker_reachable(self.bootstrap):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"no broker answers on {self.bootstrap}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        pass
+
+    def restart(self) -> None:
+        pass

@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import ORJSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -25,6 +25,10 @@ EVENTS_PUBLISHED = Counter("events_published_total", "Outbox events acknowledged
 OUTBOX_ERRORS = Counter("outbox_relay_errors_total", "Relay attempts that failed", ["service"])
 EVENTS_CONSUMED = Counter("events_consumed_total", "Events applied by a consumer", ["group"])
 EVENTS_DEAD_LETTERED = Counter("events_dead_lettered_total", "Events sent to a DLQ", ["group"])
+CONSUMER_LAG = Gauge("consumer_lag_events", "Events in an owned partition not yet applied (end offset minus "
+                     "the consumer's position; approximate on brokers with wrong end offsets)",
+                     ["group", "topic", "partition"])
+REBALANCES = Counter("consumer_rebalances_total", "Partitions revoked from or assigned to this consumer", ["group", "event"])
 
 # Defence in depth: whatever slips into a log line, 18-character ID numbers and mobile numbers
 # are masked before it is written.
@@ -140,8 +144,12 @@ def health_router() -> APIRouter:
         settings = request.app.state.settings
         checks["broker"] = "ok" if broker_reachable(settings.kafka_bootstrap) else "unreachable"
         ready = all(v == "ok" for v in checks.values())
-        return ORJSONResponse({"status": "ready" if ready else "not ready", "checks": checks},
-                              status_code=200 if ready else 503)
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
+        consumer = getattr(request.app.state, "consumer", None)
+        if consumer is not None:
+            # Detail, not a condition: a consumer that is behind still serves; lag tells how far.
+            body["consumer"] = consumer.lag_report()
+        return ORJSONResponse(body, status_code=200 if ready else 503)
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

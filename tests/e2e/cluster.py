@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from common.broker import TansuBroker, free_port
+from common.broker import ExternalBroker, TansuBroker, free_port
 from common.events.topics import ensure_topics
 from tests.harness import PG_URL, Keys
 
@@ -31,12 +31,13 @@ def _run_async(coro: object) -> object:
 
 class Cluster:
     def __init__(self, workdir: Path, keys: Keys, backend: str = "sqlite", services: list[str] | None = None,
-                 extra_env: dict[str, str] | None = None) -> None:
+                 extra_env: dict[str, str] | None = None, bootstrap: str | None = None) -> None:
         self.workdir = workdir
         self.keys = keys
         self.backend = backend
         self.services = services or SERVICES
-        self.broker = TansuBroker(workdir=workdir / "broker")
+        # bootstrap: brokers already running (the Apache Kafka cluster tier) instead of a Tansu of our own
+        self.broker = ExternalBroker(bootstrap) if bootstrap else TansuBroker(workdir=workdir / "broker")
         self.ports = {name: free_port() for name in self.services}
         self.db_urls: dict[str, str] = {}
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -79,7 +80,7 @@ class Cluster:
     def start(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.broker.start()
-        ensure_topics(self.broker.bootstrap)
+        ensure_topics(self.broker.bootstrap, replication=self.broker.replication)
         for name in self.services:
             self.db_urls[name] = self._create_database(name)
             subprocess.run([sys.executable, "-m", name, "migrate"], env=self.env(name), check=True,

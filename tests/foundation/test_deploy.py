@@ -72,3 +72,41 @@ def test_dockerfile_installs_the_lock_with_hashes() -> None:
     assert "--require-hashes" in dockerfile and "requirements.lock" in dockerfile
     lock = (ROOT / "requirements.lock").read_text()
     assert "--hash=sha256:" in lock and "://" not in lock, "pinned with hashes, no download host"
+
+
+def _topic_job_args(args: list[str]) -> Any:
+    """The topic job's arguments, parsed by the script itself: it accepts no partition count or
+    topic list, only the replication factor, so whatever it creates is the one definition."""
+    from scripts.create_topics import parser
+
+    assert args[0] == "scripts.create_topics", args
+    return parser().parse_args(args[1:])
+
+
+def test_every_deploy_creates_topics_from_the_one_definition(capsys: Any) -> None:
+    from scripts.create_topics import main
+
+    from common.events.schemas import event_types
+    from common.events.topics import MIN_INSYNC, PARTITIONS, dlq_topic, topic_specs
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert _topic_job_args(compose["services"]["topics"]["command"]).replication == 1, "compose has one broker"
+    assert not any(k.startswith("KAFKA_NUM_PARTITIONS") for k in compose["services"]["kafka"]["environment"])
+    assert compose["services"]["kafka"]["environment"]["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    docs = [d for f in sorted((ROOT / "deploy/k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
+    job = next(d for d in docs if d["kind"] == "Job" and d["metadata"]["name"] == "create-topics")
+    assert _topic_job_args(job["spec"]["template"]["spec"]["containers"][0]["args"]).replication == 3
+    # The definition: every event type and its DLQ, 6 partitions, 2 of 3 replicas in sync for acks=all.
+    specs = {s.name: s for s in topic_specs(3)}
+    assert set(specs) == set(event_types()) | {dlq_topic(t) for t in event_types()}
+    for spec in specs.values():
+        assert (spec.partitions, spec.replication) == (PARTITIONS, 3)
+        assert spec.configs["min.insync.replicas"] == str(MIN_INSYNC)
+        assert spec.configs["cleanup.policy"] == "delete" and int(spec.configs["retention.ms"]) > 0
+    assert all(s.configs["min.insync.replicas"] == "1" for s in topic_specs(1)), "acks=all on one broker"
+    main(["--list", "--replication", "3"])
+    listed = capsys.readouterr().out.splitlines()
+    assert len(listed) == len(specs) and all("replication=3" in line for line in listed)
+    # The embedded run, the tests and the local cluster create topics through ensure_topics too.
+    for path in ("scripts/devrun.py", "tests/conftest.py", "tools/kafka_cluster.py", "tests/e2e/cluster.py"):
+        assert "ensure_topics(" in (ROOT / path).read_text(), path

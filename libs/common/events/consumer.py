@@ -3,20 +3,31 @@
 Each batch from the broker is applied in one DB transaction that also records the handled event
 ids (the inbox) and the position reached per topic-partition (``positions``: seeking there on
 assignment, a restored database re-reads what it had not seen); the broker's offsets are
-committed only after that transaction, as a hint. A redelivered event finds its
-id in the inbox and is skipped. If the batch fails, its events are retried one at a time, and an
-event that still fails after ``max_attempts`` goes to ``<topic>.dlq`` with the error in headers.
+committed only after that transaction, as a hint: the batch's own offsets (per partition, the
+offset after its last message), and only for partitions this instance still owns. A redelivered
+event finds its id in the inbox and is skipped. If the batch fails, its events are retried one at
+a time, and an event that still fails after ``max_attempts`` goes to ``<topic>.dlq`` with the
+error in headers.
+
+Several instances of one service share the topics' partitions (one consumer group per service).
+On a rebalance, a partition's new owner resumes where the last owner's applied work stands (the
+stored position, else the committed offset): work not recorded is redone, never lost, and what
+was already applied is skipped by the inbox, so never applied twice.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, RebalanceInProgressError
+from kafka.structs import OffsetAndMetadata
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,12 +37,18 @@ from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
 from common.events.topics import dlq_topic
-from common.observability import EVENTS_CONSUMED, EVENTS_DEAD_LETTERED
+from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
 log = logging.getLogger("common.events.consumer")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+
+# An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
+EMPTY_REJOIN_S = 15.0
+# A rebalance that has not assigned anything this long after revoking is restarted (see _stalled).
+JOIN_STALL_S = 10.0
 
 
 class PoisonMessage(Exception):
@@ -59,6 +76,31 @@ def decode(value: bytes) -> Event:
     return Event.from_dict(raw)
 
 
+class _Rebalances(ConsumerRebalanceListener):
+    """Runs inside ``poll`` on the consumer's own thread, between batches: nothing of ours is in
+    flight then, and what was applied but not committed is redone by the partition's new owner."""
+
+    def __init__(self, owner: EventConsumer) -> None:
+        self.owner = owner
+
+    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.owner._rejoining_since = time.monotonic()
+        if revoked:
+            REBALANCES.labels(self.owner.group_id, "revoked").inc()
+            log.info("partitions revoked", extra={"group": self.owner.group_id, "count": len(revoked),
+                                                   "partitions": _names(revoked)})
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self.owner._rejoining_since = None
+        REBALANCES.labels(self.owner.group_id, "assigned").inc()
+        log.info("partitions assigned", extra={"group": self.owner.group_id, "count": len(assigned),
+                                                "partitions": _names(assigned)})
+
+
+def _names(tps: Any) -> list[str]:
+    return sorted(f"{tp.topic}/{tp.partition}" for tp in tps)
+
+
 class EventConsumer:
     def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: dict[str, Handler], *,
                  max_attempts: int = 3, retry_delay: float = 0.05) -> None:
@@ -75,7 +117,15 @@ class EventConsumer:
         self._stopped = False
         self.assigned = asyncio.Event()
         # Positions live in the database, saved with each batch; seek there on assignment.
-        self._positions = positions.StoredPositions(db, group_id)
+        self._positions = positions.StoredPositions(db, group_id, inner=_Rebalances(self))
+        # Per owned partition, the broker's end offset minus our position: lag for /readyz and /metrics.
+        self.lag: dict[TopicPartition, int] = {}
+        self.owned: frozenset[TopicPartition] = frozenset()
+        self.batches = 0
+        self._lag_at = 0.0
+        self._empty_since: float | None = None
+        # Set when partitions are revoked, cleared when the next assignment arrives.
+        self._rejoining_since: float | None = None
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
@@ -83,8 +133,98 @@ class EventConsumer:
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(**consumer_config(self.bootstrap, self.group_id))
         self._positions.consumer = consumer
+        # Know every topic's partitions before joining: a group leader that assigns from an
+        # incomplete metadata cache can hand out nothing and (kafka-python 3.0) not notice.
+        for topic in sorted(self.handlers):
+            consumer.partitions_for_topic(topic)
         consumer.subscribe(sorted(self.handlers), listener=self._positions)
+        self._empty_since = time.monotonic()
         return consumer
+    def _stalled(self) -> bool:
+        """True when a rebalance began (partitions revoked) and no assignment followed within
+        JOIN_STALL_S: kafka-python 3.0 was seen to stop there, fetching nothing, until restarted."""
+        since = self._rejoining_since
+        return since is not None and time.monotonic() - since > JOIN_STALL_S
+
+    def _nudge_if_idle(self) -> None:
+        """An instance left with no partitions for a while asks the group to rebalance again: a
+        lost metadata update must not leave a topic unread. (With more instances than partitions
+        this costs a rebalance every EMPTY_REJOIN_S, a shape we do not deploy.)"""
+        consumer = self._consumer
+        if consumer is None:
+            return
+        if consumer.assignment():
+            self._empty_since = None
+            return
+        now = time.monotonic()
+        if self._empty_since is None:
+            self._empty_since = now
+        elif now - self._empty_since > EMPTY_REJOIN_S:
+            coordinator = getattr(consumer, "_coordinator", None)
+            if coordinator is not None and hasattr(coordinator, "request_rejoin"):
+                log.info("no partitions assigned: asking the group to rebalance", extra={"group": self.group_id})
+                coordinator.request_rejoin()
+            self._empty_since = now
+
+    def _forget(self, partitions: Any) -> None:
+        for tp in partitions:
+            if self.lag.pop(tp, None) is not None:
+                CONSUMER_LAG.remove(self.group_id, tp.topic, str(tp.partition))
+
+    def _commit(self, messages: list[Any]) -> None:
+        """Commit the offsets of the batch just applied, for the partitions still ours. A commit
+        refused because the group moved on is harmless: the new owner redoes the batch and the
+        inbox skips what was applied."""
+        consumer = self._consumer
+        assert consumer is not None
+        owned = consumer.assignment()
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for msg in messages:
+            tp = TopicPartition(msg.topic, msg.partition)
+            if tp in owned:
+                offsets[tp] = OffsetAndMetadata(msg.offset + 1, "", -1)
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+        except (CommitFailedError, RebalanceInProgressError) as exc:
+            log.info("offsets not committed: the group is rebalancing", extra={
+                "group": self.group_id, "error": type(exc).__name__, "partitions": _names(offsets)})
+
+    def _measure_lag(self) -> None:
+        """End offset (the high watermark the last fetch brought) minus our next offset, per owned
+        partition. Where a broker's end offsets are wrong (Tansu) this is approximate; nothing
+        depends on it but the gauge and /readyz."""
+        consumer = self._consumer
+        now = time.monotonic()
+        if consumer is None or now - self._lag_at < 0.5:
+            return
+        self._lag_at = now
+        owned = consumer.assignment()
+        self.owned = frozenset(owned)
+        self._forget([tp for tp in self.lag if tp not in owned])
+        # Read the position the client already holds: consumer.position() may wait on the network
+        # (offset look-ups after a rebalance) and starve the group's heartbeats.
+        subscription = getattr(consumer, "_subscription", None)
+        for tp in owned:
+            high = consumer.highwater(tp)
+            if high is None or subscription is None or not subscription.has_valid_position(tp):
+                continue
+            position = subscription.position(tp)
+            offset = getattr(position, "offset", position)
+            if not isinstance(offset, int):
+                continue
+            lag = max(0, high - offset)
+            self.lag[tp] = lag
+            CONSUMER_LAG.labels(self.group_id, tp.topic, str(tp.partition)).set(lag)
+
+    def lag_report(self) -> dict[str, Any]:
+        """What /readyz shows: owned partitions and their lag."""
+        lag = dict(self.lag)
+        parts = {f"{tp.topic}/{tp.partition}": lag.get(tp) for tp in sorted(self.owned)}
+        return {"group": self.group_id, "partitions_owned": len(parts),
+                "lag_total": sum(v for v in parts.values() if v is not None), "lag": parts}
+
 
     async def run(self) -> None:
         backoff = 0.2
@@ -100,7 +240,14 @@ class EventConsumer:
                             for m in batches[tp]]
                 if messages:
                     await self.handle(messages)
-                    await self._call(self._consumer.commit)
+                    await self._call(self._commit, messages)
+                    self.batches += 1
+                await self._call(self._measure_lag)
+                await self._call(self._nudge_if_idle)
+                if self._stalled():
+                    log.warning("consumer %s: rebalance stalled, reconnecting", self.group_id)
+                    self._rejoining_since = None
+                    await self._call(self._close)
                 backoff = 0.2
             except asyncio.CancelledError:
                 raise
@@ -113,6 +260,9 @@ class EventConsumer:
                 backoff = min(backoff * 2, 5.0)
 
     def _close(self) -> None:
+        self._forget(list(self.lag))
+        self.owned = frozenset()
+        self._rejoining_since = None
         if self._consumer is not None:
             try:
                 self._consumer.close(autocommit=False)

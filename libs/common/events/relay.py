@@ -17,11 +17,19 @@ from common.tables import outbox_events
 log = logging.getLogger("common.events.relay")
 
 
+# How long one send may take, retries included: long enough to ride out a partition leader's
+# failover on a cluster (the controller fences a dead broker after 9 s, then elects a new leader).
+DELIVERY_TIMEOUT_MS = 20_000
+
+
 def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
-    # One request in flight per connection keeps a subject's events in order across retries.
-    return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all", linger_ms=2,
-                         max_in_flight_requests_per_connection=1, retries=3, request_timeout_ms=5000,
-                         max_block_ms=5000)
+    """acks=all (every in-sync replica; min.insync.replicas=2 on the cluster) and idempotent: the
+    broker drops a batch the producer retried after it was already written, so a retry never
+    duplicates an event in the log. The key (subject id) picks the partition, so one subject's
+    events stay in order; one request in flight per connection keeps them so across retries."""
+    return KafkaProducer(bootstrap_servers=bootstrap, client_id=client_id, acks="all", enable_idempotence=True,
+                         linger_ms=2, max_in_flight_requests_per_connection=1, request_timeout_ms=5000,
+                         delivery_timeout_ms=DELIVERY_TIMEOUT_MS, max_block_ms=5000)
 
 
 class OutboxRelay:
@@ -84,11 +92,11 @@ class OutboxRelay:
             self._producer = make_producer(self.bootstrap, f"{self.service}-relay")
         futures = [(row.id, self._producer.send(row.topic, key=row.key.encode(), value=row.payload))
                    for row in rows]
-        self._producer.flush(timeout=10)
+        self._producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000 + 5)
         acked: list[int] = []
         for row_id, fut in futures:
             try:
-                fut.get(timeout=10)
+                fut.get(timeout=5)
             except Exception:
                 if not acked and futures:
                     raise

@@ -1,0 +1,49 @@
+"""The county's day end to end (tests/e2e's flow: files, import, civility, a rating round, a bank's
+loans, a POS redemption, the platform's statistics, a veto within 2 s) with every service a process
+on Apache Kafka (3 brokers, the production topic settings) and PostgreSQL where one answers; and
+the topics on the cluster are the one definition."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from kafka.admin import ConfigResource, ConfigResourceType
+from tools.kafka_cluster import LocalKafka
+
+from common.events.topics import topic_specs
+from tests.cluster.helpers import admin
+from tests.e2e import test_county_day as day
+from tests.e2e.cluster import Cluster
+from tests.harness import PG_URL, Keys
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def services(clean_kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Iterator[Cluster]:
+    c = Cluster(tmp_path_factory.mktemp("county-day-kafka"), keys, backend="postgres" if PG_URL else "sqlite",
+                extra_env={"RATING_PUBLICATION_DAYS": "0"}, bootstrap=clean_kafka.bootstrap)
+    c.start()
+    yield c
+    c.stop()
+
+
+def test_the_topics_on_the_cluster_are_the_one_definition(clean_kafka: LocalKafka) -> None:
+    specs = {s.name: s for s in topic_specs(3)}
+    a = admin(clean_kafka)
+    try:
+        described = {t["name"]: t for t in a.describe_topics(list(specs))}
+        configs = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in specs])
+    finally:
+        a.close()
+    by_topic = configs["topic"] if isinstance(configs, dict) and "topic" in configs else configs
+    for name, spec in specs.items():
+        partitions = described[name]["partitions"]
+        assert len(partitions) == spec.partitions, name
+        assert all(len(p["replica_nodes"]) == 3 and len(p["isr_nodes"]) == 3 for p in partitions), name
+        got = {k: v["value"] for k, v in by_topic[name].items()}
+        assert {k: got.get(k) for k in spec.configs} == spec.configs, name
+
+
+def test_the_county_day_on_kafka_and_postgres(services: Cluster) -> None:
+    day.test_the_county_day_end_to_end(services)

@@ -1,0 +1,88 @@
+"""Two instances each of lending's and merchant's consumer, one group per service, over the 6
+partitions of each topic: both get work; one of each is SIGKILLed while a round streams; the
+survivor takes its partitions and redoes what it had not committed; every line ends at its newest
+grade with exactly one history entry per version."""
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Iterator
+
+import pytest
+from tools.kafka_cluster import LocalKafka
+
+from common.events.topics import PARTITIONS as TOPIC_PARTITIONS
+from tests.cluster.helpers import (
+    RatingFeed,
+    applied_everywhere,
+    assert_each_version_applied_once,
+    metric,
+    owned,
+    readyz,
+    start_instance,
+    subjects,
+    wait_for,
+)
+from tests.e2e.cluster import Cluster
+from tests.harness import PG_URL, DatabaseFactory, Keys
+
+pytestmark = [pytest.mark.cluster, pytest.mark.slow]
+SERVICES = ("lending", "merchant")
+# Partitions each service's group subscribes to: every topic in its handlers map, 6 partitions each.
+PARTITIONS = {s: len(importlib.import_module(f"{s}.handlers").HANDLERS) * TOPIC_PARTITIONS for s in SERVICES}
+
+
+@pytest.fixture(scope="module")
+def services(clean_kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory, keys: Keys) -> Iterator[Cluster]:
+    c = Cluster(tmp_path_factory.mktemp("scale-out"), keys, backend="postgres" if PG_URL else "sqlite",
+                services=list(SERVICES), bootstrap=clean_kafka.bootstrap)
+    c.start()
+    yield c
+    c.stop()
+
+
+def consumed(cluster: Cluster, instance: str, group: str) -> float:
+    return metric(cluster, instance, "events_consumed_total", group=group) or 0.0
+
+
+async def test_two_instances_share_the_partitions_and_one_takes_over_when_the_other_dies(
+        services: Cluster, clean_kafka: LocalKafka, databases: DatabaseFactory) -> None:
+    for service in SERVICES:
+        await asyncio.to_thread(start_instance, services, service, f"{service}-2")
+    for service in SERVICES:  # the group rebalances over both: each instance owns a share
+        await asyncio.to_thread(wait_for, lambda s=service: (
+            owned(services, s) > 0 and owned(services, f"{s}-2") > 0
+            and owned(services, s) + owned(services, f"{s}-2") == PARTITIONS[s]), 60, f"{service}'s partitions shared")
+
+    names = subjects(300)
+    async with RatingFeed(await databases.create("rating"), clean_kafka.bootstrap) as feed:
+        for version in (1, 2):
+            await feed.wave(names, version)
+        await feed.drained()
+        await asyncio.to_thread(wait_for, lambda: applied_everywhere(services, names, 2), 90, "versions 1-2")
+        for service in SERVICES:  # both instances got work
+            first = await asyncio.to_thread(consumed, services, service, service)
+            second = await asyncio.to_thread(consumed, services, f"{service}-2", service)
+            assert first > 0 and second > 0 and first + second >= 2 * len(names), (service, first, second)
+
+        # A round streams; the second instances die in the middle of it (SIGKILL: no leave, no commit).
+        before = {s: await asyncio.to_thread(consumed, services, f"{s}-2", s) for s in SERVICES}
+        await feed.wave(names, 3)
+        for service in SERVICES:
+            instance = f"{service}-2"
+            await asyncio.to_thread(wait_for, lambda i=instance, s=service: consumed(services, i, s) > before[s],
+                                    30, f"{instance} working on wave 3", interval=0.02)
+            await asyncio.to_thread(services.stop_service, instance, True)
+        for version in (4, 5):
+            await feed.wave(names, version)
+        await feed.drained()
+
+        # The survivors take every partition over (after the dead members' sessions expire).
+        for service in SERVICES:
+            await asyncio.to_thread(wait_for, lambda s=service: owned(services, s) == PARTITIONS[s], 60,
+                                    f"{service} owns all {PARTITIONS[service]} partitions")
+        await asyncio.to_thread(wait_for, lambda: applied_everywhere(services, names, 5), 120, "version 5 everywhere")
+    await asyncio.to_thread(assert_each_version_applied_once, services, names, 5)
+    for service in SERVICES:
+        report = (await asyncio.to_thread(readyz, services, service))["consumer"]
+        assert report["partitions_owned"] == PARTITIONS[service], report
