@@ -20,6 +20,11 @@ class ServiceDefinition:
     settings_cls: type[ServiceSettings]
     create_app: Callable[[ServiceSettings | None], FastAPI]
     migrations_dir: Path
+    # (table, column) of the per-subject versions this service puts in its events. A restore from a
+    # backup moves them far ahead (``tools.admin restore``): the events the lost copy had already
+    # announced carry versions the restored one would otherwise reuse, and consumers would drop the
+    # restored service's next changes as stale.
+    announced_versions: tuple[tuple[str, str], ...] = ()
 
 
 def migrate(defn: ServiceDefinition, url: str | None = None) -> None:

@@ -72,4 +72,5 @@ DEFINITION = ServiceDefinition(
     settings_cls=LendingSettings,
     create_app=create_app,
     migrations_dir=Path(__file__).with_name("migrations"),
+    announced_versions=(("credit_lines", "version"),),
 )

@@ -90,4 +90,5 @@ DEFINITION = ServiceDefinition(
     settings_cls=RatingSettings,
     create_app=create_app,
     migrations_dir=Path(__file__).with_name("migrations"),
+    announced_versions=(("current_grades", "version"),),
 )

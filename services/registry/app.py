@@ -83,4 +83,5 @@ DEFINITION = ServiceDefinition(
     settings_cls=RegistrySettings,
     create_app=create_app,
     migrations_dir=Path(__file__).with_name("migrations"),
+    announced_versions=(("subjects", "version"),),
 )

@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from kafka import KafkaProducer
+from tools.admin.backup import RESTORE_VERSION_JUMP
 
 from common.auth import Role
 from common.db import utcnow
@@ -221,6 +222,16 @@ def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_l
             assert bank("lending", "GET", f"/v1/loans/{loan['id']}").status_code == 200
         # The restored outbox was published again; stats dropped the duplicates (no loan counted twice).
         assert settled(lambda: stats_figures(platform)["loans"]) == loans_before_stats + 6
+        # The restored lending's versions jumped past those its lost copy announced, so stats takes its
+        # changes again: the village's drawn in stats comes back to what lending's lines hold.
+        assert all(admin.ok("lending", "GET", f"/v1/credit-lines/{s}")["version"] > RESTORE_VERSION_JUMP for s in subjects)
+
+        def drawn_agree() -> bool:
+            listed = admin.ok("lending", "GET", f"/v1/villages/{day.village}/credit-lines")
+            in_lending = sum((money(x["drawn"]) for x in listed["items"]), Decimal(0))
+            in_stats = admin.ok("stats", "GET", f"/v1/stats/summary?region={day.village}")["figures"]["drawn"]
+            return money(str(in_stats)) == in_lending
+        poll(drawn_agree, timeout=30)
     finally:
         grades.close()
 

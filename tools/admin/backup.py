@@ -254,6 +254,43 @@ async def restore_postgres(t: Target, folder: Path, entry: dict[str, Any]) -> No
         raise BackupError(f"{t.name}: pg_restore failed: {err.decode(errors='replace')[-1000:]}")
 
 
+# Far more changes than one subject can have had between a backup and the loss of the database.
+RESTORE_VERSION_JUMP = 1_000_000
+
+
+def jump_sql(defn: ServiceDefinition) -> list[str]:
+    """What moves a restored service's announced per-subject versions past any it announced after its
+    backup (see ``ServiceDefinition.announced_versions``)."""
+    return [f"UPDATE {table} SET {column} = {column} + {RESTORE_VERSION_JUMP}"  # noqa: S608 (names from code)
+            for table, column in defn.announced_versions]
+
+
+def jump_versions(t: Target) -> None:
+    statements = jump_sql(t.definition)
+    if not statements:
+        return
+    if t.is_sqlite:
+        conn = sqlite3.connect(t.sqlite_path())
+        try:
+            with conn:
+                for stmt in statements:
+                    conn.execute(stmt)
+        finally:
+            conn.close()
+        return
+
+    async def run() -> None:
+        conn = await asyncpg.connect(t.pg_url())
+        try:
+            async with conn.transaction():
+                for stmt in statements:
+                    await conn.execute(stmt)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
 def restore(folder: Path, services: list[str] | None = None, *, run_migrations: bool = True) -> list[str]:
     """Put the databases of ``services`` (default: every one in the backup) back from ``folder``."""
     manifest = read_manifest(folder)
@@ -276,5 +313,6 @@ def restore(folder: Path, services: list[str] | None = None, *, run_migrations: 
             asyncio.run(restore_postgres(t, folder, entry))
         if run_migrations:
             migrate(t.definition, t.url)
+        jump_versions(t)
         done.append(t.name)
     return done
