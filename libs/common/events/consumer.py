@@ -48,7 +48,7 @@ Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 # An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
 EMPTY_REJOIN_S = 15.0
 # A rebalance that has not assigned anything this long after revoking is restarted (see _stalled).
-JOIN_STALL_S = 10.0
+JOIN_STALL_S = 20.0
 
 
 class PoisonMessage(Exception):
@@ -84,8 +84,11 @@ class _Rebalances(ConsumerRebalanceListener):
         self.owner = owner
 
     def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        self.owner._rejoining_since = time.monotonic()
         if revoked:
+            # Only a rebalance that took partitions away can stall; a first join (nothing revoked)
+            # may legitimately wait for a dead member's session to end, and restarting it would
+            # only start the wait again.
+            self.owner._rejoining_since = time.monotonic()
             REBALANCES.labels(self.owner.group_id, "revoked").inc()
             log.info("partitions revoked", extra={"group": self.owner.group_id, "count": len(revoked),
                                                    "partitions": _names(revoked)})
