@@ -21,13 +21,14 @@ from typing import Any
 
 import asyncpg
 
-from common.db import Database, SqliteSync
+from common.db import Database, SqliteSync, utcnow
 from common.migrations import upgrade
 from lending.app import DEFINITION
 from lending.credit_lines.service import apply_grade
 from lending.loans.schemas import LoanIn
 from lending.loans.service import record_loan
 from lending.policies.rates import RateBook
+from rating.ratings.events import rating_changed
 
 PG_URL = os.environ.get("CV_BENCH_POSTGRES_URL", os.environ.get("CV_TEST_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
@@ -39,8 +40,9 @@ async def loans_per_second(db: Database, workers: int, seconds: float) -> dict[s
     subjects = [f"bench-{i:04d}" for i in range(LINES)]
     async with db.transaction() as session:
         for s in subjects:
-            await apply_grade(session, {"subject_id": s, "kind": "household", "new_grade": "AAA", "old_grade": None,
-                                        "version": 1, "region": REGION, "reason": "bench"})
+            event = rating_changed(subject_id=s, kind="household", old_grade=None, new_grade="AAA", score=Decimal("92.00"),
+                                   version=1, effective_at=utcnow(), reason="bench", **REGION)
+            await apply_grade(session, event.data)
     rates = RateBook(db, ttl=3600)
     await rates.reload()
     latencies: list[float] = []
