@@ -29,7 +29,7 @@ test: install
 ## needs java 17 and mvn) unless it runs already, runs tests/cluster on it, and stops it again if it started it.
 test-cluster: install
 	@was_running=0; deploy/local/kafka.sh status >/dev/null 2>&1 && was_running=1; \
-	bootstrap=$$(deploy/local/kafka.sh start | tee /dev/stderr | tail -n 1) || exit 1; \
+	started=$$(deploy/local/kafka.sh start) || exit 1; echo "$$started" >&2; bootstrap=$$(echo "$$started" | tail -n 1); \
 	CV_TEST_KAFKA_BOOTSTRAP=$$bootstrap $(PY) -m pytest tests/cluster -m cluster $(PYTEST_ARGS); rc=$$?; \
 	if [ $$was_running = 0 ]; then deploy/local/kafka.sh stop; fi; exit $$rc
 

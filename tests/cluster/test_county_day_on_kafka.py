@@ -4,6 +4,7 @@ on Apache Kafka (3 brokers, the production topic settings) and PostgreSQL where 
 the topics on the cluster are the one definition."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -32,7 +33,13 @@ def test_the_topics_on_the_cluster_are_the_one_definition(clean_kafka: LocalKafk
     specs = {s.name: s for s in topic_specs(3)}
     a = admin(clean_kafka)
     try:
-        described = {t["name"]: t for t in a.describe_topics(list(specs))}
+        # The broker answering may learn of topics recreated by the module's reset a moment later.
+        deadline = time.monotonic() + 30
+        while True:
+            described = {t["name"]: t for t in a.describe_topics(list(specs))}
+            if all(len(described[n]["partitions"]) for n in specs) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         configs = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name) for name in specs])
     finally:
         a.close()
