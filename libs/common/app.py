@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from common.auth import TokenVerifier
 from common.db import Database, NotDurableError
 from common.errors import ProblemError, problem_response
-from common.events.consumer import EventConsumer, Handler
+from common.events.consumer import EventConsumer, TopicHandler
 from common.events.relay import OutboxRelay
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.pii import PIICipher
@@ -34,7 +34,7 @@ class ServiceSpec:
     title: str
     description: str
     routers: Sequence[APIRouter]
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    handlers: dict[str, TopicHandler] = field(default_factory=dict)
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     max_body_bytes: int = 1 << 20
     upload_paths: tuple[str, ...] = ()

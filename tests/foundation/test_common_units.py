@@ -99,3 +99,13 @@ def test_every_schema_is_valid_and_rejects_strays() -> None:
     event["data"]["id_number"] = VALID_ID  # type: ignore[index]
     with pytest.raises(EventSchemaError, match="Additional properties"):
         validate_event(event)
+
+
+def test_subject_rounds_keep_each_subjects_order_and_put_one_event_per_subject_in_a_round() -> None:
+    from common.events import subject_rounds
+
+    items = [("a", 1), ("b", 1), ("a", 2), ("c", 1), ("a", 3), ("b", 2)]
+    rounds = subject_rounds(items, key=lambda i: i[0])
+    assert rounds == [[("a", 1), ("b", 1), ("c", 1)], [("a", 2), ("b", 2)], [("a", 3)]]
+    for r in rounds:
+        assert len({k for k, _ in r}) == len(r)

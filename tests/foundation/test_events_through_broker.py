@@ -211,3 +211,18 @@ async def test_accept_version_takes_only_newer_versions(databases: DatabaseFacto
         other = await accept_version(session, "subject", "hh-1", 1)  # another stream is its own
     assert seen == [True, False, False, True, False, True, False] and other
     await db.dispose()
+
+
+async def test_accept_versions_takes_the_newer_of_many_subjects_in_one_statement(databases: DatabaseFactory,
+                                                                                  backend: str) -> None:
+    from common.events import accept_versions
+
+    db = Database(await databases.create("registry", backend))
+    async with db.transaction() as session:
+        first = await accept_versions(session, "rating", [("a", 2), ("b", 5), ("c", 1)])
+    async with db.transaction() as session:
+        second = await accept_versions(session, "rating", [("a", 1), ("b", 6), ("c", 1), ("d", 1)])
+        with pytest.raises(ValueError):
+            await accept_versions(session, "rating", [("a", 7), ("a", 8)])
+    assert first == {"a", "b", "c"} and second == {"b", "d"}
+    await db.dispose()

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, utcnow
 from common.events import positions
+from common.events.batch import BatchHandler
 from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
@@ -43,6 +44,8 @@ from common.tables import inbox_events
 log = logging.getLogger("common.events.consumer")
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+# A topic's handler: per event, or a BatchHandler taking the batch's fresh events of that topic.
+TopicHandler = Handler | BatchHandler
 
 
 # An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
@@ -105,7 +108,7 @@ def _names(tps: Any) -> list[str]:
 
 
 class EventConsumer:
-    def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: dict[str, Handler], *,
+    def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: dict[str, TopicHandler], *,
                  max_attempts: int = 3, retry_delay: float = 0.05) -> None:
         self.db = db
         self.bootstrap = bootstrap
@@ -327,8 +330,20 @@ class EventConsumer:
             if event.id in seen:
                 continue
             seen.add(event.id)
-            await self.handlers[event.type](session, event)
             fresh.append(event)
+        # Runs of one topic (a poll comes sorted by topic): a batch handler takes its run whole.
+        start = 0
+        while start < len(fresh):
+            end = start
+            while end < len(fresh) and fresh[end].type == fresh[start].type:
+                end += 1
+            handler = self.handlers[fresh[start].type]
+            if isinstance(handler, BatchHandler):
+                await handler(session, fresh[start:end])
+            else:
+                for event in fresh[start:end]:
+                    await handler(session, event)
+            start = end
         if fresh:
             now = utcnow()
             await session.execute(insert(inbox_events), [

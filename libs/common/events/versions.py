@@ -1,6 +1,7 @@
 """Per-subject version check: an event older than what was already applied is stale and skipped."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -9,13 +10,13 @@ from common.db import insert_for
 from common.tables import subject_versions as versions
 
 
-def _upsert(dialect: str, stream: str, subject_id: str, version: int) -> Any:
-    stmt = insert_for(dialect, versions).values(stream=stream, subject_id=subject_id, version=version)
+def _upsert(dialect: str, rows: list[dict[str, Any]]) -> Any:
+    stmt = insert_for(dialect, versions).values(rows)
     return stmt.on_conflict_do_update(
         index_elements=[versions.c.stream, versions.c.subject_id],
         set_={"version": stmt.excluded.version},
         where=versions.c.version < stmt.excluded.version,
-    ).returning(versions.c.version)
+    ).returning(versions.c.subject_id)
 
 
 async def accept_version(session: AsyncSession, stream: str, subject_id: str, version: int) -> bool:
@@ -23,6 +24,23 @@ async def accept_version(session: AsyncSession, stream: str, subject_id: str, ve
 
     One statement, atomic on both databases: the row is inserted, or raised only if older; a
     stale or repeated version leaves it as it is and returns no row."""
+    return subject_id in await accept_versions(session, stream, [(subject_id, version)])
+
+
+# Rows per statement: well under SQLite's bound-parameter limit (3 per row).
+_CHUNK = 2000
+
+
+async def accept_versions(session: AsyncSession, stream: str, pairs: Iterable[tuple[str, int]]) -> set[str]:
+    """The set form of ``accept_version``: of ``(subject_id, version)`` pairs (one per subject: see
+    ``common.events.batch.subject_rounds``), the subject ids whose version is newer than the last
+    applied, all recorded with one statement per chunk."""
+    rows = [{"stream": stream, "subject_id": s, "version": int(v)} for s, v in pairs]
+    if len({r["subject_id"] for r in rows}) != len(rows):
+        raise ValueError("accept_versions takes one version per subject; split the batch into rounds")
     dialect = session.get_bind().dialect.name
-    result = await session.execute(_upsert(dialect, stream, subject_id, version))
-    return result.first() is not None
+    accepted: set[str] = set()
+    for i in range(0, len(rows), _CHUNK):
+        result = await session.execute(_upsert(dialect, rows[i:i + _CHUNK]))
+        accepted.update(result.scalars())
+    return accepted
