@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ class ServiceSpec:
     title: str
     description: str
     routers: Sequence[APIRouter]
-    handlers: dict[str, TopicHandler] = field(default_factory=dict)
+    handlers: Mapping[str, TopicHandler] = field(default_factory=dict)
     on_startup: Sequence[Callable[[FastAPI], Awaitable[None]]] = ()
     max_body_bytes: int = 1 << 20
     upload_paths: tuple[str, ...] = ()

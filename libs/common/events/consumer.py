@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -108,7 +108,7 @@ def _names(tps: Any) -> list[str]:
 
 
 class EventConsumer:
-    def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: dict[str, TopicHandler], *,
+    def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: Mapping[str, TopicHandler], *,
                  max_attempts: int = 3, retry_delay: float = 0.05) -> None:
         self.db = db
         self.bootstrap = bootstrap
