@@ -17,7 +17,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from common.auth import TokenVerifier
 from common.db import Database, NotDurableError
 from common.errors import ProblemError, problem_response
-from common.events.consumer import EventConsumer, TopicHandler
+from common.events import TopicHandler
+from common.events.consumer import EventConsumer
 from common.events.relay import OutboxRelay
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.pii import PIICipher

@@ -1,7 +1,7 @@
 """INSERT ... ON CONFLICT helpers of the merchant service (the construct comes from common.db.insert_for)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -18,7 +18,14 @@ async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, A
     await session.execute(_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
 
 
-async def upsert(session: AsyncSession, table: Table, values: dict[str, Any], keys: Sequence[str],
-                 update: dict[str, Any]) -> None:
-    stmt = _insert(session, table).values(**values)
-    await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update))
+# Rows per statement: under SQLite's bound-parameter limit for the widest table here.
+CHUNK = 1000
+
+
+async def upsert_many(session: AsyncSession, table: Table, rows: list[dict[str, Any]], keys: Sequence[str],
+                      update: Callable[[Any], dict[str, Any]]) -> None:
+    """INSERT ... ON CONFLICT DO UPDATE for many rows (same keys in each), one statement per chunk; ``update`` builds the
+    SET clause from the statement (``stmt.excluded`` is the row that was proposed)."""
+    for i in range(0, len(rows), CHUNK):
+        stmt = _insert(session, table).values(rows[i:i + CHUNK])
+        await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update(stmt)))

@@ -1,7 +1,7 @@
 """What rating consumes: topic → handler (the handlers share the service's settings)."""
 from __future__ import annotations
 
-from common.events.consumer import Handler
+from common.events import Handler
 from rating.settings import RatingSettings
 from rating.subjects.handlers import make_handlers
 

@@ -17,8 +17,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database
-from common.events import Event
-from common.events.consumer import EventConsumer, Handler
+from common.events import Event, Handler
+from common.events.consumer import EventConsumer
 from common.tables import inbox_events, subject_versions
 from stats.handlers import HANDLERS
 from stats.readmodel.metrics import COLUMNS

@@ -12,7 +12,7 @@ import pytest
 
 from common.auth import Role
 from common.db import utcnow
-from common.events import Event, validate_event
+from common.events import Event, apply_events, validate_event
 from lending.handlers import HANDLERS
 from rating.ratings import events as rating_events
 from registry import events as registry_events
@@ -58,7 +58,7 @@ def subject_event(subject_id: str, version: int = 1, *, kind: str = "household",
 async def apply(svc: RunningService, event: Event) -> None:
     """Apply an event the way the consumer does (one transaction, lending's own handler), without a broker."""
     async with svc.db.transaction() as session:
-        await HANDLERS[event.type](session, event)
+        await apply_events(HANDLERS[event.type], session, [event])
 
 
 def bank(keys: Keys, bank_id: str, key: str | None = None) -> dict[str, str]:

@@ -37,7 +37,7 @@ async def test_a_loan_at_0730_beijing_is_in_that_beijing_days_file(
                            score=Decimal("92"), version=1, effective_at=now(), reason="final after publication",
                            **VILLAGE)
     async with lending.db.transaction() as session:
-        await on_rating_changed(session, event)
+        await on_rating_changed(session, [event])
     r = await lending.client.post("/v1/loans", json={"subject_id": "hh-early", "amount": "10000.00",
                                                      "annual_rate": "4.00", "term_months": 12},
                                   headers=rcb)

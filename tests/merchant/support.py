@@ -10,7 +10,7 @@ import httpx
 
 from common.auth import Role
 from common.db import Database
-from common.events import Event, validate_event
+from common.events import Event, apply_events, validate_event
 from merchant.handlers import HANDLERS
 from rating.ratings import events as rating_events
 from registry import events as registry_events
@@ -48,7 +48,7 @@ async def apply(db: Database, *events: Event) -> None:
     """Apply events the way the consumer does (one transaction), without a broker."""
     async with db.transaction() as session:
         for event in events:
-            await HANDLERS[event.type](session, event)
+            await apply_events(HANDLERS[event.type], session, [event])
 
 
 async def household(db: Database, grade: str = "AA", **kw: Any) -> str:

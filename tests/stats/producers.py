@@ -24,7 +24,7 @@ def graded(subject_id: str, grade: str, version: int, village: str, when: dateti
 async def grant(lending: RunningService, subject_id: str, village: str) -> None:
     """A line at lending (from rating's own event), so that the subject can borrow."""
     async with lending.db.transaction() as session:
-        await on_rating_changed(session, graded(subject_id, "AAA", 1, village, datetime(2026, 11, 1, tzinfo=UTC)))
+        await on_rating_changed(session, [graded(subject_id, "AAA", 1, village, datetime(2026, 11, 1, tzinfo=UTC))])
 
 
 async def borrow(lending: RunningService, headers: dict[str, str], subject_id: str, amount: str) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.events.envelope import Event
 
+Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 BatchFn = Callable[[AsyncSession, list[Event]], Awaitable[None]]
 T = TypeVar("T")
 
@@ -33,6 +34,20 @@ class BatchHandler:
 
 def batch(fn: BatchFn) -> BatchHandler:
     return BatchHandler(fn)
+
+
+# A topic's handler: per event, or a BatchHandler taking the batch's fresh events of that topic.
+TopicHandler = Handler | BatchHandler
+
+
+async def apply_events(handler: TopicHandler, session: AsyncSession, events: list[Event]) -> None:
+    """Events of one topic through its handler, whichever shape it has (the consumer's way, and a
+    test's way of applying a producer's events without a broker)."""
+    if isinstance(handler, BatchHandler):
+        await handler(session, events)
+    else:
+        for event in events:
+            await handler(session, event)
 
 
 def subject_rounds(items: Iterable[T], key: Callable[[T], Any]) -> list[list[T]]:

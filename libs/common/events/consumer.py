@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -33,7 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, utcnow
 from common.events import positions
-from common.events.batch import BatchHandler
+from common.events.batch import TopicHandler, apply_events
 from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
@@ -43,9 +43,6 @@ from common.tables import inbox_events
 
 log = logging.getLogger("common.events.consumer")
 
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
-# A topic's handler: per event, or a BatchHandler taking the batch's fresh events of that topic.
-TopicHandler = Handler | BatchHandler
 
 
 # An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
@@ -337,12 +334,7 @@ class EventConsumer:
             end = start
             while end < len(fresh) and fresh[end].type == fresh[start].type:
                 end += 1
-            handler = self.handlers[fresh[start].type]
-            if isinstance(handler, BatchHandler):
-                await handler(session, fresh[start:end])
-            else:
-                for event in fresh[start:end]:
-                    await handler(session, event)
+            await apply_events(self.handlers[fresh[start].type], session, fresh[start:end])
             start = end
         if fresh:
             now = utcnow()

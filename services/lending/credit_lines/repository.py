@@ -81,8 +81,37 @@ async def read_line(engine: AsyncEngine, subject_id: str) -> LineRow | None:
     return LineRow(*values)
 
 
+async def get_many(session: AsyncSession, subject_ids: Sequence[str], *,
+                   for_update: bool = False) -> dict[str, Row[Any]]:
+    """The lines of many subjects by id, one statement; ``for_update`` locks them in id order (a
+    fixed order, so two batches never wait on each other in a cycle)."""
+    q = select(_table).where(_lines.subject_id.in_(sorted(subject_ids))).order_by(_lines.subject_id)
+    if for_update:
+        q = q.with_for_update()
+    return {row.subject_id: row for row in (await session.execute(q))}
+
+
 async def insert_line(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(CreditLine).values(**values))
+
+
+async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(_table), rows)
+
+
+# One statement for many lines' grade-driven columns (executemany); the key is bound apart from
+# the SET columns, which come from each row's keys.
+_UPDATE_BY_ID = update(_table).where(_lines.subject_id == bindparam("line_subject_id"))
+
+
+async def update_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Grade-driven columns of many lines; each row has ``subject_id`` and the same column keys."""
+    if not rows:
+        return
+    assert all("drawn_fen" not in r for r in rows)
+    params = [{"line_subject_id": r["subject_id"], **{k: v for k, v in r.items() if k != "subject_id"}} for r in rows]
+    await session.execute(_UPDATE_BY_ID, params)
 
 
 async def update_terms(session: AsyncSession, subject_id: str, values: dict[str, Any]) -> None:
@@ -93,6 +122,11 @@ async def update_terms(session: AsyncSession, subject_id: str, values: dict[str,
 
 async def add_history(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(CreditLineChange).values(**values))
+
+
+async def add_histories(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(cast(Table, CreditLineChange.__table__)), rows)
 
 
 async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLineChange]:

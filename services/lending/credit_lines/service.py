@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.clock import beijing_day
 from common.db import utcnow
-from common.events import Event, accept_version, emit
+from common.events import Event, accept_versions, batch, emit, emit_many, subject_rounds
 from lending import events
 from lending.credit_lines import repository
 from lending.credit_lines.models import CLOSED, DEFAULT_HOLD, NONE, CreditLine
@@ -79,20 +80,22 @@ async def terms_for(session: AsyncSession, kind: str, grade: str) -> LineTerms |
     return terms
 
 
-async def on_rating_changed(session: AsyncSession, event: Event) -> None:
-    """Consumer of ``rating-changed``: raise, cut, renew, freeze or unfreeze the subject's line. A
-    replayed or stale event (version not newer than the last applied) changes nothing."""
-    data = event.data
-    subject_id, kind = data["subject_id"], data["kind"]
-    if not gets_line(kind):
-        return
-    if not await accept_version(session, RATING_STREAM, subject_id, int(data["version"])):
-        log.info("stale rating-changed skipped", extra={"subject_id": subject_id, "version": data["version"]})
-        return
-    await apply_grade(session, data)
+@batch
+async def on_rating_changed(session: AsyncSession, events_: list[Event]) -> None:
+    """Consumer of ``rating-changed``, a poll's worth at a time: raise, cut, renew, freeze or
+    unfreeze each subject's line. A replayed or stale event (version not newer than the last
+    applied, in an earlier batch or earlier in this one) changes nothing."""
+    graded = [e.data for e in events_ if gets_line(e.data["kind"])]
+    for round_ in subject_rounds(graded, key=lambda d: d["subject_id"]):
+        accepted = await accept_versions(session, RATING_STREAM, [(d["subject_id"], int(d["version"]))
+                                                                  for d in round_])
+        for d in round_:
+            if d["subject_id"] not in accepted:
+                log.info("stale rating-changed skipped", extra={"subject_id": d["subject_id"], "version": d["version"]})
+        await apply_grades(session, [d for d in round_ if d["subject_id"] in accepted])
 
 
-def held_by_default(line: CreditLine | None, effective_at: datetime) -> bool:
+def held_by_default(line: Any | None, effective_at: datetime) -> bool:
     """A default froze the line and this rating was made before (or as) lending learnt of it: rating
     could not have known, so the line stays frozen (an old rating arriving late never unfreezes)."""
     return (line is not None and line.freeze_reason == DEFAULT_HOLD and line.frozen_at is not None
@@ -100,15 +103,27 @@ def held_by_default(line: CreditLine | None, effective_at: datetime) -> bool:
 
 
 async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
+    await apply_grades(session, [data])
+
+
+@dataclass(frozen=True, slots=True)
+class GradeChange:
+    """What one final grade does to one line: the line's new columns, its history row and its event."""
+    values: dict[str, Any]
+    inserted: bool
+    history: dict[str, Any]
+    event: Event
+
+
+def grade_change(data: dict[str, Any], line: Any | None, facts: Any | None, terms: LineTerms | None,
+                 now: datetime) -> GradeChange:
+    """The change a ``rating-changed`` makes to a subject's line (``line`` and ``facts`` as stored, or
+    None): a plain function over what was read, so a batch is one read, this per subject, one write."""
     subject_id, kind, grade = data["subject_id"], data["kind"], data["new_grade"]
     vetoed = bool(data["vetoed"])
-    now = utcnow()
     effective_at = datetime.fromisoformat(data["effective_at"])
-    line = await repository.get(session, subject_id, for_update=True)
-    facts = await subject_facts.get(session, subject_id)
     current = None if line is None else LineState(line.grade, line.status, line.line_fen, Decimal(line.max_markup),
                                                   line.valid_until, line.policy_version, line.valid_from)
-    terms = await terms_for(session, kind, grade)
     held = held_by_default(line, effective_at)
     new, change = decide(current, grade, vetoed, terms, beijing_day(effective_at), held=held,
                          archived=facts is not None and facts.status == ARCHIVED)
@@ -117,36 +132,51 @@ async def apply_grade(session: AsyncSession, data: dict[str, Any]) -> None:
     version = 1 if line is None else line.version + 1
     freeze_reason = line.freeze_reason if held and line is not None else None
     values: dict[str, Any] = {
-        "kind": kind, "region_county": region.get("county"), "region_town": region.get("town"),
-        "region_village": region.get("village"), "region_group": region.get("group"),
+        "subject_id": subject_id, "kind": kind, "region_county": region.get("county"),
+        "region_town": region.get("town"), "region_village": region.get("village"), "region_group": region.get("group"),
         "grade": new.grade, "vetoed": vetoed, "status": new.status, "line_fen": new.line_fen,
         "max_markup": new.max_markup, "policy_version": new.policy_version, "valid_until": new.valid_until,
         "valid_from": new.valid_from, "freeze_reason": freeze_reason,
         "frozen_at": line.frozen_at if held and line is not None else None,
-        "version": version, "rating_version": int(data["version"]), "updated_at": now}
-    if facts is not None:
-        values["industry"] = facts.industry
-        values["consent_lending"] = facts.consent_lending
-    if line is None:
-        await repository.insert_line(session, {"subject_id": subject_id, "drawn_fen": 0, **values})
-        drawn_fen = 0
-    else:
-        await repository.update_terms(session, subject_id, values)
-        drawn_fen = line.drawn_fen
+        "version": version, "rating_version": int(data["version"]), "updated_at": now,
+        # What the registry last said; lending's own copy where it has not heard.
+        "industry": facts.industry if facts is not None else (line.industry if line is not None else None),
+        "consent_lending": (facts.consent_lending if facts is not None
+                            else (line.consent_lending if line is not None else None))}
+    drawn_fen = 0 if line is None else line.drawn_fen
     old_grade = data.get("old_grade")
     reason = f"{change}: grade {old_grade or '-'} → {grade}" + (" (vetoed)" if vetoed else "")
     if held:
         reason += " (held: a loan defaulted after this rating was made)"
     reason = (reason + f"; {data.get('reason') or ''}".rstrip("; "))[:200]
-    await repository.add_history(session, {
-        "subject_id": subject_id, "version": version, "change": change, "old_grade": old_grade, "grade": grade,
-        "status": new.status, "old_line_fen": 0 if line is None else line.line_fen, "line_fen": new.line_fen,
-        "max_markup": new.max_markup, "rating_version": int(data["version"]), "reason": reason, "changed_at": now})
-    await emit_line_changed(session, subject_id=subject_id, kind=kind, region=region, grade=grade,
-                            line_fen=new.line_fen, drawn_fen=drawn_fen, status=new.status, max_markup=new.max_markup,
-                            valid_until=new.valid_until, version=version, reason=reason, change=change,
-                            rating_version=int(data["version"]), policy_version=new.policy_version,
-                            freeze_reason=freeze_reason)
+    history = {"subject_id": subject_id, "version": version, "change": change, "old_grade": old_grade, "grade": grade,
+               "status": new.status, "old_line_fen": 0 if line is None else line.line_fen, "line_fen": new.line_fen,
+               "max_markup": new.max_markup, "rating_version": int(data["version"]), "reason": reason,
+               "changed_at": now}
+    event = line_changed_event(subject_id=subject_id, kind=kind, region=region, grade=grade, line_fen=new.line_fen,
+                               drawn_fen=drawn_fen, status=new.status, max_markup=new.max_markup,
+                               valid_until=new.valid_until, version=version, reason=reason, change=change,
+                               rating_version=int(data["version"]), policy_version=new.policy_version,
+                               freeze_reason=freeze_reason)
+    return GradeChange(values, line is None, history, event)
+
+
+async def apply_grades(session: AsyncSession, graded: list[dict[str, Any]]) -> None:
+    """Final grades (``rating-changed`` data, one per subject, versions already accepted) onto their
+    lines: one locked read of the lines, one of the facts, then one write per table and one outbox
+    insert, whatever the number of subjects."""
+    if not graded:
+        return
+    ids = [d["subject_id"] for d in graded]
+    lines = await repository.get_many(session, ids, for_update=True)
+    facts = await subject_facts.get_many(session, ids)
+    now = utcnow()
+    changes = [grade_change(d, lines.get(d["subject_id"]), facts.get(d["subject_id"]),
+                            await terms_for(session, d["kind"], d["new_grade"]), now) for d in graded]
+    await repository.insert_lines(session, [{"drawn_fen": 0, **c.values} for c in changes if c.inserted])
+    await repository.update_lines(session, [c.values for c in changes if not c.inserted])
+    await repository.add_histories(session, [c.history for c in changes])
+    await emit_many(session, [c.event for c in changes])
 
 
 def facts_region(facts: SubjectFacts) -> dict[str, str | None]:
@@ -202,18 +232,21 @@ async def apply_facts(session: AsyncSession, facts: dict[str, Any]) -> None:
                             freeze_reason=values.get("freeze_reason", line.freeze_reason))
 
 
-async def emit_line_changed(session: AsyncSession, *, subject_id: str, kind: str, region: dict[str, Any],
-                            grade: str | None, line_fen: int, drawn_fen: int, status: str, max_markup: Decimal,
-                            valid_until: date | None, version: int, reason: str, change: str,
-                            rating_version: int | None = None, policy_version: int | None = None,
-                            freeze_reason: str | None = None) -> None:
+def line_changed_event(*, subject_id: str, kind: str, region: dict[str, Any], grade: str | None, line_fen: int,
+                       drawn_fen: int, status: str, max_markup: Decimal, valid_until: date | None, version: int,
+                       reason: str, change: str, rating_version: int | None = None,
+                       policy_version: int | None = None, freeze_reason: str | None = None) -> Event:
     """``credit-line-changed`` (the line's whole state after the change) from a line's stored
     figures, through the one builder ``lending.events.credit_line_changed``."""
-    await emit(session, events.credit_line_changed(
+    return events.credit_line_changed(
         subject_id=subject_id, kind=kind, region_codes=region, grade=grade, line_amount=from_fen(line_fen),
         drawn=from_fen(drawn_fen), status=status, max_markup=Decimal(max_markup), valid_until=valid_until,
         version=version, reason=reason, change=change, rating_version=rating_version,
-        policy_version=policy_version, freeze_reason=freeze_reason))
+        policy_version=policy_version, freeze_reason=freeze_reason)
+
+
+async def emit_line_changed(session: AsyncSession, **figures: Any) -> None:
+    await emit(session, line_changed_event(**figures))
 
 
 async def announce_use(session: AsyncSession, line: Any, change: str, reason: str | None = None,

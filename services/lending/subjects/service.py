@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
 from common.errors import ProblemError
-from common.events import Event, accept_version
+from common.events import Event, accept_versions, batch, subject_rounds
+from lending.credit_lines import repository as credit_lines
 from lending.credit_lines.service import apply_facts
 from lending.subjects import repository
-from lending.subjects.models import SubjectFacts
 
 log = logging.getLogger("lending.subjects")
 SUBJECT_STREAM = "subject"
@@ -43,7 +43,7 @@ def no_consent(subject_id: str) -> ProblemError:
                         errors=[{"field": "subject_id", "message": "no consent for scope lending"}])
 
 
-def facts_row(data: dict[str, Any], before: SubjectFacts | None) -> dict[str, Any]:
+def facts_row(data: dict[str, Any], before: Any | None) -> dict[str, Any]:
     region: dict[str, Any] = data.get("region") or {}
     profile: dict[str, Any] = data.get("profile") or {}
     # subject-registered carries no status (a new file is active); an update without one keeps it.
@@ -56,14 +56,24 @@ def facts_row(data: dict[str, Any], before: SubjectFacts | None) -> dict[str, An
             "updated_at": datetime.fromisoformat(when) if when else utcnow()}
 
 
-async def on_subject(session: AsyncSession, event: Event) -> None:
+@batch
+async def on_subject(session: AsyncSession, events: list[Event]) -> None:
     """Consumer of subject-registered / subject-updated: keep the facts, and carry them onto the
     subject's line if it has one (closed when archived; region, industry and consent follow)."""
-    data = event.data
-    if not await accept_version(session, SUBJECT_STREAM, data["subject_id"], int(data["version"])):
-        log.info("stale subject event skipped", extra={"subject_id": data["subject_id"], "version": data["version"]})
-        return
-    before = await repository.get(session, data["subject_id"])
-    row = facts_row(data, before)
-    await repository.save(session, row)
-    await apply_facts(session, row)
+    for round_ in subject_rounds([e.data for e in events], key=lambda d: d["subject_id"]):
+        accepted = await accept_versions(session, SUBJECT_STREAM, [(d["subject_id"], int(d["version"]))
+                                                                   for d in round_])
+        for d in round_:
+            if d["subject_id"] not in accepted:
+                log.info("stale subject event skipped", extra={"subject_id": d["subject_id"], "version": d["version"]})
+        fresh = [d for d in round_ if d["subject_id"] in accepted]
+        if not fresh:
+            continue
+        ids = [d["subject_id"] for d in fresh]
+        before = await repository.get_many(session, ids)
+        rows = [facts_row(d, before.get(d["subject_id"])) for d in fresh]
+        await repository.save_many(session, rows)
+        with_lines = await credit_lines.get_many(session, ids)
+        for row in rows:
+            if row["subject_id"] in with_lines:  # most registrations come before any grade: no line yet
+                await apply_facts(session, row)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from common.events import Event, accept_version
+from common.events import Event, accept_versions, batch, subject_rounds
 from merchant.codes import repository as codes
 from merchant.codes.models import REVOKED
 from merchant.grades import grade_bit
@@ -29,31 +29,32 @@ def consent_columns(consent: dict[str, Any]) -> dict[str, bool]:
             "consent_benefits": given and (not scopes or "benefits" in scopes)}
 
 
-async def on_subject(session: AsyncSession, event: Event) -> None:
+@batch
+async def on_subject(session: AsyncSession, events: list[Event]) -> None:
     """subject-registered / subject-updated. The registry's region is the household's (a move
     follows it: officers' scope, new redemptions' region). An archived file (deceased, moved
     away) has its code revoked: it verifies as an unknown code and cannot be redeemed."""
-    data = event.data
-    if not await accept_version(session, SUBJECT_STREAM, data["subject_id"], int(data["version"])):
-        return
-    active = data["status"] == "active"
-    await repository.save(session, data["subject_id"], {
-        "kind": data["kind"], "masked_name": data["masked_name"], "region": data["region"],
-        "region_code": repository.most_precise_region(data["region"]),
-        "active": active, **consent_columns(data["consent"])})
-    if not active:
-        await codes.end_active(session, data["subject_id"], REVOKED, utcnow())
+    for round_ in subject_rounds([e.data for e in events], key=lambda d: d["subject_id"]):
+        accepted = await accept_versions(session, SUBJECT_STREAM, [(d["subject_id"], int(d["version"]))
+                                                                   for d in round_])
+        fresh = [d for d in round_ if d["subject_id"] in accepted]
+        await repository.save_many(session, [{
+            "subject_id": d["subject_id"], "kind": d["kind"], "masked_name": d["masked_name"], "region": d["region"],
+            "region_code": repository.most_precise_region(d["region"]), "active": d["status"] == "active",
+            **consent_columns(d["consent"])} for d in fresh])
+        now = utcnow()
+        for d in fresh:
+            if d["status"] != "active":
+                await codes.end_active(session, d["subject_id"], REVOKED, now)
 
 
-async def on_rating(session: AsyncSession, event: Event) -> None:
+@batch
+async def on_rating(session: AsyncSession, events: list[Event]) -> None:
     """rating-changed: today's grade; a veto (一票否决) makes it match no offer."""
-    data = event.data
-    if not await accept_version(session, RATING_STREAM, data["subject_id"], int(data["version"])):
-        return
-    vetoed = bool(data["vetoed"])
-    await repository.save_rating(session, data["subject_id"], {
-        "kind": data["kind"], "grade": data["new_grade"], "vetoed": vetoed,
-        "grade_bit": grade_bit(data["new_grade"], vetoed)},
-        region=data["region"], region_code=repository.most_precise_region(data["region"]))
-
-
+    for round_ in subject_rounds([e.data for e in events], key=lambda d: d["subject_id"]):
+        accepted = await accept_versions(session, RATING_STREAM, [(d["subject_id"], int(d["version"]))
+                                                                  for d in round_])
+        await repository.save_ratings(session, [{
+            "subject_id": d["subject_id"], "kind": d["kind"], "grade": d["new_grade"], "vetoed": bool(d["vetoed"]),
+            "grade_bit": grade_bit(d["new_grade"], bool(d["vetoed"])), "region": d["region"],
+            "region_code": repository.most_precise_region(d["region"])} for d in round_ if d["subject_id"] in accepted])

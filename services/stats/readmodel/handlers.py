@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events import Event
-from common.events.consumer import Handler
+from common.events import Event, Handler
 from stats.readmodel.ops import PARSERS
 from stats.readmodel.projector import Op, queue
 
