@@ -1,0 +1,244 @@
+"""The county round end to end: how long until a county-wide re-rating reaches every bank line,
+every till and the statistics.
+
+Starts the embedded broker and lending, merchant and stats as processes (SQLite; PostgreSQL with
+--postgres URL), builds a rating database of a county (the households, civility results, negative
+records and loans of bench/rating_round.py) and runs rating's own code in this process, as the
+rating service does: a first round and its finalisation (set-up: every household gets a grade,
+line and till row), then a change to a third of the households' civility results, then the
+measured round (about a third of the grades change; every other household's grade is renewed, so
+every household has an event). From the round's start it samples, every 0.25 s, how many of the
+round's households each service shows at the round's version (lending ``credit_lines.rating_version``, merchant's
+per-subject version, stats ``stats_subjects.v_rating``), and while the round's events flow it
+raises a negative-list veto every 0.5 s through rating's own consumer handler and times it to a
+frozen line in lending and a vetoed household in merchant (the row POS verify reads).
+
+    PYTHONPATH=libs:services:. .venv/bin/python bench/county_round.py [--households N] [--postgres URL]
+
+Writes bench/results/county_round.json (with the time series the chart in BENCHMARKS.md draws).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from bench.rating_round import COUNTY, build_postgres, build_sqlite
+from common.db import Database, utcnow
+from common.events.relay import OutboxRelay
+from common.migrations import upgrade
+from rating.app import DEFINITION
+from rating.ratings.lifecycle import finalise_due
+from rating.rounds import service as rounds
+from rating.settings import RatingSettings
+from rating.subjects.handlers import make_handlers
+from registry import events as registry_events
+from tests.cluster.helpers import rows
+from tests.e2e.cluster import Cluster
+from tests.harness import Keys
+
+RESULTS = Path(__file__).resolve().parent / "results" / "county_round.json"
+SERVICES = ["lending", "merchant", "stats"]
+# What each service shows of a subject's final grade: how many subjects are at rating version >= v.
+CAUGHT_UP_SQL = {
+    "lending": "SELECT count(*) FROM credit_lines WHERE rating_version >= {v} AND subject_id LIKE 'hh-%'",
+    "merchant": "SELECT count(*) FROM subject_versions WHERE stream = 'merchant.rating' AND version >= {v} "
+                "AND subject_id LIKE 'hh-%'",
+    "stats": "SELECT count(*) FROM stats_subjects WHERE v_rating >= {v} AND subject_id LIKE 'hh-%'",
+}
+
+
+def counts(cluster: Cluster, version: int) -> dict[str, int]:
+    return {s: int(rows(cluster.db_urls[s], sql.format(v=version))[0][0]) for s, sql in CAUGHT_UP_SQL.items()}
+
+
+async def one_round(db: Database, settings: RatingSettings, actor: str) -> tuple[float, float]:
+    """A county-wide round and its finalisation, as the rating service runs them: (round_s, finalise_s).
+    Every household's final grade is published again (a renewal where it is unchanged)."""
+    async with db.transaction() as session:
+        rnd = await rounds.start(session, COUNTY, ["household"], actor, utcnow())
+    t = time.perf_counter()
+    await rounds.run(db, settings, rnd.id)
+    round_s = time.perf_counter() - t
+    t = time.perf_counter()
+    await finalise_due(db, settings, utcnow() + timedelta(days=settings.publication_days + 1))
+    return round_s, time.perf_counter() - t
+
+
+async def grades(db: Database) -> dict[str, tuple[str, int]]:
+    """Rating's final grade and version of every household."""
+    async with db.transaction(write=False) as session:
+        found = await session.execute(text("SELECT subject_id, grade, version FROM current_grades "
+                                           "WHERE kind = 'household'"))
+        return {r[0]: (r[1], int(r[2])) for r in found}
+
+
+async def veto(db: Database, settings: RatingSettings, subject_id: str, n: int) -> None:
+    """A court's record (失信被执行人) reaches rating as the registry sends it; rating re-grades at once."""
+    event = registry_events.negative_record_changed(
+        record_id=f"bench-veto-{n}", subject_id=subject_id, agency="court", record_kind="dishonest_judgment_debtor",
+        status="raised", veto=True, effective_from=None, expires_on=None, version=1, changed_at=utcnow())
+    handler = make_handlers(settings)["negative-record-changed"]
+    async with db.transaction() as session:
+        await handler(session, event)
+
+
+def vetoed_in(cluster: Cluster, subject_id: str) -> tuple[bool, bool]:
+    line = rows(cluster.db_urls["lending"], f"SELECT status FROM credit_lines WHERE subject_id = '{subject_id}'")
+    till = rows(cluster.db_urls["merchant"], f"SELECT vetoed FROM households WHERE subject_id = '{subject_id}'")
+    return bool(line and line[0][0] == "frozen"), bool(till and till[0][0])
+
+
+async def watch_veto(cluster: Cluster, subject_id: str, t0: float, out: dict[str, list[float]]) -> None:
+    lending = merchant = None
+    while lending is None or merchant is None:
+        frozen, refused = await asyncio.to_thread(vetoed_in, cluster, subject_id)
+        now = time.perf_counter()
+        if frozen and lending is None:
+            lending = now - t0
+        if refused and merchant is None:
+            merchant = now - t0
+        if now - t0 > 120:
+            break
+        await asyncio.sleep(0.05)
+    if lending is not None:
+        out["lending"].append(lending)
+    if merchant is not None:
+        out["merchant"].append(merchant)
+
+
+def pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, Any]:
+    backend = "postgresql" if pg_url else "sqlite"
+    if pg_url:
+        os.environ["CV_TEST_POSTGRES_URL"] = pg_url
+    cluster = Cluster(work, Keys.generate(), backend=backend, services=SERVICES)
+    await asyncio.to_thread(cluster.start)
+    try:
+        url = cluster._create_database("rating")
+        await asyncio.to_thread(upgrade, DEFINITION.migrations_dir, url)
+        if pg_url:
+            await build_postgres(url.replace("+asyncpg", ""), households)
+        else:
+            await asyncio.to_thread(build_sqlite, Path(url.split("///", 1)[1]), households)
+        settings = RatingSettings(env="test", database_url=url, auth_public_key="unused", publication_days=7,
+                                  run_relay=False, run_consumer=False)
+        db = Database(url)
+        relay = OutboxRelay(db, cluster.broker.bootstrap, "rating")
+        relay_task = asyncio.create_task(relay.run())
+
+        # Set-up: the county's first round; every service learns every household's grade.
+        t = time.perf_counter()
+        await one_round(db, settings, "bench-setup")
+        first = len(await grades(db))
+        print(f"set-up round: {first:,} households graded in {time.perf_counter() - t:.0f} s", flush=True)
+        while min((seen := await asyncio.to_thread(counts, cluster, 1)).values()) < first:
+            if time.perf_counter() - t > 900:
+                raise RuntimeError(f"set-up not caught up after 900 s: {seen} of {first}")
+            await asyncio.sleep(1)
+        setup_s = time.perf_counter() - t
+        print(f"set-up: {first:,} households graded and propagated in {setup_s:.0f} s", flush=True)
+
+        # A third of the households' civility results change (a new evaluation year).
+        async with db.transaction() as session:
+            await session.execute(text(
+                "UPDATE civility_results SET score = CASE WHEN score >= 70 THEN 40 ELSE 100 END, veto = false "
+                "WHERE CAST(substr(subject_id, 4) AS INTEGER) % 3 = 0"))
+        # Vetoes during the round go to households the round leaves alone.
+        veto_subjects = [f"hh-{i:07d}" for i in range(1, households, 997) if i % 3 and i % 550 != 1][:200]
+
+        before = await grades(db)
+        load_before = os.getloadavg()
+        series: list[dict[str, float]] = []
+        veto_times: dict[str, list[float]] = {"lending": [], "merchant": []}
+        t0 = time.perf_counter()
+        round_task = asyncio.create_task(one_round(db, settings, "bench"))
+        watchers: list[asyncio.Task[None]] = []
+        next_veto = t0 + 0.5
+        caught: dict[str, float] = {}
+        target: int | None = None  # households at the round's version in rating: what the others must show
+        changed = 0
+        round_s = finalise_s = 0.0
+        while True:
+            now = time.perf_counter()
+            if round_task.done() and target is None:
+                round_s, finalise_s = round_task.result()
+                after = await grades(db)
+                target = sum(1 for _, v in after.values() if v >= 2)
+                changed = sum(1 for s, (g, _) in after.items() if before[s][0] != g)
+                print(f"round {round_s:.1f} s + finalisation {finalise_s:.1f} s: {changed:,} of {target:,} grades "
+                      "changed (the others renewed)", flush=True)
+            current = await asyncio.to_thread(counts, cluster, 2)
+            series.append({"t": round(now - t0, 2), **current})
+            for service, n in current.items():
+                if target is not None and n >= target and service not in caught:
+                    caught[service] = now - t0
+            if len(caught) == len(SERVICES):
+                break
+            if now >= next_veto and veto_subjects and len(caught) < len(SERVICES):
+                subject = veto_subjects.pop(0)
+                t_veto = time.perf_counter()
+                await veto(db, settings, subject, len(watchers))
+                watchers.append(asyncio.create_task(watch_veto(cluster, subject, t_veto, veto_times)))
+                next_veto = now + 0.5
+            if now - t0 > 900:
+                raise RuntimeError(f"not caught up after 900 s: {current} of {target}")
+            await asyncio.sleep(0.25)
+        await asyncio.gather(*watchers)
+        relay._stopped = True
+        relay_task.cancel()
+        await db.dispose()
+        return {
+            "households": households, "changed": changed, "events": target, "backend": backend,
+            "round_s": round(round_s, 2), "finalise_s": round(finalise_s, 2),
+            "round_and_finalise_s": round(round_s + finalise_s, 2),
+            "lending_caught_up_s": round(caught["lending"], 2), "merchant_caught_up_s": round(caught["merchant"], 2),
+            "stats_caught_up_s": round(caught["stats"], 2),
+            "veto_count": len(veto_times["lending"]),
+            "veto_to_frozen_line_p50_s": pct(veto_times["lending"], 0.5),
+            "veto_to_frozen_line_p99_s": pct(veto_times["lending"], 0.99),
+            "veto_to_refused_verify_p50_s": pct(veto_times["merchant"], 0.5),
+            "veto_to_refused_verify_p99_s": pct(veto_times["merchant"], 0.99),
+            "veto_mean_s": round(statistics.mean(veto_times["lending"]), 3) if veto_times["lending"] else None,
+            "setup_s": round(setup_s, 1), "load_average_before": round(load_before[0], 2),
+            "load_average_after": round(os.getloadavg()[0], 2), "series": series,
+        }
+    finally:
+        await asyncio.to_thread(cluster.stop)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--households", type=int, default=111_000)
+    parser.add_argument("--postgres", metavar="URL", help="all services and rating on PostgreSQL")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="county-round-") as tmp:
+        result = asyncio.run(measure(args.households, args.postgres, Path(tmp)))
+    print(f"{result['households']:,} households ({result['backend']}), {result['changed']:,} changed: round "
+          f"{result['round_s']} s + finalisation {result['finalise_s']} s; caught up: lending "
+          f"{result['lending_caught_up_s']} s, merchant {result['merchant_caught_up_s']} s, stats "
+          f"{result['stats_caught_up_s']} s after the round's start; veto during the round ({result['veto_count']}): "
+          f"frozen line p50 {result['veto_to_frozen_line_p50_s']} s p99 {result['veto_to_frozen_line_p99_s']} s, "
+          f"refused verify p50 {result['veto_to_refused_verify_p50_s']} s p99 {result['veto_to_refused_verify_p99_s']} s; "
+          f"load average {result['load_average_before']} → {result['load_average_after']}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
