@@ -13,8 +13,9 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal, Role
 from common.db import Database, utcnow
 from common.errors import field_error
-from common.events import validate_event
+from common.events import Event
+from common.events.outbox import OUTBOX_COLUMNS, emit_many, outbox_row
 from common.pii import PIICipher, mask_phone
+from common.tables import outbox_events
 from registry import events
+from registry.bulk import Binder, dialect_named
 from registry.imports import parsing
 from registry.imports import repository as jobs
 from registry.imports.models import ImportJob
@@ -61,10 +65,22 @@ async def create_job(db: Database, principal: Principal, filename: str, content:
     return job, [header, rows]
 
 
+class _Good(NamedTuple):
+    """A good row ready to write: the head's blind index and the row of each table it adds,
+    bound as the driver takes them (``registry.bulk.Binder``). Plain tuples: cheap to hand back
+    from a worker process, and the writer has nothing left to do but hand them to the driver."""
+
+    row: int
+    key: str
+    subject: tuple[Any, ...]
+    identities: list[tuple[Any, ...]]
+    change: tuple[Any, ...]
+    outbox: tuple[Any, ...]
+
+
 @dataclass
 class _Chunk:
-    new: list[files.Draft] = field(default_factory=list)
-    new_rows: list[int] = field(default_factory=list)
+    new: list[_Good] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     updated: int = 0
     unchanged: int = 0
@@ -101,9 +117,10 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
     actor, scope = job.created_by, job.scope
     seen: dict[str, int] = {}  # head's blind index → first row with it in this file
     done = 0
-    source = (_in_processes(pii_keys, header, rows, regions, scope, actor, chunk_size)
-              if pii_keys and len(rows) >= PARALLEL_FROM else
-              _in_thread(cipher, header, rows, regions, scope, actor, chunk_size))
+    drivername = db.engine.url.drivername
+    ctx = _Context(cipher, header, regions, scope, actor, job_id, _Binders.of(drivername))
+    source = (_in_processes(pii_keys, ctx, drivername, rows, chunk_size)
+              if pii_keys and len(rows) >= PARALLEL_FROM else _in_thread(ctx, rows, chunk_size))
     try:
         async for start, prepared in source:
             _dedupe(prepared, seen)
@@ -115,7 +132,8 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
                             # A bigger page cache for this connection: the unique indexes of a big
                             # import are random (uuids, HMACs) and thrash SQLite's default 2 MB.
                             await session.execute(text("PRAGMA cache_size=-131072"))
-                        result = await _store(session, cipher, job_id, prepared, actor, scope)
+                        result = await _store(session, cipher, prepared, actor, scope)
+                        await jobs.add_errors(session, [{**e, "import_id": job_id} for e in result.errors])
                         await jobs.add_progress(session, job_id, processed=size, created=len(result.new),
                                                 updated=result.updated, unchanged=result.unchanged,
                                                 errors=len({e["row"] for e in result.errors}))
@@ -146,72 +164,112 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
 
 @dataclass
 class _Prepared:
-    drafts: list[tuple[int, files.Draft]]  # (row, draft): plain data, cheap to pass between processes
+    good: list[_Good]
     errors: list[dict[str, Any]]
 
 
-def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_row: int, regions: _Regions,
-             scope: str | None, actor: str) -> _Prepared:
-    """Validate and assemble a chunk's rows in memory (no database): drafts for the good rows,
-    (row, column, reason) for the bad ones."""
+SUBJECT_COLUMNS = tuple(c.name for c in subjects.SUBJECTS.columns)
+IDENTITY_COLUMNS = ("id_index", "subject_id", "role")
+CHANGE_COLUMNS = ("subject_id", "version", "action", "actor", "at", "changed_fields", "changes")
+_JSON_COLUMNS = ("profile", "details", "consent", "extras")
+
+
+@dataclass(frozen=True)
+class _Binders:
+    subject: Binder
+    identity: Binder
+    change: Binder
+    outbox: Binder
+
+    @classmethod
+    def of(cls, drivername: str) -> _Binders:
+        dialect = dialect_named(drivername)
+        return cls(Binder(dialect, subjects.SUBJECTS, SUBJECT_COLUMNS),
+                   Binder(dialect, subjects.IDENTITIES, IDENTITY_COLUMNS),
+                   Binder(dialect, subjects.CHANGES, CHANGE_COLUMNS),
+                   Binder(dialect, outbox_events, OUTBOX_COLUMNS))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What preparing a chunk needs besides its rows (a worker process gets it once)."""
+
+    cipher: PIICipher
+    header: list[str]
+    regions: _Regions
+    scope: str | None
+    actor: str
+    job_id: str
+    binders: _Binders
+
+
+def _row_errors(n: int, values: list[str], ctx: _Context) -> tuple[HouseholdIn | None, list[dict[str, Any]]]:
+    """One row of the file → the validated household, or its (row, column, reason) errors."""
+    payload, shaping = parsing.to_payload(ctx.header, values)
+    if payload is None:
+        return None, [{"row": n, "field": c, "message": m} for c, m in shaping]
+    try:
+        body = HouseholdIn.model_validate(payload)
+    except ValidationError as exc:
+        return None, [{"row": n, "field": parsing.column_of(e["loc"]), "message": parsing.message_of(dict(e))}
+                      for e in exc.errors()]
+    errors = []
+    if body.village not in ctx.regions.villages:
+        errors.append({"row": n, "field": "village", "message": f"unknown village {body.village}"})
+    elif ctx.scope and not body.village.startswith(ctx.scope):
+        errors.append({"row": n, "field": "village", "message": "outside your region"})
+    if body.group is not None and ctx.regions.groups.get(body.group) != body.village:
+        errors.append({"row": n, "field": "group", "message": f"unknown village group {body.group}"})
+    return (None if errors else body), errors
+
+
+def _prepare(ctx: _Context, part: list[list[str]], first_row: int) -> _Prepared:
+    """Validate, assemble and bind a chunk's rows in memory (no database): the good rows ready to
+    write, (row, column, reason) for the bad ones."""
     now = utcnow()
-    drafts: list[tuple[int, files.Draft]] = []
+    good: list[_Good] = []
     errors: list[dict[str, Any]] = []
+    b = ctx.binders
+    change = {"version": 1, "action": "imported", "actor": ctx.actor, "at": now, "changed_fields": [],
+              "changes": {"import_id": ctx.job_id}}
     for offset, values in enumerate(part):
         n = first_row + offset
         if not any(values):
             continue  # blank line
-        payload, shaping = parsing.to_payload(header, values)
-        if payload is None:
-            errors += [{"row": n, "field": c, "message": m} for c, m in shaping]
-            continue
-        try:
-            body = HouseholdIn.model_validate(payload)
-        except ValidationError as exc:
-            errors += [{"row": n, "field": parsing.column_of(e["loc"]), "message": parsing.message_of(dict(e))}
-                       for e in exc.errors()]
-            continue
-        row_errors = []
-        if body.village not in regions.villages:
-            row_errors.append({"row": n, "field": "village", "message": f"unknown village {body.village}"})
-        elif scope and not body.village.startswith(scope):
-            row_errors.append({"row": n, "field": "village", "message": "outside your region"})
-        if body.group is not None and regions.groups.get(body.group) != body.village:
-            row_errors.append({"row": n, "field": "group", "message": f"unknown village group {body.group}"})
-        if row_errors:
+        body, row_errors = _row_errors(n, values, ctx)
+        if body is None:
             errors += row_errors
             continue
-        draft = files.household_draft(body, cipher, actor, now)
-        event = events.registered(**events.subject_fields(draft.row), registered_at=draft.row["created_at"])
-        validate_event(event.to_dict())
-        # The outbox row is made here (in a worker process when there are some): plain data is
-        # cheaper to hand back than the event object.
-        draft.announcement = events.outbox_row(event)
-        drafts.append((n, draft))
-    return _Prepared(drafts, errors)
+        draft = files.household_draft(body, ctx.cipher, ctx.actor, now)
+        row = draft.row
+        event = events.registered(**events.subject_fields(row), registered_at=row["created_at"])
+        good.append(_Good(n, row["natural_key"], b.subject(row),
+                          [(i, row["id"], r) for i, r in draft.identities],
+                          b.change({**change, "subject_id": row["id"]}), b.outbox(outbox_row(event))))
+    return _Prepared(good, errors)
 
 
 def _dedupe(prepared: _Prepared, seen: dict[str, int]) -> None:
     """The same head twice in one file: the first row counts, later ones are refused."""
     kept = []
-    for n, draft in prepared.drafts:
-        key = draft.row["natural_key"]
-        if key in seen:
-            prepared.errors.append({"row": n, "field": "head_id_number", "message": f"the same head as row {seen[key]}"})
+    for good in prepared.good:
+        if good.key in seen:
+            prepared.errors.append({"row": good.row, "field": "head_id_number",
+                                    "message": f"the same head as row {seen[good.key]}"})
             continue
-        seen[key] = n
-        kept.append((n, draft))
-    prepared.drafts = kept
+        seen[good.key] = good.row
+        kept.append(good)
+    prepared.good = kept
 
 
-async def _in_thread(cipher: PIICipher, header: list[str], rows: list[list[str]], regions: _Regions,
-                     scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+async def _in_thread(ctx: _Context, rows: list[list[str]],
+                     chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
     """Chunks prepared in a worker thread, one ahead of the writer (the database driver releases
     the GIL), so the API also keeps answering meanwhile."""
     starts = list(range(0, len(rows), chunk_size))
 
     def prepare(start: int) -> _Prepared:
-        return _prepare(cipher, header, rows[start:start + chunk_size], start + 2, regions, scope, actor)
+        return _prepare(ctx, rows[start:start + chunk_size], start + 2)
 
     upcoming: asyncio.Future[_Prepared] | None = None
     try:
@@ -224,22 +282,23 @@ async def _in_thread(cipher: PIICipher, header: list[str], rows: list[list[str]]
             upcoming.cancel()
 
 
-async def _in_processes(keys: tuple[str, str], header: list[str], rows: list[list[str]], regions: _Regions,
-                        scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
-    """Chunks prepared by a pool of processes (validation and encryption are CPU-bound Python),
-    a few chunks ahead of the writer, handed back in file order."""
+async def _in_processes(keys: tuple[str, str], ctx: _Context, drivername: str, rows: list[list[str]],
+                        chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """Chunks prepared by a pool of processes (validation, encryption and binding are CPU-bound
+    Python), a few chunks ahead of the writer, handed back in file order."""
     from registry.imports import workers
 
     loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=workers.init,
-                               initargs=(keys[0], keys[1], regions.villages, regions.groups, scope, actor))
+                               initargs=(keys[0], keys[1], ctx.header, ctx.regions.villages, ctx.regions.groups,
+                                         ctx.scope, ctx.actor, ctx.job_id, drivername))
     starts = iter(range(0, len(rows), chunk_size))
     pending: deque[tuple[int, asyncio.Future[_Prepared]]] = deque()
 
     def submit() -> None:
         start = next(starts, None)
         if start is not None:
-            pending.append((start, loop.run_in_executor(pool, workers.prepare, header, rows[start:start + chunk_size],
+            pending.append((start, loop.run_in_executor(pool, workers.prepare, rows[start:start + chunk_size],
                                                         start + 2)))
 
     try:
@@ -254,54 +313,60 @@ async def _in_processes(keys: tuple[str, str], header: list[str], rows: list[lis
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared: _Prepared, actor: str,
+def _unbind(subject: tuple[Any, ...]) -> dict[str, Any]:
+    """A bound subject row back as values, for comparing with the file on record."""
+    row = dict(zip(SUBJECT_COLUMNS, subject, strict=True))
+    for name in _JSON_COLUMNS:
+        row[name] = orjson.loads(row[name])
+    return row
+
+
+async def _store(session: AsyncSession, cipher: PIICipher, prepared: _Prepared, actor: str,
                  scope: str | None = None) -> _Chunk:
+    """Write a chunk: one read of the heads on file, then one insert per table for the new
+    households and their events; a household on file is compared and changed only if it changed."""
     out = _Chunk(errors=list(prepared.errors))
-    keys = [d.row["natural_key"] for _, d in prepared.drafts]
+    keys = [g.key for g in prepared.good]
     existing = await subjects.rows_by_natural_keys(session, "household", keys)
     known = await subjects.identities(session, [k for k in keys if k not in existing])
     changes: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
-    for n, draft in prepared.drafts:
-        key = draft.row["natural_key"]
-        if key in known:  # a member of another household cannot head one
+    announcements: list[Event] = []
+    for good in prepared.good:
+        n = good.row
+        if good.key in known:  # a member of another household cannot head one
             out.errors.append({"row": n, "field": "head_id_number", "message": "listed as a member of another household"})
             continue
-        current = existing.get(key)
+        current = existing.get(good.key)
         if current is not None and scope and not current.village_code.startswith(scope):
             out.errors.append({"row": n, "field": "head_id_number", "message": "on file in a region outside yours"})
             continue
         if current is None:
-            out.new.append(draft)
-            out.new_rows.append(n)
+            out.new.append(good)
             continue
-        changed = await _apply_update(session, cipher, current, draft, actor)
-        if changed is None:
+        update = await _apply_update(session, cipher, current, _unbind(good.subject), actor)
+        if update is None:
             out.unchanged += 1
-        elif changed == "conflict":
+        elif isinstance(update, str):
             out.errors.append({"row": n, "field": "row", "message": "the file changed meanwhile; import it again"})
         else:
             out.updated += 1
-    rows = [d.row for d in out.new]
-    await subjects.insert_subjects(session, rows)
-    await subjects.insert_identities(session, [{"id_index": i, "subject_id": d.row["id"], "role": r}
-                                               for d in out.new for i, r in d.identities])
-    for d in out.new:
-        row = d.row
-        changes.append({"subject_id": row["id"], "version": 1, "action": "imported", "actor": actor,
-                        "at": row["created_at"], "changed_fields": [], "changes": {"import_id": job_id}})
-        outbox.append(d.announcement)
+            changes.append(update[0])
+            announcements.append(update[1])
+    await subjects.insert_bound_rows(session, subjects.SUBJECTS, SUBJECT_COLUMNS, [g.subject for g in out.new])
+    await subjects.insert_bound_rows(session, subjects.IDENTITIES, IDENTITY_COLUMNS,
+                                [i for g in out.new for i in g.identities])
+    await subjects.insert_bound_rows(session, subjects.CHANGES, CHANGE_COLUMNS, [g.change for g in out.new])
+    await events.write_bound(session, [g.outbox for g in out.new])
     await subjects.insert_changes(session, changes)
-    await events.write_rows(session, outbox)
-    await jobs.add_errors(session, [{**e, "import_id": job_id} for e in out.errors])
+    await emit_many(session, announcements)
     return out
 
 
-async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, draft: files.Draft,
-                        actor: str) -> list[str] | str | None:
+async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, new: dict[str, Any],
+                        actor: str) -> tuple[dict[str, Any], Event] | str | None:
     """The same head again: keep what the row does not carry (members, assets, debts), change what
-    it does. None if nothing changed, "conflict" if the file moved meanwhile."""
-    new = draft.row
+    it does. None if nothing changed, "conflict" if the file moved meanwhile, else the change's
+    history row and event (written with the chunk's)."""
     incoming = files.unseal(cipher, new["id"], new["pii_enc"])["head"]
     pii = files.unseal(cipher, current.id, current.pii_enc)
     head = dict(pii.get("head") or {})
@@ -338,10 +403,7 @@ async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, 
     values.update(profile=profile, consent=consent, updated_at=now, updated_by=actor)
     if not await subjects.save_new_version(session, current.id, current.version, values):
         return "conflict"
-    await subjects.insert_changes(session, [{"subject_id": current.id, "version": current.version + 1,
-                                             "action": "imported", "actor": actor, "at": now, "changed_fields": changed,
-                                             "changes": {}}])
     state = {**current._mapping, **values, "version": current.version + 1}
-    await events.write_batch(session, [events.updated(**events.subject_fields(state), changed_fields=changed,
-                                                      updated_at=now)])
-    return changed
+    return ({"subject_id": current.id, "version": current.version + 1, "action": "imported", "actor": actor, "at": now,
+             "changed_fields": changed, "changes": {}},
+            events.updated(**events.subject_fields(state), changed_fields=changed, updated_at=now))

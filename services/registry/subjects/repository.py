@@ -8,7 +8,7 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from registry.bulk import insert_rows
+from registry.bulk import insert_bound, insert_rows
 from registry.subjects.models import Disclosure, Subject, SubjectChange, SubjectIdentity
 
 
@@ -50,6 +50,14 @@ async def resolve(session: AsyncSession, id_index: str) -> Subject | None:
 _subjects = cast(Table, Subject.__table__)
 _identities = cast(Table, SubjectIdentity.__table__)
 _changes = cast(Table, SubjectChange.__table__)
+SUBJECTS, IDENTITIES, CHANGES = _subjects, _identities, _changes
+
+
+async def insert_bound_rows(session: AsyncSession, table: Table, columns: Sequence[str],
+                            rows: list[tuple[Any, ...]]) -> None:
+    """Rows of one of the tables above, bound by ``registry.bulk.Binder`` (the bulk import's)."""
+    assert table in (_subjects, _identities, _changes)
+    await insert_bound(session, table, columns, rows)
 
 
 async def insert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
