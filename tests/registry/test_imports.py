@@ -189,9 +189,9 @@ async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
     monkeypatch.setattr(service, "PARALLEL_FROM", 1)
     async with registry(await databases.create("registry", "sqlite"), keys) as svc:
         content, expected = mixed_file()
-        job, (header, rows) = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
         settings = svc.settings
-        final = await service.run_job(svc.db, svc.app.state.pii, job.id, header, rows, chunk_size=3,
+        final = await service.run_job(svc.db, svc.app.state.pii, job.id, table, chunk_size=3,
                                       pii_keys=(settings.pii_key, settings.pii_index_key))
         assert (final.status, final.created_count, final.error_count) == ("done", 4, 6)
         errors = (await svc.client.get(f"/v1/imports/{job.id}/errors", headers=keys.headers(Role.admin))).json()
@@ -223,8 +223,8 @@ async def test_a_file_of_several_chunks_stores_good_rows_reports_bad_ones_and_an
     content = to_csv(rows)
 
     async def run() -> Any:
-        job, (header, data) = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
-        return await service.run_job(svc.db, svc.app.state.pii, job.id, header, data, chunk_size=4)
+        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        return await service.run_job(svc.db, svc.app.state.pii, job.id, table, chunk_size=4)
 
     first = await run()
     assert (first.status, first.total_rows, first.processed_rows) == ("done", 9, 9)

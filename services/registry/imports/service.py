@@ -10,8 +10,8 @@ import logging
 import multiprocessing
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncGenerator, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -45,24 +45,25 @@ PARALLEL_FROM = 20_000  # rows; below this, starting worker processes costs more
 Progress = Callable[[int, int], None]
 
 
-async def create_job(db: Database, principal: Principal, filename: str, content: bytes) -> tuple[ImportJob, list[Any]]:
+async def create_job(db: Database, principal: Principal, filename: str,
+                     content: bytes) -> tuple[ImportJob, parsing.Table]:
     """Check the file as a whole (readable, the needed columns) and queue the job."""
     try:
         # Off the event loop: a county's file is 100,000 rows.
-        fmt, header, rows = await asyncio.to_thread(parsing.read_table, filename, content)
+        table = await asyncio.to_thread(parsing.open_table, filename, content)
     except parsing.FileProblem as exc:
         raise field_error("file", str(exc)) from None
     job_id = str(uuid.uuid4())
     async with db.transaction() as session:
         await jobs.add(session, {
-            "id": job_id, "filename": filename[:200], "sha256": hashlib.sha256(content).hexdigest(), "format": fmt,
-            "status": "queued", "total_rows": len(rows), "processed_rows": 0, "created_count": 0, "updated_count": 0,
-            "unchanged_count": 0, "error_count": 0,
+            "id": job_id, "filename": filename[:200], "sha256": hashlib.sha256(content).hexdigest(),
+            "format": table.format, "status": "queued", "total_rows": table.total, "processed_rows": 0,
+            "created_count": 0, "updated_count": 0, "unchanged_count": 0, "error_count": 0,
             "scope": principal.region if principal.role == Role.officer else None,
             "created_by": principal.caller_id, "created_at": utcnow()})
         job = await jobs.get(session, job_id)
     assert job is not None
-    return job, [header, rows]
+    return job, table
 
 
 class _Good(NamedTuple):
@@ -104,7 +105,7 @@ class _Regions:
         return cls(villages, groups)
 
 
-async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str], rows: list[list[str]],
+async def run_job(db: Database, cipher: PIICipher, job_id: str, table: parsing.Table,
                   progress: Progress | None = None, chunk_size: int = CHUNK,
                   pii_keys: tuple[str, str] | None = None) -> ImportJob:
     """Run a queued job. With ``pii_keys`` (the PII key and index key) a big file is prepared by
@@ -118,13 +119,13 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
     seen: dict[str, int] = {}  # head's blind index → first row with it in this file
     done = 0
     drivername = db.engine.url.drivername
-    ctx = _Context(cipher, header, regions, scope, actor, job_id, _Binders.of(drivername))
-    source = (_in_processes(pii_keys, ctx, drivername, rows, chunk_size)
-              if pii_keys and len(rows) >= PARALLEL_FROM else _in_thread(ctx, rows, chunk_size))
+    ctx = _Context(cipher, table.header, regions, scope, actor, job_id, _Binders.of(drivername))
+    chunks = table.chunks(chunk_size)
+    source = (_in_processes(pii_keys, ctx, drivername, chunks)
+              if pii_keys and table.total >= PARALLEL_FROM else _in_thread(ctx, chunks))
     try:
-        async for start, prepared in source:
+        async for size, prepared in source:
             _dedupe(prepared, seen)
-            size = min(chunk_size, len(rows) - start)
             for attempt in (1, 2):
                 try:
                     async with db.transaction() as session:
@@ -144,7 +145,7 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
                         raise
             done += size
             if progress:
-                progress(done, len(rows))
+                progress(done, table.total)
         async with db.transaction() as session:
             await jobs.set_fields(session, job_id, status="done", finished_at=utcnow())
     except Exception as exc:
@@ -262,55 +263,64 @@ def _dedupe(prepared: _Prepared, seen: dict[str, int]) -> None:
     prepared.good = kept
 
 
-async def _in_thread(ctx: _Context, rows: list[list[str]],
-                     chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
-    """Chunks prepared in a worker thread, one ahead of the writer (the database driver releases
-    the GIL), so the API also keeps answering meanwhile."""
-    starts = list(range(0, len(rows), chunk_size))
+Chunks = Iterator[tuple[int, list[list[str]]]]
 
-    def prepare(start: int) -> _Prepared:
-        return _prepare(ctx, rows[start:start + chunk_size], start + 2)
 
-    upcoming: asyncio.Future[_Prepared] | None = None
+async def _in_thread(ctx: _Context, chunks: Chunks) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """(rows, prepared chunk) read and prepared in a worker thread, one chunk ahead of the writer
+    (the database driver releases the GIL), so the API also keeps answering meanwhile. One
+    thread: the file is read in order."""
+    reader = ThreadPoolExecutor(1, thread_name_prefix="import")
+    loop = asyncio.get_running_loop()
+
+    def prepare() -> tuple[int, _Prepared] | None:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        start, part = chunk
+        return len(part), _prepare(ctx, part, start + 2)
+
+    upcoming = loop.run_in_executor(reader, prepare)
     try:
-        for i, start in enumerate(starts):
-            current = upcoming or asyncio.ensure_future(asyncio.to_thread(prepare, start))
-            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[i + 1])) if i + 1 < len(starts) else None
-            yield start, await current
+        while (current := await upcoming) is not None:
+            upcoming = loop.run_in_executor(reader, prepare)
+            yield current
     finally:
-        if upcoming is not None:
-            upcoming.cancel()
+        upcoming.cancel()
+        reader.shutdown(wait=False, cancel_futures=True)
 
 
-async def _in_processes(keys: tuple[str, str], ctx: _Context, drivername: str, rows: list[list[str]],
-                        chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
-    """Chunks prepared by a pool of processes (validation, encryption and binding are CPU-bound
-    Python), a few chunks ahead of the writer, handed back in file order."""
+async def _in_processes(keys: tuple[str, str], ctx: _Context, drivername: str,
+                        chunks: Chunks) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """(rows, prepared chunk) prepared by a pool of processes (validation, encryption and binding
+    are CPU-bound Python), a few chunks ahead of the writer, handed back in file order. The file is
+    read a chunk at a time in a thread, off the event loop."""
     from registry.imports import workers
 
     loop = asyncio.get_running_loop()
+    reader = ThreadPoolExecutor(1, thread_name_prefix="import")
     pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=workers.init,
                                initargs=(keys[0], keys[1], ctx.header, ctx.regions.villages, ctx.regions.groups,
                                          ctx.scope, ctx.actor, ctx.job_id, drivername))
-    starts = iter(range(0, len(rows), chunk_size))
     pending: deque[tuple[int, asyncio.Future[_Prepared]]] = deque()
 
-    def submit() -> None:
-        start = next(starts, None)
-        if start is not None:
-            pending.append((start, loop.run_in_executor(pool, workers.prepare, rows[start:start + chunk_size],
-                                                        start + 2)))
+    async def submit() -> None:
+        chunk = await loop.run_in_executor(reader, next, chunks, None)
+        if chunk is not None:
+            start, part = chunk
+            pending.append((len(part), loop.run_in_executor(pool, workers.prepare, part, start + 2)))
 
     try:
         for _ in range(WORKERS * 2):
-            submit()
+            await submit()
         while pending:
-            start, future = pending.popleft()
+            size, future = pending.popleft()
             prepared = await future
-            submit()
-            yield start, prepared
+            await submit()
+            yield size, prepared
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        reader.shutdown(wait=False, cancel_futures=True)
 
 
 def _unbind(subject: tuple[Any, ...]) -> dict[str, Any]:
