@@ -271,3 +271,21 @@ async def test_a_file_of_several_chunks_stores_good_rows_reports_bad_ones_and_an
     assert sorted((e["row"], e["field"], e["message"]) for e in again_errors) == sorted(
         (e["row"], e["field"], e["message"]) for e in errors)
     assert len(await outbox(svc)) == 6 and await count(svc, Subject) == 5
+
+    # Two heads on file change differently in one chunk (different columns): both written, each announced once.
+    new_phone = good(21)
+    new_phone[4] = "13700000021"
+    content = to_csv([good(20, income="61000.00"), new_phone, good(23)])
+    changed = await run()
+    assert (changed.created_count, changed.updated_count, changed.unchanged_count, changed.error_count) == (0, 2, 1, 0)
+    updates = {orjson.loads(e.payload)["subject"]: orjson.loads(e.payload)["data"]
+               for e in await outbox(svc, "subject-updated")}
+    async with svc.db.transaction(write=False) as session:
+        after = {s.natural_key: s for s in (await session.execute(select(Subject))).scalars()}
+    s20, s21 = after[blind(id_number(20))], after[blind(id_number(21))]
+    assert (s20.version, s20.profile["annual_income"], updates[s20.id]["changed_fields"]) == (
+        2, "61000.00", ["profile.annual_income"])
+    assert (s21.version, s21.phone_masked, updates[s21.id]["changed_fields"]) == (2, "137****0021", ["phone", "head"])
+    lookup = await svc.client.get(f"/v1/subjects/{s21.id}", headers=admin)
+    assert lookup.status_code == 200 and lookup.json()["version"] == 2
+    assert len(await outbox(svc)) == 8 and await count(svc, SubjectChange) == 1 + 4 + 1 + 2

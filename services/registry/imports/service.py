@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
@@ -331,16 +332,24 @@ def _unbind(subject: tuple[Any, ...]) -> dict[str, Any]:
     return row
 
 
+class _Update(NamedTuple):
+    subject_id: str
+    from_version: int
+    values: dict[str, Any]
+    change: dict[str, Any]  # its history row
+    event: Event
+
+
 async def _store(session: AsyncSession, cipher: PIICipher, prepared: _Prepared, actor: str,
                  scope: str | None = None) -> _Chunk:
-    """Write a chunk: one read of the heads on file, then one insert per table for the new
-    households and their events; a household on file is compared and changed only if it changed."""
+    """Write a chunk: one read of the heads on file (held until the chunk commits), then one
+    statement per table for the new households, the changed ones and their events."""
     out = _Chunk(errors=list(prepared.errors))
     keys = [g.key for g in prepared.good]
-    existing = await subjects.rows_by_natural_keys(session, "household", keys)
+    existing = await subjects.rows_by_natural_keys(session, "household", keys, lock=True)
     known = await subjects.identities(session, [k for k in keys if k not in existing])
-    changes: list[dict[str, Any]] = []
-    announcements: list[Event] = []
+    updates: list[_Update] = []
+    now = utcnow()
     for good in prepared.good:
         n = good.row
         if good.key in known:  # a member of another household cannot head one
@@ -353,30 +362,26 @@ async def _store(session: AsyncSession, cipher: PIICipher, prepared: _Prepared, 
         if current is None:
             out.new.append(good)
             continue
-        update = await _apply_update(session, cipher, current, _unbind(good.subject), actor)
+        update = _compare(cipher, current, _unbind(good.subject), actor, now)
         if update is None:
             out.unchanged += 1
-        elif isinstance(update, str):
-            out.errors.append({"row": n, "field": "row", "message": "the file changed meanwhile; import it again"})
         else:
-            out.updated += 1
-            changes.append(update[0])
-            announcements.append(update[1])
+            updates.append(update)
+    out.updated = len(updates)
     await subjects.insert_bound_rows(session, subjects.SUBJECTS, SUBJECT_COLUMNS, [g.subject for g in out.new])
     await subjects.insert_bound_rows(session, subjects.IDENTITIES, IDENTITY_COLUMNS,
-                                [i for g in out.new for i in g.identities])
+                                     [i for g in out.new for i in g.identities])
     await subjects.insert_bound_rows(session, subjects.CHANGES, CHANGE_COLUMNS, [g.change for g in out.new])
     await events.write_bound(session, [g.outbox for g in out.new])
-    await subjects.insert_changes(session, changes)
-    await emit_many(session, announcements)
+    await subjects.save_new_versions(session, [(u.subject_id, u.from_version, u.values) for u in updates])
+    await subjects.insert_changes(session, [u.change for u in updates])
+    await emit_many(session, [u.event for u in updates])
     return out
 
 
-async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, new: dict[str, Any],
-                        actor: str) -> tuple[dict[str, Any], Event] | str | None:
+def _compare(cipher: PIICipher, current: Any, new: dict[str, Any], actor: str, now: datetime) -> _Update | None:
     """The same head again: keep what the row does not carry (members, assets, debts), change what
-    it does. None if nothing changed, "conflict" if the file moved meanwhile, else the change's
-    history row and event (written with the chunk's)."""
+    it does. None if nothing changed, else the new version's values, history row and event."""
     incoming = files.unseal(cipher, new["id"], new["pii_enc"])["head"]
     pii = files.unseal(cipher, current.id, current.pii_enc)
     head = dict(pii.get("head") or {})
@@ -407,13 +412,12 @@ async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, 
         changed.append("consent")
     if not changed:
         return None
-    now = utcnow()
     if any(f in changed for f in ("head.name", "phone")):
         values["pii_enc"] = files.seal(cipher, current.id, {**pii, "head": head})
     values.update(profile=profile, consent=consent, updated_at=now, updated_by=actor)
-    if not await subjects.save_new_version(session, current.id, current.version, values):
-        return "conflict"
-    state = {**current._mapping, **values, "version": current.version + 1}
-    return ({"subject_id": current.id, "version": current.version + 1, "action": "imported", "actor": actor, "at": now,
-             "changed_fields": changed, "changes": {}},
-            events.updated(**events.subject_fields(state), changed_fields=changed, updated_at=now))
+    version = current.version + 1
+    state = {**current._mapping, **values, "version": version}
+    return _Update(current.id, current.version, values,
+                   {"subject_id": current.id, "version": version, "action": "imported", "actor": actor, "at": now,
+                    "changed_fields": changed, "changes": {}},
+                   events.updated(**events.subject_fields(state), changed_fields=changed, updated_at=now))
