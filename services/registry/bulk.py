@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import DateTime, Table
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,10 +40,29 @@ class Binder:
 
     def __init__(self, dialect: Dialect, table: Table, columns: Sequence[str]) -> None:
         self.columns = tuple(columns)
-        self._pairs = [(n, table.c[n].type._cached_bind_processor(dialect)) for n in self.columns]
+        self._pairs: list[tuple[str, Callable[[Any], Any] | None]] = []
+        for n in self.columns:
+            kind = table.c[n].type
+            proc: Callable[[Any], Any] | None = kind._cached_bind_processor(dialect)
+            if proc is not None and isinstance(getattr(kind, "impl", kind), DateTime):
+                proc = _same_as_last(proc)
+            self._pairs.append((n, proc))
 
     def __call__(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
         return tuple(p(row[n]) if p is not None and row[n] is not None else row[n] for n, p in self._pairs)
+
+
+def _same_as_last(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A datetime column's processor that reuses its last result for the same object: a batch's
+    rows share their ``now`` (SQLite's processor formats a string, several microseconds a call)."""
+    last: list[Any] = [None, None]
+
+    def process(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, proc(value)
+        return last[1]
+
+    return process
 
 
 async def insert_bound(session: AsyncSession, table: Table, columns: Sequence[str], params: list[tuple[Any, ...]]) -> None:
