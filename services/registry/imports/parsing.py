@@ -66,15 +66,16 @@ class Table:
     header: list[str]
     total: int
 
-    def chunks(self, size: int) -> Iterator[tuple[int, list[list[str]]]]:
-        """(index of the chunk's first data row, its rows as text); data row i is row i + 2 of the file."""
+    def chunks(self, size: int, first: int | None = None) -> Iterator[tuple[int, list[list[str]]]]:
+        """(index of the chunk's first data row, its rows as text), ``first`` rows in the first chunk
+        and ``size`` in each other; data row i is row i + 2 of the file."""
         rows = _rows(self.format, self.content)
         try:
             next(rows)  # the header
-            start = 0
-            while part := list(islice(rows, size)):
+            start, take = 0, first or size
+            while part := list(islice(rows, take)):
                 yield start, part
-                start += len(part)
+                start, take = start + len(part), size
         finally:
             rows.close()
 

@@ -41,6 +41,7 @@ from registry.subjects.schemas import HouseholdIn
 
 log = logging.getLogger("registry.imports")
 CHUNK = 5000
+FIRST_CHUNK = 1000  # the writer starts while the workers are still on the next chunks
 WORKERS = 2
 PARALLEL_FROM = 20_000  # rows; below this, starting worker processes costs more than it saves
 Progress = Callable[[int, int], None]
@@ -121,7 +122,7 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, table: parsing.T
     done = 0
     drivername = db.engine.url.drivername
     ctx = _Context(cipher, table.header, regions, scope, actor, job_id, _Binders.of(drivername))
-    chunks = table.chunks(chunk_size)
+    chunks = table.chunks(chunk_size, first=min(FIRST_CHUNK, chunk_size))
     source = (_in_processes(pii_keys, ctx, drivername, chunks)
               if pii_keys and table.total >= PARALLEL_FROM else _in_thread(ctx, chunks))
     try:
@@ -345,17 +346,19 @@ async def _store(session: AsyncSession, cipher: PIICipher, prepared: _Prepared, 
     """Write a chunk: one read of the heads on file (held until the chunk commits), then one
     statement per table for the new households, the changed ones and their events."""
     out = _Chunk(errors=list(prepared.errors))
-    keys = [g.key for g in prepared.good]
-    existing = await subjects.rows_by_natural_keys(session, "household", keys, lock=True)
-    known = await subjects.identities(session, [k for k in keys if k not in existing])
+    # One look-up of every head's ID number (a head on file is a "head" identity), then the files of
+    # the heads on file only: a first import reads nothing more.
+    known = await subjects.identities(session, [g.key for g in prepared.good])
+    existing = await subjects.rows_by_natural_keys(
+        session, "household", [k for k, (_, role) in known.items() if role == "head"], lock=True)
     updates: list[_Update] = []
     now = utcnow()
     for good in prepared.good:
         n = good.row
-        if good.key in known:  # a member of another household cannot head one
+        current = existing.get(good.key)
+        if current is None and good.key in known:  # a member of another household cannot head one
             out.errors.append({"row": n, "field": "head_id_number", "message": "listed as a member of another household"})
             continue
-        current = existing.get(good.key)
         if current is not None and scope and not current.village_code.startswith(scope):
             out.errors.append({"row": n, "field": "head_id_number", "message": "on file in a region outside yours"})
             continue
