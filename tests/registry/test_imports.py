@@ -161,6 +161,10 @@ async def test_unreadable_file_is_refused_whole(svc: RunningService, keys: Keys)
                               headers=keys.headers(Role.admin))
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"][0]["field"] == "file" and "village" in r.json()["errors"][0]["message"]
+    # A file the CSV reader gives up on half-way is refused whole as well, before any row is stored.
+    broken = to_csv([good(1), [VILLAGE_A, "", "王2", "x" * 200_000]])
+    r = await svc.client.post("/v1/imports", files={"file": ("y.csv", broken)}, headers=keys.headers(Role.admin))
+    assert r.status_code == 422 and "not a readable CSV file" in r.json()["errors"][0]["message"]
     assert await count(svc, Subject) == 0
 
 
