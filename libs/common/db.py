@@ -75,6 +75,12 @@ def json_dumps(value: Any) -> str:
     return orjson.dumps(value, default=str).decode()
 
 
+def json_loads(text: str | bytes) -> Any:
+    """JSON columns on the way out: orjson reads what ``json_dumps`` wrote, at a fraction of the
+    standard library's cost (a bulk import reads four JSON columns of every household on file)."""
+    return orjson.loads(text)
+
+
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
@@ -90,7 +96,8 @@ def create_engine(url: str, *, sqlite_synchronous: SqliteSync = "FULL", **kwargs
     if sqlite_synchronous not in ("FULL", "NORMAL"):
         raise ValueError(f"sqlite_synchronous must be FULL or NORMAL, not {sqlite_synchronous!r}")
     if is_sqlite(url):
-        engine = create_async_engine(url, json_serializer=json_dumps, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, json_serializer=json_dumps, json_deserializer=json_loads,
+                                     connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -111,7 +118,8 @@ def create_engine(url: str, *, sqlite_synchronous: SqliteSync = "FULL", **kwargs
 
         return engine
     url = url.replace("postgresql://", "postgresql+asyncpg://", 1) if url.startswith("postgresql://") else url
-    return create_async_engine(url, json_serializer=json_dumps, pool_size=kwargs.pop("pool_size", 10),
+    return create_async_engine(url, json_serializer=json_dumps, json_deserializer=json_loads,
+                               pool_size=kwargs.pop("pool_size", 10),
                                max_overflow=kwargs.pop("max_overflow", 20), pool_recycle=1800, **kwargs)
 
 

@@ -75,6 +75,8 @@ class PIICipher:
             raise PIIError("the PII key must be 32 bytes, base64-encoded")
         self._aead = AESGCM(key)
         self._index_key = base64.b64decode(index_key_b64)
+        # The keyed HMAC state once (the key's inner and outer pads); each index copies it.
+        self._index_mac = hmac.new(self._index_key, digestmod=hashlib.sha256)
 
     def encrypt(self, value: str, context: bytes = b"") -> bytes:
         nonce = os.urandom(12)
@@ -84,7 +86,9 @@ class PIICipher:
         return self._aead.decrypt(blob[:12], blob[12:], context or None).decode()
 
     def blind_index(self, value: str) -> str:
-        return hmac.new(self._index_key, value.strip().upper().encode(), hashlib.sha256).hexdigest()
+        mac = self._index_mac.copy()
+        mac.update(value.strip().upper().encode())
+        return mac.hexdigest()
 
     @cached_property
     def key_id(self) -> str:

@@ -41,14 +41,14 @@ def import_file(file: Path = typer.Argument(..., exists=True, dir_okay=False, he
         principal = Principal(role=Role.admin, sub=actor)
         try:
             try:
-                job, (header, rows) = await service.create_job(db, principal, file.name, content)
+                job, table = await service.create_job(db, principal, file.name, content)
             except ProblemError as exc:
                 console.print(f"[red]{exc.detail}[/red]")
                 return 2
             with Progress(TextColumn("[bold]importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           TimeRemainingColumn(), console=console) as bar:
-                task = bar.add_task("rows", total=len(rows))
-                final = await service.run_job(db, cipher, job.id, header, rows,
+                task = bar.add_task("rows", total=table.total)
+                final = await service.run_job(db, cipher, job.id, table,
                                               progress=lambda done, total: bar.update(task, completed=done),
                                               pii_keys=(settings.pii_key, settings.pii_index_key))
             console.print(f"import {final.id}: {final.status}; {final.created_count} created, {final.updated_count} "

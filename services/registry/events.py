@@ -1,5 +1,5 @@
 """The registry's events, one typed builder per event type (no personal data by construction),
-and a batch writer for the bulk import. Every emit site calls a builder; a consumer's tests build
+and the bulk import's writer of pre-built outbox rows. Every emit site calls a builder; a consumer's tests build
 their input with the same builders, so a field no producer sets cannot be read unnoticed."""
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.events import Event, validate_event
+from common.events import Event
+from common.events.outbox import OUTBOX_COLUMNS, mark_written
 from common.events.payload import day, instant, region
 from common.tables import outbox_events
-from registry.bulk import insert_rows
+from registry.bulk import insert_bound
 from registry.subjects.files import region_of
 from registry.subjects.schemas import Profile
 
@@ -109,23 +110,9 @@ def _number(value: Decimal | int | float) -> int | float:
     return int(d) if d == d.to_integral_value() else float(d)
 
 
-def outbox_row(event: Event) -> dict[str, Any]:
-    """The outbox row of an event (what ``emit`` writes), built where the event is built."""
-    return {"event_id": event.id, "topic": event.type, "key": event.subject, "payload": event.to_json(),
-            "created_at": event.time, "attempts": 0}
-
-
-async def write_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """Outbox rows made by ``outbox_row`` from events already checked against their schema."""
-    await insert_rows(session, outbox_events, rows)
+async def write_bound(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
+    """The bulk import's events: outbox rows made by ``outbox_row`` (in the worker processes) and
+    bound for ``OUTBOX_COLUMNS`` by ``registry.bulk.Binder``, one executemany per chunk."""
+    await insert_bound(session, outbox_events, OUTBOX_COLUMNS, rows)
     if rows:
-        session.info["outbox_dirty"] = True
-
-
-async def write_batch(session: AsyncSession, events: list[Event]) -> None:
-    """Outbox rows for a batch of events, each checked against its schema like ``emit`` does."""
-    if not events:
-        return
-    for event in events:
-        validate_event(event.to_dict())
-    await write_rows(session, [outbox_row(e) for e in events])
+        mark_written(session)

@@ -15,12 +15,23 @@ from typing import Any
 import orjson
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import select
 
 from common.auth import Role
 from common.events import validate_event
 from registry.subjects.models import Subject, SubjectChange, SubjectIdentity
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually
-from tests.registry.support import TOWN_A, VILLAGE_A, VILLAGE_A2, VILLAGE_B, count, id_number, outbox, registry
+from tests.registry.support import (
+    TOWN_A,
+    VILLAGE_A,
+    VILLAGE_A2,
+    VILLAGE_B,
+    count,
+    household,
+    id_number,
+    outbox,
+    registry,
+)
 
 HEADER = ["village", "group", "head_name", "head_id_number", "phone", "political_status", "education", "members_count",
           "labour_count", "party_members", "annual_income", "land_mu", "agri_assets_value", "debts_outstanding",
@@ -150,6 +161,10 @@ async def test_unreadable_file_is_refused_whole(svc: RunningService, keys: Keys)
                               headers=keys.headers(Role.admin))
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"][0]["field"] == "file" and "village" in r.json()["errors"][0]["message"]
+    # A file the CSV reader gives up on half-way is refused whole as well, before any row is stored.
+    broken = to_csv([good(1), [VILLAGE_A, "", "王2", "x" * 200_000]])
+    r = await svc.client.post("/v1/imports", files={"file": ("y.csv", broken)}, headers=keys.headers(Role.admin))
+    assert r.status_code == 422 and "not a readable CSV file" in r.json()["errors"][0]["message"]
     assert await count(svc, Subject) == 0
 
 
@@ -178,9 +193,9 @@ async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
     monkeypatch.setattr(service, "PARALLEL_FROM", 1)
     async with registry(await databases.create("registry", "sqlite"), keys) as svc:
         content, expected = mixed_file()
-        job, (header, rows) = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
         settings = svc.settings
-        final = await service.run_job(svc.db, svc.app.state.pii, job.id, header, rows, chunk_size=3,
+        final = await service.run_job(svc.db, svc.app.state.pii, job.id, table, chunk_size=3,
                                       pii_keys=(settings.pii_key, settings.pii_index_key))
         assert (final.status, final.created_count, final.error_count) == ("done", 4, 6)
         errors = (await svc.client.get(f"/v1/imports/{job.id}/errors", headers=keys.headers(Role.admin))).json()
@@ -191,3 +206,90 @@ async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
         lookup = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)},
                                        headers=keys.headers(Role.service))
         assert lookup.status_code == 200 and lookup.json()["subject_id"] == sid
+
+
+async def test_a_file_of_several_chunks_stores_good_rows_reports_bad_ones_and_announces_each_change_once(
+        svc: RunningService, keys: Keys) -> None:
+    from common.auth import Principal
+    from registry import events
+    from registry.imports import service
+
+    admin = keys.headers(Role.admin)
+    on_file = await svc.client.post("/v1/subjects", json=household(1), headers=admin)  # its spouse: id_number(501, ...)
+    assert on_file.status_code == 201, on_file.text
+    bad_id = good(22)
+    bad_id[3] = id_number(22)[:-1] + ("0" if id_number(22)[-1] != "0" else "1")
+    spouse = good(30)
+    spouse[3] = id_number(501, "19820305")
+    rows = [good(20), good(21), bad_id, good(1),  # chunk 1 (rows 2-5): the last one is on file already
+            good(23), spouse, good(20), good(24),  # chunk 2 (rows 6-9): row 8 repeats row 2's head
+            good(25, "341181100299")]  # chunk 3 (row 10)
+    content = to_csv(rows)
+
+    async def run() -> Any:
+        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        return await service.run_job(svc.db, svc.app.state.pii, job.id, table, chunk_size=4)
+
+    first = await run()
+    assert (first.status, first.total_rows, first.processed_rows) == ("done", 9, 9)
+    assert (first.created_count, first.updated_count, first.unchanged_count, first.error_count) == (4, 1, 0, 4)
+    errors = (await svc.client.get(f"/v1/imports/{first.id}/errors", headers=admin)).json()
+    assert sorted((e["row"], e["field"]) for e in errors) == [(4, "head_id_number"), (7, "head_id_number"),
+                                                             (8, "head_id_number"), (10, "village")]
+    by_row = {e["row"]: e["message"] for e in errors}
+    assert "check character" in by_row[4]
+    assert by_row[7] == "listed as a member of another household"
+    assert by_row[8] == "the same head as row 2"
+    assert by_row[10] == "unknown village 341181100299"
+
+    async with svc.db.transaction(write=False) as session:
+        stored = {s.natural_key: s for s in (await session.execute(select(Subject))).scalars()}
+    blind = svc.app.state.pii.blind_index
+    assert set(stored) == {blind(id_number(n)) for n in (1, 20, 21, 23, 24)}  # nobody twice, the refused not at all
+    existing = stored[blind(id_number(1))]
+    assert (existing.id, existing.version) == (on_file.json()["id"], 2)
+    assert existing.details["members"] == on_file.json()["details"]["members"]  # what the row does not carry stays
+    assert existing.profile["annual_income"] == "52000.00"
+
+    registered = await outbox(svc, "subject-registered")
+    assert len(registered) == 5  # the API's and the four new households'
+    new_ids = {stored[blind(id_number(n))].id for n in (20, 21, 23, 24)}
+    for e in registered[1:]:
+        payload = orjson.loads(e.payload)
+        subject = next(s for s in stored.values() if s.id == payload["subject"])
+        assert subject.id in new_ids
+        built = events.registered(**events.subject_fields(subject), registered_at=subject.created_at)
+        assert payload["data"] == built.data and payload["type"] == built.type  # the producer's own builder
+    [upd] = await outbox(svc, "subject-updated")
+    payload = orjson.loads(upd.payload)
+    changed = payload["data"]["changed_fields"]
+    assert changed[:2] == ["head.name", "head"] and "profile.annual_income" in changed and "consent" in changed
+    assert payload["data"] == events.updated(**events.subject_fields(existing), changed_fields=changed,
+                                             updated_at=existing.updated_at).data
+    for e in await outbox(svc):  # no personal data in any event
+        assert b"13912345678" not in e.payload and not any(r[3].encode() in e.payload for r in rows)
+
+    again = await run()  # the same file again: nothing new, nothing announced, the same refusals
+    assert (again.created_count, again.updated_count, again.unchanged_count, again.error_count) == (0, 0, 5, 4)
+    again_errors = (await svc.client.get(f"/v1/imports/{again.id}/errors", headers=admin)).json()
+    assert sorted((e["row"], e["field"], e["message"]) for e in again_errors) == sorted(
+        (e["row"], e["field"], e["message"]) for e in errors)
+    assert len(await outbox(svc)) == 6 and await count(svc, Subject) == 5
+
+    # Two heads on file change differently in one chunk (different columns): both written, each announced once.
+    new_phone = good(21)
+    new_phone[4] = "13700000021"
+    content = to_csv([good(20, income="61000.00"), new_phone, good(23)])
+    changed = await run()
+    assert (changed.created_count, changed.updated_count, changed.unchanged_count, changed.error_count) == (0, 2, 1, 0)
+    updates = {orjson.loads(e.payload)["subject"]: orjson.loads(e.payload)["data"]
+               for e in await outbox(svc, "subject-updated")}
+    async with svc.db.transaction(write=False) as session:
+        after = {s.natural_key: s for s in (await session.execute(select(Subject))).scalars()}
+    s20, s21 = after[blind(id_number(20))], after[blind(id_number(21))]
+    assert (s20.version, s20.profile["annual_income"], updates[s20.id]["changed_fields"]) == (
+        2, "61000.00", ["profile.annual_income"])
+    assert (s21.version, s21.phone_masked, updates[s21.id]["changed_fields"]) == (2, "137****0021", ["phone", "head"])
+    lookup = await svc.client.get(f"/v1/subjects/{s21.id}", headers=admin)
+    assert lookup.status_code == 200 and lookup.json()["version"] == 2
+    assert len(await outbox(svc)) == 8 and await count(svc, SubjectChange) == 1 + 4 + 1 + 2

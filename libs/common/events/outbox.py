@@ -2,8 +2,10 @@
 the change it announces. The relay publishes it later; nothing is published from a request.
 
 Events are made by their producer's builder (``<service>/events.py``), never spelled at the emit
-site; both functions check each event against its JSON Schema before writing it."""
+site; every outbox row is made by ``outbox_row``, which checks the event against its JSON Schema."""
 from __future__ import annotations
+
+from typing import Any
 
 import orjson
 from sqlalchemy import insert
@@ -12,6 +14,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.events.envelope import Event
 from common.events.schemas import validate_event
 from common.tables import outbox_events
+
+OUTBOX_COLUMNS = ("event_id", "topic", "key", "payload", "created_at", "attempts")
+
+
+def outbox_row(event: Event) -> dict[str, Any]:
+    """The outbox row of ``event`` (keys ``OUTBOX_COLUMNS``), once the event passed its schema.
+    A bulk writer may build rows away from the session (in a worker process) and write them later
+    with ``mark_written``."""
+    raw = event.to_dict()
+    validate_event(raw)
+    return {"event_id": event.id, "topic": event.type, "key": event.subject,
+            "payload": orjson.dumps(raw, default=str), "created_at": event.time, "attempts": 0}
+
+
+def mark_written(session: AsyncSession) -> None:
+    """Outbox rows were written in this session: its commit wakes the relay."""
+    session.info["outbox_dirty"] = True
 
 
 async def emit(session: AsyncSession, event: Event) -> Event:
@@ -22,11 +41,5 @@ async def emit(session: AsyncSession, event: Event) -> Event:
 async def emit_many(session: AsyncSession, events: list[Event]) -> None:
     if not events:
         return
-    rows = []
-    for event in events:
-        raw = event.to_dict()
-        validate_event(raw)
-        rows.append({"event_id": event.id, "topic": event.type, "key": event.subject,
-                     "payload": orjson.dumps(raw, default=str), "created_at": event.time, "attempts": 0})
-    await session.execute(insert(outbox_events), rows)
-    session.info["outbox_dirty"] = True
+    await session.execute(insert(outbox_events), [outbox_row(e) for e in events])
+    mark_written(session)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import islice
 from typing import Any
 
 from registry.validation import clean_message
@@ -53,43 +55,87 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(filename: str, content: bytes) -> tuple[str, list[str], list[list[str]]]:
-    """(format, canonical header, data rows as text). Rows are numbered from 2 (the header is row 1)."""
-    fmt = detect_format(filename, content)
+@dataclass(frozen=True)
+class Table:
+    """A readable file: its format, canonical header and number of data rows. The rows are read
+    again a chunk at a time (``chunks``), so a county's file is never all in memory as Python
+    objects; the bytes are."""
+
+    content: bytes
+    format: str
+    header: list[str]
+    total: int
+
+    def chunks(self, size: int, first: int | None = None) -> Iterator[tuple[int, list[list[str]]]]:
+        """(index of the chunk's first data row, its rows as text), ``first`` rows in the first chunk
+        and ``size`` in each other; data row i is row i + 2 of the file."""
+        rows = _rows(self.format, self.content)
+        try:
+            next(rows)  # the header
+            start, take = 0, first or size
+            while part := list(islice(rows, take)):
+                yield start, part
+                start, take = start + len(part), size
+        finally:
+            rows.close()
+
+
+def _rows(fmt: str, content: bytes) -> Generator[list[str], None, None]:
+    """Every row of the first sheet (or of the CSV) as stripped text, header included."""
     if fmt == "xlsx":
         from openpyxl import load_workbook
 
         try:
             wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-            try:
-                table = [[_cell(v) for v in r] for r in wb.worksheets[0].iter_rows(values_only=True)]
-            finally:
-                wb.close()
         except Exception as exc:
             raise FileProblem(f"not a readable XLSX workbook ({type(exc).__name__})") from None
-        rows_iter: Iterator[list[str]] = iter(table)
-    else:
         try:
-            text = content.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = content.decode("gb18030")
-            except UnicodeDecodeError:
-                raise FileProblem("not UTF-8 or GB18030 text") from None
-        rows_iter = ([c.strip() for c in r] for r in csv.reader(io.StringIO(text)))
+            sheet = iter(wb.worksheets[0].iter_rows(values_only=True))
+            while True:
+                try:
+                    values = next(sheet)
+                except StopIteration:
+                    return
+                except Exception as exc:
+                    raise FileProblem(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+                yield [_cell(v) for v in values]
+        finally:
+            wb.close()
     try:
-        header_raw = next(rows_iter)
-    except StopIteration:
-        raise FileProblem("the file is empty") from None
-    header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise FileProblem("missing column(s): " + ", ".join(missing))
-    unknown = [h for h in header if h and h not in COLUMNS]
-    if unknown:
-        raise FileProblem("unknown column(s): " + ", ".join(unknown[:10]))
-    rows = [r for r in rows_iter]
-    return fmt, header, rows
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = content.decode("gb18030")
+        except UnicodeDecodeError:
+            raise FileProblem("not UTF-8 or GB18030 text") from None
+    try:
+        for r in csv.reader(io.StringIO(text)):
+            yield [c.strip() for c in r]
+    except csv.Error as exc:
+        raise FileProblem(f"not a readable CSV file ({exc})") from None
+
+
+def open_table(filename: str, content: bytes) -> Table:
+    """Check the file as a whole (readable to the end, the needed columns) and count its data rows.
+    Rows are numbered from 2 (the header is row 1)."""
+    fmt = detect_format(filename, content)
+    rows = _rows(fmt, content)
+    try:
+        try:
+            header_raw = next(rows)
+        except StopIteration:
+            raise FileProblem("the file is empty") from None
+        header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise FileProblem("missing column(s): " + ", ".join(missing))
+        unknown = [h for h in header if h and h not in COLUMNS]
+        if unknown:
+            raise FileProblem("unknown column(s): " + ", ".join(unknown[:10]))
+        total = sum(1 for _ in rows)
+    finally:
+        rows.close()
+    return Table(content, fmt, header, total)
 
 
 def _bool(value: str) -> bool:

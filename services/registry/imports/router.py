@@ -43,9 +43,9 @@ async def start_import(file: UploadFile, request: Request, principal: Keeper) ->
     The import runs in the background: poll ``GET /v1/imports/{id}``."""
     content = await file.read()
     db = request.app.state.db
-    job, (header, rows) = await service.create_job(db, principal, file.filename or "upload", content)
+    job, table = await service.create_job(db, principal, file.filename or "upload", content)
     settings = request.app.state.settings
-    task = asyncio.create_task(service.run_job(db, request.app.state.pii, job.id, header, rows,
+    task = asyncio.create_task(service.run_job(db, request.app.state.pii, job.id, table,
                                                pii_keys=(settings.pii_key, settings.pii_index_key)))
     tasks: set[asyncio.Task[Any]] = request.app.state.import_tasks
     tasks.add(task)  # keep a reference until it ends

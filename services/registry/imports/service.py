@@ -10,11 +10,13 @@ import logging
 import multiprocessing
 import uuid
 from collections import deque
-from collections.abc import AsyncGenerator, Callable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import AsyncGenerator, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal, Role
 from common.db import Database, utcnow
 from common.errors import field_error
-from common.events import validate_event
+from common.events import Event
+from common.events.outbox import OUTBOX_COLUMNS, emit_many, outbox_row
 from common.pii import PIICipher, mask_phone
+from common.tables import outbox_events
 from registry import events
+from registry.bulk import Binder, dialect_named
 from registry.imports import parsing
 from registry.imports import repository as jobs
 from registry.imports.models import ImportJob
@@ -36,35 +41,49 @@ from registry.subjects.schemas import HouseholdIn
 
 log = logging.getLogger("registry.imports")
 CHUNK = 5000
+FIRST_CHUNK = 1000  # the writer starts while the workers are still on the next chunks
 WORKERS = 2
 PARALLEL_FROM = 20_000  # rows; below this, starting worker processes costs more than it saves
 Progress = Callable[[int, int], None]
 
 
-async def create_job(db: Database, principal: Principal, filename: str, content: bytes) -> tuple[ImportJob, list[Any]]:
+async def create_job(db: Database, principal: Principal, filename: str,
+                     content: bytes) -> tuple[ImportJob, parsing.Table]:
     """Check the file as a whole (readable, the needed columns) and queue the job."""
     try:
         # Off the event loop: a county's file is 100,000 rows.
-        fmt, header, rows = await asyncio.to_thread(parsing.read_table, filename, content)
+        table = await asyncio.to_thread(parsing.open_table, filename, content)
     except parsing.FileProblem as exc:
         raise field_error("file", str(exc)) from None
     job_id = str(uuid.uuid4())
     async with db.transaction() as session:
         await jobs.add(session, {
-            "id": job_id, "filename": filename[:200], "sha256": hashlib.sha256(content).hexdigest(), "format": fmt,
-            "status": "queued", "total_rows": len(rows), "processed_rows": 0, "created_count": 0, "updated_count": 0,
-            "unchanged_count": 0, "error_count": 0,
+            "id": job_id, "filename": filename[:200], "sha256": hashlib.sha256(content).hexdigest(),
+            "format": table.format, "status": "queued", "total_rows": table.total, "processed_rows": 0,
+            "created_count": 0, "updated_count": 0, "unchanged_count": 0, "error_count": 0,
             "scope": principal.region if principal.role == Role.officer else None,
             "created_by": principal.caller_id, "created_at": utcnow()})
         job = await jobs.get(session, job_id)
     assert job is not None
-    return job, [header, rows]
+    return job, table
+
+
+class _Good(NamedTuple):
+    """A good row ready to write: the head's blind index and the row of each table it adds,
+    bound as the driver takes them (``registry.bulk.Binder``). Plain tuples: cheap to hand back
+    from a worker process, and the writer has nothing left to do but hand them to the driver."""
+
+    row: int
+    key: str
+    subject: tuple[Any, ...]
+    identities: list[tuple[Any, ...]]
+    change: tuple[Any, ...]
+    outbox: tuple[Any, ...]
 
 
 @dataclass
 class _Chunk:
-    new: list[files.Draft] = field(default_factory=list)
-    new_rows: list[int] = field(default_factory=list)
+    new: list[_Good] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     updated: int = 0
     unchanged: int = 0
@@ -88,7 +107,7 @@ class _Regions:
         return cls(villages, groups)
 
 
-async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str], rows: list[list[str]],
+async def run_job(db: Database, cipher: PIICipher, job_id: str, table: parsing.Table,
                   progress: Progress | None = None, chunk_size: int = CHUNK,
                   pii_keys: tuple[str, str] | None = None) -> ImportJob:
     """Run a queued job. With ``pii_keys`` (the PII key and index key) a big file is prepared by
@@ -101,13 +120,14 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
     actor, scope = job.created_by, job.scope
     seen: dict[str, int] = {}  # head's blind index → first row with it in this file
     done = 0
-    source = (_in_processes(pii_keys, header, rows, regions, scope, actor, chunk_size)
-              if pii_keys and len(rows) >= PARALLEL_FROM else
-              _in_thread(cipher, header, rows, regions, scope, actor, chunk_size))
+    drivername = db.engine.url.drivername
+    ctx = _Context(cipher, table.header, regions, scope, actor, job_id, _Binders.of(drivername))
+    chunks = table.chunks(chunk_size, first=min(FIRST_CHUNK, chunk_size))
+    source = (_in_processes(pii_keys, ctx, drivername, chunks)
+              if pii_keys and table.total >= PARALLEL_FROM else _in_thread(ctx, chunks))
     try:
-        async for start, prepared in source:
+        async for size, prepared in source:
             _dedupe(prepared, seen)
-            size = min(chunk_size, len(rows) - start)
             for attempt in (1, 2):
                 try:
                     async with db.transaction() as session:
@@ -115,7 +135,8 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
                             # A bigger page cache for this connection: the unique indexes of a big
                             # import are random (uuids, HMACs) and thrash SQLite's default 2 MB.
                             await session.execute(text("PRAGMA cache_size=-131072"))
-                        result = await _store(session, cipher, job_id, prepared, actor, scope)
+                        result = await _store(session, cipher, prepared, actor, scope)
+                        await jobs.add_errors(session, [{**e, "import_id": job_id} for e in result.errors])
                         await jobs.add_progress(session, job_id, processed=size, created=len(result.new),
                                                 updated=result.updated, unchanged=result.unchanged,
                                                 errors=len({e["row"] for e in result.errors}))
@@ -126,7 +147,7 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
                         raise
             done += size
             if progress:
-                progress(done, len(rows))
+                progress(done, table.total)
         async with db.transaction() as session:
             await jobs.set_fields(session, job_id, status="done", finished_at=utcnow())
     except Exception as exc:
@@ -146,162 +167,224 @@ async def run_job(db: Database, cipher: PIICipher, job_id: str, header: list[str
 
 @dataclass
 class _Prepared:
-    drafts: list[tuple[int, files.Draft]]  # (row, draft): plain data, cheap to pass between processes
+    good: list[_Good]
     errors: list[dict[str, Any]]
 
 
-def _prepare(cipher: PIICipher, header: list[str], part: list[list[str]], first_row: int, regions: _Regions,
-             scope: str | None, actor: str) -> _Prepared:
-    """Validate and assemble a chunk's rows in memory (no database): drafts for the good rows,
-    (row, column, reason) for the bad ones."""
+SUBJECT_COLUMNS = tuple(c.name for c in subjects.SUBJECTS.columns)
+IDENTITY_COLUMNS = ("id_index", "subject_id", "role")
+CHANGE_COLUMNS = ("subject_id", "version", "action", "actor", "at", "changed_fields", "changes")
+_JSON_COLUMNS = ("profile", "details", "consent", "extras")
+
+
+@dataclass(frozen=True)
+class _Binders:
+    subject: Binder
+    identity: Binder
+    change: Binder
+    outbox: Binder
+
+    @classmethod
+    def of(cls, drivername: str) -> _Binders:
+        dialect = dialect_named(drivername)
+        return cls(Binder(dialect, subjects.SUBJECTS, SUBJECT_COLUMNS),
+                   Binder(dialect, subjects.IDENTITIES, IDENTITY_COLUMNS),
+                   Binder(dialect, subjects.CHANGES, CHANGE_COLUMNS),
+                   Binder(dialect, outbox_events, OUTBOX_COLUMNS))
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What preparing a chunk needs besides its rows (a worker process gets it once)."""
+
+    cipher: PIICipher
+    header: list[str]
+    regions: _Regions
+    scope: str | None
+    actor: str
+    job_id: str
+    binders: _Binders
+
+
+def _row_errors(n: int, values: list[str], ctx: _Context) -> tuple[HouseholdIn | None, list[dict[str, Any]]]:
+    """One row of the file → the validated household, or its (row, column, reason) errors."""
+    payload, shaping = parsing.to_payload(ctx.header, values)
+    if payload is None:
+        return None, [{"row": n, "field": c, "message": m} for c, m in shaping]
+    try:
+        body = HouseholdIn.model_validate(payload)
+    except ValidationError as exc:
+        return None, [{"row": n, "field": parsing.column_of(e["loc"]), "message": parsing.message_of(dict(e))}
+                      for e in exc.errors()]
+    errors = []
+    if body.village not in ctx.regions.villages:
+        errors.append({"row": n, "field": "village", "message": f"unknown village {body.village}"})
+    elif ctx.scope and not body.village.startswith(ctx.scope):
+        errors.append({"row": n, "field": "village", "message": "outside your region"})
+    if body.group is not None and ctx.regions.groups.get(body.group) != body.village:
+        errors.append({"row": n, "field": "group", "message": f"unknown village group {body.group}"})
+    return (None if errors else body), errors
+
+
+def _prepare(ctx: _Context, part: list[list[str]], first_row: int) -> _Prepared:
+    """Validate, assemble and bind a chunk's rows in memory (no database): the good rows ready to
+    write, (row, column, reason) for the bad ones."""
     now = utcnow()
-    drafts: list[tuple[int, files.Draft]] = []
+    good: list[_Good] = []
     errors: list[dict[str, Any]] = []
+    b = ctx.binders
+    change = {"version": 1, "action": "imported", "actor": ctx.actor, "at": now, "changed_fields": [],
+              "changes": {"import_id": ctx.job_id}}
     for offset, values in enumerate(part):
         n = first_row + offset
         if not any(values):
             continue  # blank line
-        payload, shaping = parsing.to_payload(header, values)
-        if payload is None:
-            errors += [{"row": n, "field": c, "message": m} for c, m in shaping]
-            continue
-        try:
-            body = HouseholdIn.model_validate(payload)
-        except ValidationError as exc:
-            errors += [{"row": n, "field": parsing.column_of(e["loc"]), "message": parsing.message_of(dict(e))}
-                       for e in exc.errors()]
-            continue
-        row_errors = []
-        if body.village not in regions.villages:
-            row_errors.append({"row": n, "field": "village", "message": f"unknown village {body.village}"})
-        elif scope and not body.village.startswith(scope):
-            row_errors.append({"row": n, "field": "village", "message": "outside your region"})
-        if body.group is not None and regions.groups.get(body.group) != body.village:
-            row_errors.append({"row": n, "field": "group", "message": f"unknown village group {body.group}"})
-        if row_errors:
+        body, row_errors = _row_errors(n, values, ctx)
+        if body is None:
             errors += row_errors
             continue
-        draft = files.household_draft(body, cipher, actor, now)
-        event = events.registered(**events.subject_fields(draft.row), registered_at=draft.row["created_at"])
-        validate_event(event.to_dict())
-        # The outbox row is made here (in a worker process when there are some): plain data is
-        # cheaper to hand back than the event object.
-        draft.announcement = events.outbox_row(event)
-        drafts.append((n, draft))
-    return _Prepared(drafts, errors)
+        draft = files.household_draft(body, ctx.cipher, ctx.actor, now)
+        row = draft.row
+        event = events.registered(**events.subject_fields(row), registered_at=row["created_at"])
+        good.append(_Good(n, row["natural_key"], b.subject(row),
+                          [(i, row["id"], r) for i, r in draft.identities],
+                          b.change({**change, "subject_id": row["id"]}), b.outbox(outbox_row(event))))
+    return _Prepared(good, errors)
 
 
 def _dedupe(prepared: _Prepared, seen: dict[str, int]) -> None:
     """The same head twice in one file: the first row counts, later ones are refused."""
     kept = []
-    for n, draft in prepared.drafts:
-        key = draft.row["natural_key"]
-        if key in seen:
-            prepared.errors.append({"row": n, "field": "head_id_number", "message": f"the same head as row {seen[key]}"})
+    for good in prepared.good:
+        if good.key in seen:
+            prepared.errors.append({"row": good.row, "field": "head_id_number",
+                                    "message": f"the same head as row {seen[good.key]}"})
             continue
-        seen[key] = n
-        kept.append((n, draft))
-    prepared.drafts = kept
+        seen[good.key] = good.row
+        kept.append(good)
+    prepared.good = kept
 
 
-async def _in_thread(cipher: PIICipher, header: list[str], rows: list[list[str]], regions: _Regions,
-                     scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
-    """Chunks prepared in a worker thread, one ahead of the writer (the database driver releases
-    the GIL), so the API also keeps answering meanwhile."""
-    starts = list(range(0, len(rows), chunk_size))
+Chunks = Iterator[tuple[int, list[list[str]]]]
 
-    def prepare(start: int) -> _Prepared:
-        return _prepare(cipher, header, rows[start:start + chunk_size], start + 2, regions, scope, actor)
 
-    upcoming: asyncio.Future[_Prepared] | None = None
+async def _in_thread(ctx: _Context, chunks: Chunks) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """(rows, prepared chunk) read and prepared in a worker thread, one chunk ahead of the writer
+    (the database driver releases the GIL), so the API also keeps answering meanwhile. One
+    thread: the file is read in order."""
+    reader = ThreadPoolExecutor(1, thread_name_prefix="import")
+    loop = asyncio.get_running_loop()
+
+    def prepare() -> tuple[int, _Prepared] | None:
+        chunk = next(chunks, None)
+        if chunk is None:
+            return None
+        start, part = chunk
+        return len(part), _prepare(ctx, part, start + 2)
+
+    upcoming = loop.run_in_executor(reader, prepare)
     try:
-        for i, start in enumerate(starts):
-            current = upcoming or asyncio.ensure_future(asyncio.to_thread(prepare, start))
-            upcoming = asyncio.ensure_future(asyncio.to_thread(prepare, starts[i + 1])) if i + 1 < len(starts) else None
-            yield start, await current
+        while (current := await upcoming) is not None:
+            upcoming = loop.run_in_executor(reader, prepare)
+            yield current
     finally:
-        if upcoming is not None:
-            upcoming.cancel()
+        upcoming.cancel()
+        reader.shutdown(wait=False, cancel_futures=True)
 
 
-async def _in_processes(keys: tuple[str, str], header: list[str], rows: list[list[str]], regions: _Regions,
-                        scope: str | None, actor: str, chunk_size: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
-    """Chunks prepared by a pool of processes (validation and encryption are CPU-bound Python),
-    a few chunks ahead of the writer, handed back in file order."""
+async def _in_processes(keys: tuple[str, str], ctx: _Context, drivername: str,
+                        chunks: Chunks) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """(rows, prepared chunk) prepared by a pool of processes (validation, encryption and binding
+    are CPU-bound Python), a few chunks ahead of the writer, handed back in file order. The file is
+    read a chunk at a time in a thread, off the event loop."""
     from registry.imports import workers
 
     loop = asyncio.get_running_loop()
+    reader = ThreadPoolExecutor(1, thread_name_prefix="import")
     pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=workers.init,
-                               initargs=(keys[0], keys[1], regions.villages, regions.groups, scope, actor))
-    starts = iter(range(0, len(rows), chunk_size))
+                               initargs=(keys[0], keys[1], ctx.header, ctx.regions.villages, ctx.regions.groups,
+                                         ctx.scope, ctx.actor, ctx.job_id, drivername))
     pending: deque[tuple[int, asyncio.Future[_Prepared]]] = deque()
 
-    def submit() -> None:
-        start = next(starts, None)
-        if start is not None:
-            pending.append((start, loop.run_in_executor(pool, workers.prepare, header, rows[start:start + chunk_size],
-                                                        start + 2)))
+    async def submit() -> None:
+        chunk = await loop.run_in_executor(reader, next, chunks, None)
+        if chunk is not None:
+            start, part = chunk
+            pending.append((len(part), loop.run_in_executor(pool, workers.prepare, part, start + 2)))
 
     try:
         for _ in range(WORKERS * 2):
-            submit()
+            await submit()
         while pending:
-            start, future = pending.popleft()
+            size, future = pending.popleft()
             prepared = await future
-            submit()
-            yield start, prepared
+            await submit()
+            yield size, prepared
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+        reader.shutdown(wait=False, cancel_futures=True)
 
 
-async def _store(session: AsyncSession, cipher: PIICipher, job_id: str, prepared: _Prepared, actor: str,
+def _unbind(subject: tuple[Any, ...]) -> dict[str, Any]:
+    """A bound subject row back as values, for comparing with the file on record."""
+    row = dict(zip(SUBJECT_COLUMNS, subject, strict=True))
+    for name in _JSON_COLUMNS:
+        row[name] = orjson.loads(row[name])
+    return row
+
+
+class _Update(NamedTuple):
+    subject_id: str
+    from_version: int
+    values: dict[str, Any]
+    change: dict[str, Any]  # its history row
+    event: Event
+
+
+async def _store(session: AsyncSession, cipher: PIICipher, prepared: _Prepared, actor: str,
                  scope: str | None = None) -> _Chunk:
+    """Write a chunk: one read of the heads on file (held until the chunk commits), then one
+    statement per table for the new households, the changed ones and their events."""
     out = _Chunk(errors=list(prepared.errors))
-    keys = [d.row["natural_key"] for _, d in prepared.drafts]
-    existing = await subjects.rows_by_natural_keys(session, "household", keys)
-    known = await subjects.identities(session, [k for k in keys if k not in existing])
-    changes: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
-    for n, draft in prepared.drafts:
-        key = draft.row["natural_key"]
-        if key in known:  # a member of another household cannot head one
+    # One look-up of every head's ID number (a head on file is a "head" identity), then the files of
+    # the heads on file only: a first import reads nothing more.
+    known = await subjects.identities(session, [g.key for g in prepared.good])
+    existing = await subjects.rows_by_natural_keys(
+        session, "household", [k for k, (_, role) in known.items() if role == "head"], lock=True)
+    updates: list[_Update] = []
+    now = utcnow()
+    for good in prepared.good:
+        n = good.row
+        current = existing.get(good.key)
+        if current is None and good.key in known:  # a member of another household cannot head one
             out.errors.append({"row": n, "field": "head_id_number", "message": "listed as a member of another household"})
             continue
-        current = existing.get(key)
         if current is not None and scope and not current.village_code.startswith(scope):
             out.errors.append({"row": n, "field": "head_id_number", "message": "on file in a region outside yours"})
             continue
         if current is None:
-            out.new.append(draft)
-            out.new_rows.append(n)
+            out.new.append(good)
             continue
-        changed = await _apply_update(session, cipher, current, draft, actor)
-        if changed is None:
+        update = _compare(cipher, current, _unbind(good.subject), actor, now)
+        if update is None:
             out.unchanged += 1
-        elif changed == "conflict":
-            out.errors.append({"row": n, "field": "row", "message": "the file changed meanwhile; import it again"})
         else:
-            out.updated += 1
-    rows = [d.row for d in out.new]
-    await subjects.insert_subjects(session, rows)
-    await subjects.insert_identities(session, [{"id_index": i, "subject_id": d.row["id"], "role": r}
-                                               for d in out.new for i, r in d.identities])
-    for d in out.new:
-        row = d.row
-        changes.append({"subject_id": row["id"], "version": 1, "action": "imported", "actor": actor,
-                        "at": row["created_at"], "changed_fields": [], "changes": {"import_id": job_id}})
-        outbox.append(d.announcement)
-    await subjects.insert_changes(session, changes)
-    await events.write_rows(session, outbox)
-    await jobs.add_errors(session, [{**e, "import_id": job_id} for e in out.errors])
+            updates.append(update)
+    out.updated = len(updates)
+    await subjects.insert_bound_rows(session, subjects.SUBJECTS, SUBJECT_COLUMNS, [g.subject for g in out.new])
+    await subjects.insert_bound_rows(session, subjects.IDENTITIES, IDENTITY_COLUMNS,
+                                     [i for g in out.new for i in g.identities])
+    await subjects.insert_bound_rows(session, subjects.CHANGES, CHANGE_COLUMNS, [g.change for g in out.new])
+    await events.write_bound(session, [g.outbox for g in out.new])
+    await subjects.save_new_versions(session, [(u.subject_id, u.from_version, u.values) for u in updates])
+    await subjects.insert_changes(session, [u.change for u in updates])
+    await emit_many(session, [u.event for u in updates])
     return out
 
 
-async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, draft: files.Draft,
-                        actor: str) -> list[str] | str | None:
+def _compare(cipher: PIICipher, current: Any, new: dict[str, Any], actor: str, now: datetime) -> _Update | None:
     """The same head again: keep what the row does not carry (members, assets, debts), change what
-    it does. None if nothing changed, "conflict" if the file moved meanwhile."""
-    new = draft.row
+    it does. None if nothing changed, else the new version's values, history row and event."""
     incoming = files.unseal(cipher, new["id"], new["pii_enc"])["head"]
     pii = files.unseal(cipher, current.id, current.pii_enc)
     head = dict(pii.get("head") or {})
@@ -332,16 +415,12 @@ async def _apply_update(session: AsyncSession, cipher: PIICipher, current: Any, 
         changed.append("consent")
     if not changed:
         return None
-    now = utcnow()
     if any(f in changed for f in ("head.name", "phone")):
         values["pii_enc"] = files.seal(cipher, current.id, {**pii, "head": head})
     values.update(profile=profile, consent=consent, updated_at=now, updated_by=actor)
-    if not await subjects.save_new_version(session, current.id, current.version, values):
-        return "conflict"
-    await subjects.insert_changes(session, [{"subject_id": current.id, "version": current.version + 1,
-                                             "action": "imported", "actor": actor, "at": now, "changed_fields": changed,
-                                             "changes": {}}])
-    state = {**current._mapping, **values, "version": current.version + 1}
-    await events.write_batch(session, [events.updated(**events.subject_fields(state), changed_fields=changed,
-                                                      updated_at=now)])
-    return changed
+    version = current.version + 1
+    state = {**current._mapping, **values, "version": version}
+    return _Update(current.id, current.version, values,
+                   {"subject_id": current.id, "version": version, "action": "imported", "actor": actor, "at": now,
+                    "changed_fields": changed, "changes": {}},
+                   events.updated(**events.subject_fields(state), changed_fields=changed, updated_at=now))

@@ -4,11 +4,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from registry.bulk import insert_rows
+from registry.bulk import insert_bound, insert_rows
 from registry.subjects.models import Disclosure, Subject, SubjectChange, SubjectIdentity
 
 
@@ -23,11 +23,16 @@ async def by_natural_keys(session: AsyncSession, kind: str, keys: Sequence[str])
     return {s.natural_key: s for s in rows}
 
 
-async def rows_by_natural_keys(session: AsyncSession, kind: str, keys: Sequence[str]) -> dict[str, Any]:
-    """Like ``by_natural_keys`` but plain rows (a bulk import reads thousands at once)."""
+async def rows_by_natural_keys(session: AsyncSession, kind: str, keys: Sequence[str], *,
+                               lock: bool = False) -> dict[str, Any]:
+    """Like ``by_natural_keys`` but plain rows (a bulk import reads thousands at once). ``lock``:
+    hold them until the transaction ends (PostgreSQL's FOR UPDATE, in id order so two writers
+    take their locks in the same order; a SQLite writer holds the whole database already)."""
     if not keys:
         return {}
     q = select(_subjects).where(_subjects.c.kind == kind, _subjects.c.natural_key.in_(keys))
+    if lock:
+        q = q.order_by(_subjects.c.id).with_for_update()
     return {r.natural_key: r for r in await session.execute(q)}
 
 
@@ -50,6 +55,14 @@ async def resolve(session: AsyncSession, id_index: str) -> Subject | None:
 _subjects = cast(Table, Subject.__table__)
 _identities = cast(Table, SubjectIdentity.__table__)
 _changes = cast(Table, SubjectChange.__table__)
+SUBJECTS, IDENTITIES, CHANGES = _subjects, _identities, _changes
+
+
+async def insert_bound_rows(session: AsyncSession, table: Table, columns: Sequence[str],
+                            rows: list[tuple[Any, ...]]) -> None:
+    """Rows of one of the tables above, bound by ``registry.bulk.Binder`` (the bulk import's)."""
+    assert table in (_subjects, _identities, _changes)
+    await insert_bound(session, table, columns, rows)
 
 
 async def insert_subjects(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -77,6 +90,24 @@ async def save_new_version(session: AsyncSession, subject_id: str, from_version:
         update(Subject).where(Subject.id == subject_id, Subject.version == from_version)
         .values(**values, version=from_version + 1).execution_options(synchronize_session=False))
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+async def save_new_versions(session: AsyncSession, changes: list[tuple[str, int, dict[str, Any]]]) -> None:
+    """Many ``save_new_version`` at once, (id, from version, values) each, for rows this
+    transaction read with ``lock``: nobody can have moved them, so one executemany per set of
+    changed columns; a row that moved anyway is an error, not a silent overwrite."""
+    groups: dict[tuple[str, ...], list[tuple[str, int, dict[str, Any]]]] = {}
+    for change in changes:
+        groups.setdefault(tuple(sorted(change[2])), []).append(change)
+    for columns, group in groups.items():
+        stmt = (update(_subjects).where(_subjects.c.id == bindparam("w_id"), _subjects.c.version == bindparam("w_from"))
+                .values(version=bindparam("v_version"), **{c: bindparam(f"v_{c}") for c in columns}))
+        params = [{"w_id": sid, "w_from": v, "v_version": v + 1, **{f"v_{c}": values[c] for c in columns}}
+                  for sid, v, values in group]
+        result = await session.execute(stmt, params)
+        written = result.rowcount  # type: ignore[attr-defined]
+        if written not in (-1, None, len(params)):  # asyncpg's executemany does not count
+            raise RuntimeError(f"{len(params) - written} subject(s) changed meanwhile")
 
 
 async def bump_version(session: AsyncSession, subject_id: str, actor: str, action: str,
