@@ -30,9 +30,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.rating_round import COUNTY, build_postgres, build_sqlite
 from sqlalchemy import text
 
-from bench.rating_round import COUNTY, build_postgres, build_sqlite
 from common.db import Database, utcnow
 from common.events.relay import OutboxRelay
 from common.migrations import upgrade
