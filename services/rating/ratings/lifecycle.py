@@ -59,7 +59,7 @@ async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetim
     if not rows:
         return set()
     await repo.mark_final(session, [r.id for r in rows], now)
-    current = await repo.current(session, [r.subject_id for r in rows])
+    current = await repo.current(session, [r.subject_id for r in rows], columns=["grade", "version"])
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     out: list[Event] = []
@@ -75,7 +75,7 @@ async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetim
         if before is None:
             inserts.append({"subject_id": r.subject_id, **row})
         else:
-            updates.append({"key_id": r.subject_id, **row})
+            updates.append({"subject_id": r.subject_id, **row})
         why = f"{r.trigger}: {reason}" if changed else f"confirmed {r.grade} ({r.trigger}): {reason}"
         out.append(events.rating_changed(
             subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,

@@ -69,7 +69,8 @@ async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, n
                     break
                 ids = [s.subject_id for s in subjects]
                 inputs = await scoring_inputs(session, subjects, now)
-                before = {k: v.grade for k, v in (await ratings_repo.current(session, ids, lock=False)).items()}
+                before = {k: v.grade for k, v in
+                          (await ratings_repo.current(session, ids, lock=False, columns=["grade"])).items()}
             await queue.put((subjects, inputs, before))
             last = ids[-1]
     finally:
