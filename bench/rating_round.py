@@ -133,6 +133,7 @@ async def build_postgres(url: str, n: int) -> None:
 async def measure(n: int, pg_url: str | None) -> dict[str, object]:
     from sqlalchemy import text
 
+    from common.app import freeze_startup_heap
     from common.db import Database, utcnow
     from common.migrations import upgrade
     from rating.app import DEFINITION
@@ -165,6 +166,7 @@ async def measure(n: int, pg_url: str | None) -> dict[str, object]:
     if pg_url:
         async with db.engine.begin() as c:
             await c.execute(text("ANALYZE"))
+    freeze_startup_heap()   # as the service does once it has started (common.app)
     base_rss = rss_mb()
     async with db.transaction() as session:
         rnd = await rounds.start(session, COUNTY, ["household"], "bench", utcnow())

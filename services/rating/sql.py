@@ -5,6 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, bindparam
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,14 @@ async def upsert(session: AsyncSession, table: Table, rows: Sequence[dict[str, A
     stmt = insert_for(dialect, table)
     updates = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=updates), list(rows))
+
+
+def json_value(raw: Any) -> Any:
+    """A JSON column read as text (``type_coerce(col, Text)``), decoded with orjson: SQLite hands
+    back the text, asyncpg may have decoded it already."""
+    if raw is None or not isinstance(raw, str | bytes):
+        return raw
+    return orjson.loads(raw)
 
 
 def is_postgres(session: AsyncSession) -> bool:

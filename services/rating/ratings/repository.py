@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, Text, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rating.ratings.models import CLOSED_STATES, FINAL, OPEN_STATES, PUBLISHED, SUPERSEDED, CurrentGrade, Rating
-from rating.sql import bulk_insert, bulk_update, is_postgres
+from rating.sql import bulk_insert, bulk_update, is_postgres, json_value
 
 RATINGS: Table = Rating.__table__  # type: ignore[assignment]
 CURRENT: Table = CurrentGrade.__table__  # type: ignore[assignment]
@@ -45,24 +46,42 @@ async def open_rating(session: AsyncSession, subject_id: str) -> Rating | None:
                                   .order_by(Rating.id.desc()).limit(1))).scalar_one_or_none()
 
 
-# What finalising a rating reads of it (not its dates, author or round: parsing them is most of the row).
-DUE_COLUMNS = ("id", "subject_id", "kind", "county", "town", "village", "score", "grade", "vetoed", "reasons",
-               "indicator_system_version", "trigger")
+class DueRating(NamedTuple):
+    """What finalising a rating reads of it (not its dates, author or round: most of the row's cost)."""
+
+    id: int
+    subject_id: str
+    kind: str
+    county: str | None
+    town: str | None
+    village: str | None
+    score: Decimal
+    grade: str
+    vetoed: bool
+    reasons: list[str]
+    indicator_system_version: int | None
+    trigger: str
 
 
-async def due(session: AsyncSession, now: datetime, limit: int, subject_ids: Sequence[str] | None = None) -> list[Any]:
+async def due(session: AsyncSession, now: datetime, limit: int,
+              subject_ids: Sequence[str] | None = None) -> list[DueRating]:
     """Published ratings whose publication has ended and that nobody disputes, the longest ended first."""
     # In the order of ix_ratings_due (status, publication_ends_at; the id breaks ties, and is the
     # index's own tail on SQLite): the first ``limit`` are read off the index, where ORDER BY id
-    # alone sorted every published rating of the county once per chunk.
-    q = (select(*(RATINGS.c[c] for c in DUE_COLUMNS))
+    # alone sorted every published rating of the county once per chunk. The reasons come as JSON
+    # text, decoded with orjson.
+    cols = [RATINGS.c[f] if f != "reasons" else type_coerce(RATINGS.c.reasons, Text).label(f)
+            for f in DueRating._fields]
+    q = (select(*cols)
          .where(RATINGS.c.status == PUBLISHED, RATINGS.c.disputed.is_(False), RATINGS.c.publication_ends_at <= now)
          .order_by(RATINGS.c.publication_ends_at, RATINGS.c.id).limit(limit))
     if subject_ids is not None:
         q = q.where(RATINGS.c.subject_id.in_(subject_ids))
     if is_postgres(session):
         q = q.with_for_update(skip_locked=True)
-    return list((await session.execute(q)).all())
+    return [DueRating(r.id, r.subject_id, r.kind, r.county, r.town, r.village, r.score, r.grade, r.vetoed,
+                      json_value(r.reasons), r.indicator_system_version, r.trigger)
+            for r in (await session.execute(q)).all()]
 
 
 async def mark_final(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
