@@ -25,13 +25,13 @@ PROFILES = [GOOD, POOR, {**GOOD, "annual_income": "30000.00"}, {**POOR, "pboc_re
 
 @pytest.fixture
 async def pair(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIterator[list[RunningService]]:
-    """The same county twice: rounds in chunks of ten subjects, and in one chunk."""
+    """The same county twice: rounds and finalisations in chunks of ten subjects, and in one chunk."""
     async with AsyncExitStack() as stack:
         services = []
         for chunk in (10, 2000):
             url = await databases.create("rating", backend)
-            services.append(await stack.enter_async_context(
-                start_service("rating", url, keys, publication_days=7, round_chunk_size=chunk)))
+            services.append(await stack.enter_async_context(start_service(
+                "rating", url, keys, publication_days=7, round_chunk_size=chunk, finalise_chunk_size=chunk)))
         yield services
 
 

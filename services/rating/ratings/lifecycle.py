@@ -151,10 +151,10 @@ async def finalise_due(db: Database, settings: RatingSettings, now: datetime | N
     villages: set[str] = set()
     while True:
         async with db.transaction() as session:
-            n, touched = await finalise_due_in(session, now, settings.round_chunk_size)
+            n, touched = await finalise_due_in(session, now, settings.finalise_chunk_size)
         total += n
         villages |= touched
-        if n < settings.round_chunk_size:
+        if n < settings.finalise_chunk_size:
             break
     if villages:
         async with db.transaction() as session:
