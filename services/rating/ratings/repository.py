@@ -79,9 +79,8 @@ async def due(session: AsyncSession, now: datetime, limit: int,
         q = q.where(RATINGS.c.subject_id.in_(subject_ids))
     if is_postgres(session):
         q = q.with_for_update(skip_locked=True)
-    return [DueRating(r.id, r.subject_id, r.kind, r.county, r.town, r.village, r.score, r.grade, r.vetoed,
-                      json_value(r.reasons), r.indicator_system_version, r.trigger)
-            for r in (await session.execute(q)).all()]
+    at = DueRating._fields.index("reasons")
+    return [DueRating._make((*r[:at], json_value(r[at]), *r[at + 1:])) for r in (await session.execute(q)).all()]
 
 
 async def mark_final(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
