@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from common.db import utcnow
+from rating.ratings import lifecycle
 from rating.ratings.lifecycle import finalise_due
 from rating.ratings.models import CurrentGrade
 from rating.rounds import service as rounds
@@ -55,7 +56,9 @@ async def state(svc: RunningService) -> tuple[list[Any], list[dict[str, Any]]]:
     return grades, events
 
 
-async def test_a_round_over_many_chunks_rates_and_announces_as_one_chunk_does(pair: list[RunningService]) -> None:
+async def test_a_round_over_many_chunks_rates_and_announces_as_one_chunk_does(
+        pair: list[RunningService], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(lifecycle, "WRITE_BATCH", 7)   # a finalisation chunk's rows written seven at a time
     feed = [subject_event(f"hh-c{i:03d}", PROFILES[i % 4], village=VILLAGE if i % 3 else VILLAGE_B)
             for i in range(HOUSEHOLDS)]
     feed += [civility_event(f"hh-c{i:03d}", 50 + (i * 7) % 50) for i in range(0, HOUSEHOLDS, 2)]
