@@ -3,8 +3,8 @@
 Subjects are read in keyset-ordered chunks and scored with the compiled indicator systems by a
 reader task that runs ahead of the writer (a queue of two: memory stays bounded; reading and
 scoring the next chunk overlap the database's work on this one), and written with one bulk insert
-per chunk, in a transaction per chunk so the progress is visible. With a publication period of 0 each chunk is also finalised
-in its transaction; the villages and towns are recomputed once at the end.
+per chunk, in a transaction per chunk so the progress is visible. With a publication period of 0
+each chunk is also finalised in its transaction; the villages and towns are recomputed once at the end.
 """
 from __future__ import annotations
 
