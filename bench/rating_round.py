@@ -34,7 +34,9 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "rating_round.json"
 VILLAGES, TOWNS = 151, 15
 COUNTY = "341181"
-SUBJECT_COLUMNS = "subject_id, kind, county, town, village, village_group, masked_name, profile, status, updated_at"
+# Named: the table has gained columns since (rating_consent, left to its default of true).
+SUBJECT_COLUMNS = ["subject_id", "kind", "county", "town", "village", "village_group", "masked_name", "profile",
+                   "status", "updated_at"]
 
 
 def rss_mb() -> float:
@@ -91,7 +93,7 @@ def build_sqlite(path: Path, n: int) -> None:
                 late = 1 if i % 45 == 0 else 0
                 loans.append((f"loan-{i}", sid, village, 100000, 50000, "defaulted" if i % 400 == 0 else "active",
                               rng.randint(0, 6), late, now))
-        con.executemany(f"INSERT INTO subjects ({SUBJECT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", subjects)
+        con.executemany(f"INSERT INTO subjects ({', '.join(SUBJECT_COLUMNS)}) VALUES (?,?,?,?,?,?,?,?,?,?)", subjects)
         con.executemany("INSERT INTO civility_results (subject_id, evaluation_id, score, veto, veto_items, "
                         "published_at, base) VALUES (?,?,?,?,?,?,80)", civility)
         con.executemany("INSERT INTO negative_records VALUES (?,?,?,?,?,?,?)", negative)
@@ -120,7 +122,7 @@ async def build_postgres(url: str, n: int) -> None:
             if i % 5 == 0:
                 loans.append((f"loan-{i}", sid, village, 100000, 50000, "defaulted" if i % 400 == 0 else "active",
                               rng.randint(0, 6), 1 if i % 45 == 0 else 0, now))
-        await conn.copy_records_to_table("subjects", records=subjects, columns=SUBJECT_COLUMNS.split(", "))
+        await conn.copy_records_to_table("subjects", records=subjects, columns=SUBJECT_COLUMNS)
         await conn.executemany("INSERT INTO civility_results (subject_id, evaluation_id, score, veto, veto_items, "
                                "published_at, base) VALUES ($1,$2,$3,$4,$5::json,$6,80)", civility)
         await conn.copy_records_to_table("negative_records", records=negative)
@@ -131,6 +133,7 @@ async def build_postgres(url: str, n: int) -> None:
 async def measure(n: int, pg_url: str | None) -> dict[str, object]:
     from sqlalchemy import text
 
+    from common.app import freeze_startup_heap
     from common.db import Database, utcnow
     from common.migrations import upgrade
     from rating.app import DEFINITION
@@ -163,6 +166,7 @@ async def measure(n: int, pg_url: str | None) -> dict[str, object]:
     if pg_url:
         async with db.engine.begin() as c:
             await c.execute(text("ANALYZE"))
+    freeze_startup_heap()   # as the service does once it has started (common.app)
     base_rss = rss_mb()
     async with db.transaction() as session:
         rnd = await rounds.start(session, COUNTY, ["household"], "bench", utcnow())

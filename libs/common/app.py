@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,20 @@ from common.pii import PIICipher
 from common.settings import ServiceSettings
 
 log = logging.getLogger("common.app")
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> None:
+    """Once per process, when a service has started: everything alive then (the imported modules,
+    the app, SQLAlchemy's metadata) lives as long as the process, so move it out of the cyclic
+    collector's reach (``gc.freeze``, as Python's documentation suggests for a server). Its full
+    passes, which a county round's chunks set off every few thousand rows, then scan only what
+    came after: at 111,000 households they cost about a second per round before."""
+    global _heap_frozen
+    if not _heap_frozen:
+        _heap_frozen = True
+        gc.collect()
+        gc.freeze()
 
 
 @dataclass
@@ -89,6 +104,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
         for hook in spec.on_startup:
             await hook(app)
+        freeze_startup_heap()
         log.info("service started", extra={"relay": settings.run_relay, "consumer": settings.run_consumer})
         try:
             yield

@@ -52,6 +52,11 @@ def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status
             "finalised_at": now if status == FINAL else None}
 
 
+# The rows and events of a finalisation are built and written this many at a time (within its
+# transaction): the memory of a chunk of finalised ratings stays small whatever the chunk's size.
+WRITE_BATCH = 1000
+
+
 async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime) -> set[str]:
     """Make these ratings final; update current grades, emit ``rating-changed`` for each (a
     confirmation of the same grade renews what hangs on it: a credit line's term). Returns the
@@ -59,33 +64,34 @@ async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetim
     if not rows:
         return set()
     await repo.mark_final(session, [r.id for r in rows], now)
-    current = await repo.current(session, [r.subject_id for r in rows])
-    inserts: list[dict[str, Any]] = []
-    updates: list[dict[str, Any]] = []
-    out: list[Event] = []
+    current = await repo.current(session, [r.subject_id for r in rows], columns=["grade", "version"])
     villages: set[str] = set()
-    for r in rows:
-        before = current.get(r.subject_id)
-        changed = before is None or before.grade != r.grade
-        version = (before.version if before else 0) + 1
-        reason = "; ".join(r.reasons or [])[:500]
-        row = {"kind": r.kind, "county": r.county, "town": r.town, "village": r.village, "grade": r.grade,
-               "score": r.score, "vetoed": r.vetoed, "credit_village": None, "rating_id": r.id, "version": version,
-               "reason": reason, "metrics": None, "effective_at": now}
-        if before is None:
-            inserts.append({"subject_id": r.subject_id, **row})
-        else:
-            updates.append({"key_id": r.subject_id, **row})
-        why = f"{r.trigger}: {reason}" if changed else f"confirmed {r.grade} ({r.trigger}): {reason}"
-        out.append(events.rating_changed(
-            subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
-            old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
-            effective_at=now, reason=why, vetoed=r.vetoed, indicator_system_version=r.indicator_system_version))
-        if changed and r.kind == "household" and r.village:
-            villages.add(r.village)
-    await repo.insert_current(session, inserts)
-    await repo.update_current(session, updates)
-    await events.write(session, out)
+    for start in range(0, len(rows), WRITE_BATCH):
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        out: list[Event] = []
+        for r in rows[start:start + WRITE_BATCH]:
+            before = current.get(r.subject_id)
+            changed = before is None or before.grade != r.grade
+            version = (before.version if before else 0) + 1
+            reason = "; ".join(r.reasons or [])[:500]
+            row = {"kind": r.kind, "county": r.county, "town": r.town, "village": r.village, "grade": r.grade,
+                   "score": r.score, "vetoed": r.vetoed, "credit_village": None, "rating_id": r.id,
+                   "version": version, "reason": reason, "metrics": None, "effective_at": now}
+            if before is None:
+                inserts.append({"subject_id": r.subject_id, **row})
+            else:
+                updates.append({"subject_id": r.subject_id, **row})
+            why = f"{r.trigger}: {reason}" if changed else f"confirmed {r.grade} ({r.trigger}): {reason}"
+            out.append(events.rating_changed(
+                subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
+                old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
+                effective_at=now, reason=why, vetoed=r.vetoed, indicator_system_version=r.indicator_system_version))
+            if changed and r.kind == "household" and r.village:
+                villages.add(r.village)
+        await repo.insert_current(session, inserts)
+        await repo.update_current(session, updates)
+        await events.write(session, out)
     return villages
 
 
@@ -151,10 +157,10 @@ async def finalise_due(db: Database, settings: RatingSettings, now: datetime | N
     villages: set[str] = set()
     while True:
         async with db.transaction() as session:
-            n, touched = await finalise_due_in(session, now, settings.round_chunk_size)
+            n, touched = await finalise_due_in(session, now, settings.finalise_chunk_size)
         total += n
         villages |= touched
-        if n < settings.round_chunk_size:
+        if n < settings.finalise_chunk_size:
             break
     if villages:
         async with db.transaction() as session:

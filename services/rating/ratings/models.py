@@ -16,6 +16,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 PROPOSED, PUBLISHED, FINAL, SUPERSEDED = "proposed", "published", "final", "superseded"
 OPEN_STATES = (PROPOSED, PUBLISHED)
+CLOSED_STATES = (FINAL, SUPERSEDED)
 
 
 class Rating(Base):

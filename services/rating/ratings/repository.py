@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, Text, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from rating.ratings.models import FINAL, OPEN_STATES, PUBLISHED, SUPERSEDED, CurrentGrade, Rating
-from rating.sql import is_postgres
+from rating.ratings.models import CLOSED_STATES, FINAL, OPEN_STATES, PUBLISHED, SUPERSEDED, CurrentGrade, Rating
+from rating.sql import bulk_insert, bulk_update, is_postgres, json_value
 
 RATINGS: Table = Rating.__table__  # type: ignore[assignment]
 CURRENT: Table = CurrentGrade.__table__  # type: ignore[assignment]
@@ -17,13 +18,15 @@ CURRENT: Table = CurrentGrade.__table__  # type: ignore[assignment]
 
 async def supersede_open(session: AsyncSession, subject_ids: Sequence[str]) -> None:
     """A newer rating replaces any of the subject's ratings that are not final yet."""
-    await session.execute(update(Rating).where(Rating.subject_id.in_(subject_ids), Rating.status.in_(OPEN_STATES))
+    # NOT IN the closed states (the same rows as IN the open ones): SQLite, without statistics,
+    # would search ``status IN (...)`` through ix_ratings_due, i.e. every open rating of the
+    # county once per chunk of a round; this way it searches by subject (ix_ratings_subject).
+    await session.execute(update(Rating).where(Rating.subject_id.in_(subject_ids), Rating.status.not_in(CLOSED_STATES))
                           .values(status=SUPERSEDED).execution_options(synchronize_session=False))
 
 
 async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(RATINGS.insert(), list(rows))
+    await bulk_insert(session, RATINGS, rows)
 
 
 async def get(session: AsyncSession, rating_id: int, lock: bool = False) -> Rating | None:
@@ -43,15 +46,41 @@ async def open_rating(session: AsyncSession, subject_id: str) -> Rating | None:
                                   .order_by(Rating.id.desc()).limit(1))).scalar_one_or_none()
 
 
-async def due(session: AsyncSession, now: datetime, limit: int, subject_ids: Sequence[str] | None = None) -> list[Any]:
-    """Published ratings whose publication has ended and that nobody disputes."""
-    q = (select(RATINGS).where(RATINGS.c.status == PUBLISHED, RATINGS.c.disputed.is_(False),
-                               RATINGS.c.publication_ends_at <= now).order_by(RATINGS.c.id).limit(limit))
+class DueRating(NamedTuple):
+    """What finalising a rating reads of it (not its dates, author or round: most of the row's cost)."""
+
+    id: int
+    subject_id: str
+    kind: str
+    county: str | None
+    town: str | None
+    village: str | None
+    score: Decimal
+    grade: str
+    vetoed: bool
+    reasons: list[str]
+    indicator_system_version: int | None
+    trigger: str
+
+
+async def due(session: AsyncSession, now: datetime, limit: int,
+              subject_ids: Sequence[str] | None = None) -> list[DueRating]:
+    """Published ratings whose publication has ended and that nobody disputes, the longest ended first."""
+    # In the order of ix_ratings_due (status, publication_ends_at; the id breaks ties, and is the
+    # index's own tail on SQLite): the first ``limit`` are read off the index, where ORDER BY id
+    # alone sorted every published rating of the county once per chunk. The reasons come as JSON
+    # text, decoded with orjson.
+    cols = [RATINGS.c[f] if f != "reasons" else type_coerce(RATINGS.c.reasons, Text).label(f)
+            for f in DueRating._fields]
+    q = (select(*cols)
+         .where(RATINGS.c.status == PUBLISHED, RATINGS.c.disputed.is_(False), RATINGS.c.publication_ends_at <= now)
+         .order_by(RATINGS.c.publication_ends_at, RATINGS.c.id).limit(limit))
     if subject_ids is not None:
         q = q.where(RATINGS.c.subject_id.in_(subject_ids))
     if is_postgres(session):
         q = q.with_for_update(skip_locked=True)
-    return list((await session.execute(q)).all())
+    at = DueRating._fields.index("reasons")
+    return [DueRating._make((*r[:at], json_value(r[at]), *r[at + 1:])) for r in (await session.execute(q)).all()]
 
 
 async def mark_final(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
@@ -59,8 +88,12 @@ async def mark_final(session: AsyncSession, ids: Sequence[int], now: datetime) -
                           .execution_options(synchronize_session=False))
 
 
-async def current(session: AsyncSession, subject_ids: Sequence[str], lock: bool = True) -> dict[str, Any]:
-    q = select(CURRENT).where(CURRENT.c.subject_id.in_(subject_ids))
+async def current(session: AsyncSession, subject_ids: Sequence[str], lock: bool = True,
+                  columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """The current grades of these subjects (every column, or ``columns`` besides the id), locked
+    on PostgreSQL unless ``lock`` is false."""
+    cols = [CURRENT] if columns is None else [CURRENT.c.subject_id, *(CURRENT.c[c] for c in columns)]
+    q = select(*cols).where(CURRENT.c.subject_id.in_(subject_ids))
     if lock and is_postgres(session):
         q = q.with_for_update()
     return {r.subject_id: r for r in (await session.execute(q)).all()}
@@ -71,20 +104,12 @@ async def current_grade(session: AsyncSession, subject_id: str) -> CurrentGrade 
 
 
 async def insert_current(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(CURRENT.insert(), list(rows))
+    await bulk_insert(session, CURRENT, rows)
 
 
 async def update_current(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Executemany update keyed by ``key_id`` (each row carries every other column it sets)."""
-    if not rows:
-        return
-    cols = [c for c in rows[0] if c != "key_id"]
-    # Bind names must differ from column names in an UPDATE ... SET.
-    stmt = CURRENT.update().where(CURRENT.c.subject_id == bindparam("key_id")).values(
-        {c: bindparam(f"v_{c}") for c in cols})
-    params = [{"key_id": r["key_id"], **{f"v_{c}": r[c] for c in cols}} for r in rows]
-    await session.execute(stmt, params, execution_options={"synchronize_session": False})
+    """One executemany update keyed by ``subject_id`` (each row carries every other column it sets)."""
+    await bulk_update(session, CURRENT, rows, ["subject_id"])
 
 
 async def delete_current(session: AsyncSession, subject_id: str) -> None:

@@ -1,10 +1,10 @@
 """Rating rounds (评级轮次): re-rate a whole region in bulk.
 
-Subjects are read in keyset-ordered chunks by a reader task that runs one chunk ahead of the
-writer (a queue of two: memory stays bounded, reading overlaps scoring and writing), scored with
-the compiled indicator systems, and written with one multi-row insert per chunk, in a transaction
-per chunk so the progress is visible. With a publication period of 0 each chunk is also finalised
-in its transaction; the villages and towns are recomputed once at the end.
+Subjects are read in keyset-ordered chunks and scored with the compiled indicator systems by a
+reader task that runs ahead of the writer (a queue of two: memory stays bounded; reading and
+scoring the next chunk overlap the database's work on this one), and written with one bulk insert
+per chunk, in a transaction per chunk so the progress is visible. With a publication period of 0
+each chunk is also finalised in its transaction; the villages and towns are recomputed once at the end.
 """
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from rating.ratings.lifecycle import SCORED_KINDS, finalise_due_in, rating_row
 from rating.ratings.models import PUBLISHED
 from rating.rounds import repository as repo
 from rating.rounds.models import RatingRound
-from rating.scoring.engine import CompiledSystem, score
+from rating.scoring.engine import CompiledSystem, ScoreResult, score
 from rating.settings import RatingSettings
 from rating.subjects.repository import scoring_inputs
 from rating.villages.service import recompute_villages
@@ -53,25 +55,53 @@ async def run(db: Database, settings: RatingSettings, round_id: str) -> dict[str
         raise
 
 
-Chunk = tuple[list[repo.SubjectRow], dict[str, Any], dict[str, str]]
+@dataclass
+class Scored:
+    """One chunk read and scored, ready to write, with its share of the summary."""
+
+    done: int                                   # subjects read (with consent or not)
+    ids: list[str]                              # the subjects rated (with consent to rating)
+    rows: list[dict[str, Any]]                  # their ratings
+    grades: Counter[str] = field(default_factory=Counter)
+    moves: Counter[str] = field(default_factory=Counter)
+    vetoed: int = 0
 
 
-async def _read_chunks(db: Database, region: str, kinds: list[str], size: int, now: datetime,
-                       queue: asyncio.Queue[Chunk | None]) -> None:
-    """Read subjects and their scoring inputs chunk by chunk, ahead of the writer (the queue is
-    small, so memory stays bounded while reading overlaps scoring and writing)."""
+async def _read_and_score(db: Database, systems: dict[str, CompiledSystem], region: str, size: int, now: datetime,
+                          make_row: Callable[[Any, ScoreResult, int], dict[str, Any]],
+                          queue: asyncio.Queue[Scored | None]) -> None:
+    """Read subjects and their scoring inputs chunk by chunk and score them, ahead of the writer:
+    the scoring of the next chunk runs while the writer's statements and commit are in the
+    database (the queue is small, so memory stays bounded)."""
     last = ""
     try:
         while True:
             async with db.transaction(write=False) as session:
-                subjects = await repo.subjects_after(session, region, kinds, last, size)
+                subjects = await repo.subjects_after(session, region, list(systems), last, size)
                 if not subjects:
                     break
-                ids = [s.subject_id for s in subjects]
+                last = subjects[-1].subject_id
+                # Without consent to rating (授权) a subject is skipped: no rating, nothing superseded.
+                chunk = Scored(done=len(subjects), ids=[], rows=[])
+                subjects = [s for s in subjects if s.rating_consent]
+                chunk.ids = [s.subject_id for s in subjects]
                 inputs = await scoring_inputs(session, subjects, now)
-                before = {k: v.grade for k, v in (await ratings_repo.current(session, ids, lock=False)).items()}
-            await queue.put((subjects, inputs, before))
-            last = ids[-1]
+                before = {k: v.grade for k, v in
+                          (await ratings_repo.current(session, chunk.ids, lock=False, columns=["grade"])).items()}
+            for s in subjects:
+                system = systems[s.kind]
+                result = score(system, inputs[s.subject_id])
+                chunk.rows.append(make_row(s, result, system.version))
+                chunk.grades[result.grade] += 1
+                chunk.vetoed += result.vetoed
+                old = before.get(s.subject_id)
+                if old is None:
+                    chunk.moves["new"] += 1
+                elif old == result.grade:
+                    chunk.moves["same"] += 1
+                else:
+                    chunk.moves["up" if RANK[result.grade] < RANK[old] else "down"] += 1
+            await queue.put(chunk)
     finally:
         await queue.put(None)
 
@@ -96,34 +126,23 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                 systems[kind] = system
     grades: Counter[str] = Counter()
     moves: Counter[str] = Counter()
-    vetoed = done = finalised = rated = no_consent = 0
+    vetoed = done = finalised = rated = 0
     villages: set[str] = set()
-    queue: asyncio.Queue[Chunk | None] = asyncio.Queue(maxsize=2)
-    reader = asyncio.create_task(_read_chunks(db, region, list(systems), settings.round_chunk_size, now, queue))
+
+    def make_row(subject: Any, result: ScoreResult, version: int) -> dict[str, Any]:
+        return rating_row(subject, result, version, status=PUBLISHED, trigger="round", actor=f"round:{round_id}",
+                          now=now, settings=settings, round_id=round_id)
+
+    queue: asyncio.Queue[Scored | None] = asyncio.Queue(maxsize=2)
+    reader = asyncio.create_task(_read_and_score(db, systems, region, settings.round_chunk_size, now, make_row, queue))
     try:
         while (chunk := await queue.get()) is not None:
-            subjects, inputs, before = chunk
-            done += len(subjects)
-            # Without consent to rating (授权) a subject is skipped: no rating, nothing superseded.
-            no_consent += sum(1 for s in subjects if not s.rating_consent)
-            subjects = [s for s in subjects if s.rating_consent]
-            ids = [s.subject_id for s in subjects]
+            ids, rows = chunk.ids, chunk.rows
+            done += chunk.done
             rated += len(ids)
-            rows = []
-            for s in subjects:
-                system = systems[s.kind]
-                result = score(system, inputs[s.subject_id])
-                rows.append(rating_row(s, result, system.version, status=PUBLISHED, trigger="round",
-                                       actor=f"round:{round_id}", now=now, settings=settings, round_id=round_id))
-                grades[result.grade] += 1
-                vetoed += result.vetoed
-                old = before.get(s.subject_id)
-                if old is None:
-                    moves["new"] += 1
-                elif old == result.grade:
-                    moves["same"] += 1
-                else:
-                    moves["up" if RANK[result.grade] < RANK[old] else "down"] += 1
+            grades += chunk.grades
+            moves += chunk.moves
+            vetoed += chunk.vetoed
             async with db.transaction() as session:
                 await ratings_repo.supersede_open(session, ids)
                 await ratings_repo.insert_many(session, rows)
@@ -139,7 +158,7 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
     if villages:
         async with db.transaction() as session:
             await recompute_villages(session, villages, now, settings)
-    summary = {"rated": rated, "skipped": {"no_consent": no_consent},
+    summary = {"rated": rated, "skipped": {"no_consent": done - rated},
                "grades": {g: grades.get(g, 0) for g in ("AAA", "AA", "A", "B", "C", "D")},
                "credit_subjects": sum(n for g, n in grades.items() if is_credit(g)), "vetoed": vetoed,
                "compared_with_final": dict(moves), "finalised": finalised,

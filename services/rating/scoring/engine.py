@@ -17,6 +17,7 @@ from rating.indicators.schemas import BandsRule, IndicatorSystemIn, LookupRule, 
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
 TOP_REASONS = 3
 
 
@@ -47,7 +48,18 @@ class ScoreResult:
 
 
 def to_decimal(value: Any) -> Decimal | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    # The common cases first (a file's text and integers; Decimal(s) reads s as Decimal(str(s)) does).
+    kind = type(value)
+    if kind is str:
+        if not value.strip():
+            return None
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return None
+    if kind is int:
+        return Decimal(value)
+    if value is None:
         return None
     if isinstance(value, bool):
         return Decimal(int(value))
@@ -162,13 +174,13 @@ def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
         p = weight * share_fn(getter(inp) if getter is not None else profile_get(input_name))
         total += p
         points.append(p)
-    value = min(max(total, ZERO), Decimal(100)).quantize(CENT, ROUND_HALF_UP)
+    value = min(max(total, ZERO), HUNDRED).quantize(CENT, ROUND_HALF_UP)
     scored = grade_for(system, value)
 
     veto_reasons: list[str] = []
-    if "negative_list" in system.veto_sources:
+    if inp.negative_vetoes and "negative_list" in system.veto_sources:
         veto_reasons += [f"veto: negative-list record {k} (一票否决)" for k in sorted(set(inp.negative_vetoes))]
-    if "civility" in system.veto_sources:
+    if inp.civility_veto_items and "civility" in system.veto_sources:
         veto_reasons += [f"veto: civility veto item {k} (一票否决)" for k in sorted(set(inp.civility_veto_items))]
     if "loan_default" in system.veto_sources and inp.loan_defaults > 0:
         veto_reasons.append(f"veto: {inp.loan_defaults} defaulted loan(s) (一票否决)")

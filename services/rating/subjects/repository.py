@@ -7,12 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, case, func, select, update
+from sqlalchemy import Table, Text, case, func, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rating.points.models import PointsEntry
 from rating.scoring.engine import ScoringInput
-from rating.sql import upsert
+from rating.sql import json_value, upsert
 from rating.subjects.models import CivilityResult, Loan, NegativeRecord, Subject
 
 # Rows are written with Core upserts (one statement, either dialect) and read back with
@@ -87,8 +87,10 @@ async def scoring_inputs(session: AsyncSession, subjects: Sequence[Any], now: da
     """Everything the score needs for a batch of subjects, in five set queries (no per-subject I/O).
     ``subjects`` are rows with ``subject_id``, ``kind`` and ``profile``."""
     ids = [s.subject_id for s in subjects]
+    # The veto items as their JSON text, read only where there is a veto (the rare case).
     civility = {r.subject_id: r for r in (await session.execute(
-        select(CIVILITY.c.subject_id, CIVILITY.c.score, CIVILITY.c.veto, CIVILITY.c.veto_items)
+        select(CIVILITY.c.subject_id, CIVILITY.c.score, CIVILITY.c.veto,
+               type_coerce(CIVILITY.c.veto_items, Text).label("veto_items"))
         .where(CIVILITY.c.subject_id.in_(ids)))).all()}
     base = await civility_base(session)
     vetoes: dict[str, list[str]] = defaultdict(list)
@@ -115,7 +117,7 @@ async def scoring_inputs(session: AsyncSession, subjects: Sequence[Any], now: da
         d = drops.get(s.subject_id, [])
         items: tuple[str, ...] = ()
         if c is not None and c.veto:
-            items = tuple(c.veto_items or ["civility_veto"])
+            items = tuple(json_value(c.veto_items) or ["civility_veto"])
         out[s.subject_id] = ScoringInput(
             kind=s.kind, profile=s.profile or {},
             civility_score=Decimal(str(c.score)) if c is not None else base,

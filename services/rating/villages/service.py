@@ -44,7 +44,7 @@ async def _apply(session: AsyncSession, kind: str, ident: str, region: tuple[str
     if before is None:
         await ratings_repo.insert_current(session, [{"subject_id": ident, **row}])
     else:
-        await ratings_repo.update_current(session, [{"key_id": ident, **row}])
+        await ratings_repo.update_current(session, [{"subject_id": ident, **row}])
     if changed:
         out_events.append(events.rating_changed(
             subject_id=ident, kind=kind, county=county, town=town, village=village,
