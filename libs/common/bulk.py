@@ -1,4 +1,4 @@
-"""Batched inserts for the bulk import: one ``executemany`` per table and batch, with each
+"""Batched inserts: one ``executemany`` per table and batch, with each
 column's bind processor looked up once per batch instead of SQLAlchemy's per-row parameter
 machinery (which costs more than the row's validation and encryption together).
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.bulk import insert_bound
 from common.events import Event
 from common.events.outbox import OUTBOX_COLUMNS, mark_written
 from common.events.payload import day, instant, region
 from common.tables import outbox_events
-from registry.bulk import insert_bound
 from registry.subjects.files import region_of
 from registry.subjects.schemas import Profile
 
@@ -112,7 +112,7 @@ def _number(value: Decimal | int | float) -> int | float:
 
 async def write_bound(session: AsyncSession, rows: list[tuple[Any, ...]]) -> None:
     """The bulk import's events: outbox rows made by ``outbox_row`` (in the worker processes) and
-    bound for ``OUTBOX_COLUMNS`` by ``registry.bulk.Binder``, one executemany per chunk."""
+    bound for ``OUTBOX_COLUMNS`` by ``common.bulk.Binder``, one executemany per chunk."""
     await insert_bound(session, outbox_events, OUTBOX_COLUMNS, rows)
     if rows:
         mark_written(session)

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role
+from common.bulk import Binder, dialect_named
 from common.db import Database, utcnow
 from common.errors import field_error
 from common.events import Event
@@ -30,7 +31,6 @@ from common.events.outbox import OUTBOX_COLUMNS, emit_many, outbox_row
 from common.pii import PIICipher, mask_phone
 from common.tables import outbox_events
 from registry import events
-from registry.bulk import Binder, dialect_named
 from registry.imports import parsing
 from registry.imports import repository as jobs
 from registry.imports.models import ImportJob
@@ -70,7 +70,7 @@ async def create_job(db: Database, principal: Principal, filename: str,
 
 class _Good(NamedTuple):
     """A good row ready to write: the head's blind index and the row of each table it adds,
-    bound as the driver takes them (``registry.bulk.Binder``). Plain tuples: cheap to hand back
+    bound as the driver takes them (``common.bulk.Binder``). Plain tuples: cheap to hand back
     from a worker process, and the writer has nothing left to do but hand them to the driver."""
 
     row: int

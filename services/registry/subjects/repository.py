@@ -7,8 +7,8 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.bulk import insert_bound, insert_rows
 from common.db import utcnow
-from registry.bulk import insert_bound, insert_rows
 from registry.subjects.models import Disclosure, Subject, SubjectChange, SubjectIdentity
 
 
@@ -60,7 +60,7 @@ SUBJECTS, IDENTITIES, CHANGES = _subjects, _identities, _changes
 
 async def insert_bound_rows(session: AsyncSession, table: Table, columns: Sequence[str],
                             rows: list[tuple[Any, ...]]) -> None:
-    """Rows of one of the tables above, bound by ``registry.bulk.Binder`` (the bulk import's)."""
+    """Rows of one of the tables above, bound by ``common.bulk.Binder`` (the bulk import's)."""
     assert table in (_subjects, _identities, _changes)
     await insert_bound(session, table, columns, rows)
 
