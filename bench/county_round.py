@@ -7,11 +7,11 @@ records and loans of bench/rating_round.py) and runs rating's own code in this p
 rating service does: a first round and its finalisation (set-up: every household gets a grade,
 line and till row), then a change to a third of the households' civility results, then the
 measured round (about a third of the grades change; every other household's grade is renewed, so
-every household has an event). From the round's start it samples, every 0.25 s, how many of the
+every household has an event). From the round's start it samples, every 0.5 s, how many of the
 round's households each service shows at the round's version (lending ``credit_lines.rating_version``, merchant's
 per-subject version, stats ``stats_subjects.v_rating``), and while the round's events flow it
-raises a negative-list veto every 0.5 s through rating's own consumer handler and times it to a
-frozen line in lending and a vetoed household in merchant (the row POS verify reads).
+raises a negative-list veto every 0.5 s through rating's own consumer handler and times it (every
+0.1 s) to a frozen line in lending and a vetoed household in merchant (the row POS verify reads).
 
     PYTHONPATH=libs:services:. .venv/bin/python bench/county_round.py [--households N] [--postgres URL]
 
@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import statistics
 import tempfile
 import time
@@ -42,7 +43,6 @@ from rating.rounds import service as rounds
 from rating.settings import RatingSettings
 from rating.subjects.handlers import make_handlers
 from registry import events as registry_events
-from tests.cluster.helpers import rows
 from tests.e2e.cluster import Cluster
 from tests.harness import Keys
 
@@ -57,8 +57,48 @@ CAUGHT_UP_SQL = {
 }
 
 
-def counts(cluster: Cluster, version: int) -> dict[str, int]:
-    return {s: int(rows(cluster.db_urls[s], sql.format(v=version))[0][0]) for s, sql in CAUGHT_UP_SQL.items()}
+class Probe:
+    """Reads the services' databases with one connection each, kept open: the probe must cost the
+    process it shares with rating's round and relay next to nothing (an engine per query did not)."""
+
+    def __init__(self, urls: dict[str, str]) -> None:
+        self.urls = urls
+        self.sqlite: dict[str, sqlite3.Connection] = {}
+        self.pg: dict[str, Any] = {}
+
+    async def open(self) -> None:
+        for service, url in self.urls.items():
+            if url.startswith("sqlite"):
+                path = url.split("///", 1)[1]
+                self.sqlite[service] = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            else:
+                import asyncpg
+                self.pg[service] = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+
+    async def close(self) -> None:
+        for con in self.sqlite.values():
+            con.close()
+        for conn in self.pg.values():
+            await conn.close()
+
+    async def query(self, service: str, sql: str) -> list[tuple[Any, ...]]:
+        if service in self.sqlite:
+            con = self.sqlite[service]
+            return await asyncio.to_thread(lambda: con.execute(sql).fetchall())
+        return [tuple(r) for r in await self.pg[service].fetch(sql)]
+
+    async def counts(self, version: int) -> dict[str, int]:
+        return {s: int((await self.query(s, sql.format(v=version)))[0][0]) for s, sql in CAUGHT_UP_SQL.items()}
+
+    async def vetoed(self, subject_ids: list[str]) -> tuple[set[str], set[str]]:
+        """Of ``subject_ids``, those whose line in lending took the veto (frozen, or no line at all for a
+        grade that had none), and those vetoed at the tills."""
+        listed = ", ".join(f"'{s}'" for s in subject_ids)  # ids the bench made, not input
+        frozen = await self.query("lending", "SELECT subject_id FROM credit_lines "
+                                             f"WHERE vetoed AND status <> 'active' AND subject_id IN ({listed})")
+        refused = await self.query("merchant", "SELECT subject_id FROM households "
+                                               f"WHERE vetoed AND subject_id IN ({listed})")
+        return {r[0] for r in frozen}, {r[0] for r in refused}
 
 
 async def one_round(db: Database, settings: RatingSettings, actor: str) -> tuple[float, float]:
@@ -92,30 +132,6 @@ async def veto(db: Database, settings: RatingSettings, subject_id: str, n: int) 
         await handler(session, event)
 
 
-def vetoed_in(cluster: Cluster, subject_id: str) -> tuple[bool, bool]:
-    line = rows(cluster.db_urls["lending"], f"SELECT status FROM credit_lines WHERE subject_id = '{subject_id}'")
-    till = rows(cluster.db_urls["merchant"], f"SELECT vetoed FROM households WHERE subject_id = '{subject_id}'")
-    return bool(line and line[0][0] == "frozen"), bool(till and till[0][0])
-
-
-async def watch_veto(cluster: Cluster, subject_id: str, t0: float, out: dict[str, list[float]]) -> None:
-    lending = merchant = None
-    while lending is None or merchant is None:
-        frozen, refused = await asyncio.to_thread(vetoed_in, cluster, subject_id)
-        now = time.perf_counter()
-        if frozen and lending is None:
-            lending = now - t0
-        if refused and merchant is None:
-            merchant = now - t0
-        if now - t0 > 120:
-            break
-        await asyncio.sleep(0.05)
-    if lending is not None:
-        out["lending"].append(lending)
-    if merchant is not None:
-        out["merchant"].append(merchant)
-
-
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -147,7 +163,9 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         await one_round(db, settings, "bench-setup")
         first = len(await grades(db))
         print(f"set-up round: {first:,} households graded in {time.perf_counter() - t:.0f} s", flush=True)
-        while min((seen := await asyncio.to_thread(counts, cluster, 1)).values()) < first:
+        probe = Probe({s: cluster.db_urls[s] for s in SERVICES})
+        await probe.open()
+        while min((seen := await probe.counts(1)).values()) < first:
             if time.perf_counter() - t > 900:
                 raise RuntimeError(f"set-up not caught up after 900 s: {seen} of {first}")
             await asyncio.sleep(1)
@@ -166,15 +184,15 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         load_before = os.getloadavg()
         series: list[dict[str, float]] = []
         veto_times: dict[str, list[float]] = {"lending": [], "merchant": []}
+        pending: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}  # subject → when vetoed
         t0 = time.perf_counter()
         round_task = asyncio.create_task(one_round(db, settings, "bench"))
-        watchers: list[asyncio.Task[None]] = []
-        next_veto = t0 + 0.5
+        next_veto, next_count = t0 + 0.5, t0
         caught: dict[str, float] = {}
         target: int | None = None  # households at the round's version in rating: what the others must show
         changed = 0
         round_s = finalise_s = 0.0
-        while True:
+        while len(caught) < len(SERVICES) or any(pending.values()):
             now = time.perf_counter()
             if round_task.done() and target is None:
                 round_s, finalise_s = round_task.result()
@@ -183,23 +201,32 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
                 changed = sum(1 for s, (g, _) in after.items() if before[s][0] != g)
                 print(f"round {round_s:.1f} s + finalisation {finalise_s:.1f} s: {changed:,} of {target:,} grades "
                       "changed (the others renewed)", flush=True)
-            current = await asyncio.to_thread(counts, cluster, 2)
-            series.append({"t": round(now - t0, 2), **current})
-            for service, n in current.items():
-                if target is not None and n >= target and service not in caught:
-                    caught[service] = now - t0
-            if len(caught) == len(SERVICES):
-                break
+            if now >= next_count and len(caught) < len(SERVICES):
+                current = await probe.counts(2)
+                series.append({"t": round(now - t0, 2), **current})
+                for service, n in current.items():
+                    if target is not None and n >= target and service not in caught:
+                        caught[service] = now - t0
+                next_count = now + 0.5
+            if any(pending.values()):
+                frozen, refused = await probe.vetoed(sorted(set(pending["lending"]) | set(pending["merchant"])))
+                seen_at = time.perf_counter()
+                for service, done in (("lending", frozen), ("merchant", refused)):
+                    for subject in done & set(pending[service]):
+                        veto_times[service].append(seen_at - pending[service].pop(subject))
             if now >= next_veto and veto_subjects and len(caught) < len(SERVICES):
                 subject = veto_subjects.pop(0)
                 t_veto = time.perf_counter()
-                await veto(db, settings, subject, len(watchers))
-                watchers.append(asyncio.create_task(watch_veto(cluster, subject, t_veto, veto_times)))
+                await veto(db, settings, subject, len(veto_times["lending"]) + len(pending["lending"]))
+                pending["lending"][subject] = pending["merchant"][subject] = t_veto
                 next_veto = now + 0.5
             if now - t0 > 900:
-                raise RuntimeError(f"not caught up after 900 s: {current} of {target}")
-            await asyncio.sleep(0.25)
-        await asyncio.gather(*watchers)
+                raise RuntimeError(f"not caught up after 900 s: {series[-1] if series else None} of {target}, "
+                                   f"vetoes pending {pending}")
+            if os.environ.get("BENCH_DEBUG") and int(now - t0) % 5 == 0:
+                print(f"{now - t0:.1f} s: {series[-1] if series else None} of {target}; pending {pending}", flush=True)
+            await asyncio.sleep(0.1)
+        await probe.close()
         relay._stopped = True
         relay_task.cancel()
         await db.dispose()
