@@ -18,14 +18,11 @@ async def insert_ignore(session: AsyncSession, table: Table, values: dict[str, A
     await session.execute(_insert(session, table).values(**values).on_conflict_do_nothing(index_elements=list(keys)))
 
 
-# Rows per statement: under SQLite's bound-parameter limit for the widest table here.
-CHUNK = 1000
-
-
 async def upsert_many(session: AsyncSession, table: Table, rows: list[dict[str, Any]], keys: Sequence[str],
                       update: Callable[[Any], dict[str, Any]]) -> None:
-    """INSERT ... ON CONFLICT DO UPDATE for many rows (same keys in each), one statement per chunk; ``update`` builds the
-    SET clause from the statement (``stmt.excluded`` is the row that was proposed)."""
-    for i in range(0, len(rows), CHUNK):
-        stmt = _insert(session, table).values(rows[i:i + CHUNK])
-        await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update(stmt)))
+    """INSERT ... ON CONFLICT DO UPDATE for many rows (same keys in each) as one executemany of one
+    compiled statement; ``update`` builds the SET clause from the statement (``stmt.excluded`` is
+    the row that was proposed)."""
+    if rows:
+        stmt = _insert(session, table)
+        await session.execute(stmt.on_conflict_do_update(index_elements=list(keys), set_=update(stmt)), rows)

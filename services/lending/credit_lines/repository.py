@@ -12,6 +12,7 @@ from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from common.bulk import insert_rows
 from common.db import Database
 from lending.credit_lines.models import ACTIVE, DEFAULT_HOLD, FROZEN, CreditLine, CreditLineChange
 
@@ -96,8 +97,7 @@ async def insert_line(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def insert_lines(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(_table), rows)
+    await insert_rows(session, _table, rows)
 
 
 # One statement for many lines' grade-driven columns (executemany); the key is bound apart from
@@ -125,8 +125,7 @@ async def add_history(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def add_histories(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(insert(cast(Table, CreditLineChange.__table__)), rows)
+    await insert_rows(session, cast(Table, CreditLineChange.__table__), rows)
 
 
 async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLineChange]:

@@ -23,16 +23,12 @@ async def get_many(session: AsyncSession, subject_ids: Sequence[str]) -> dict[st
     return {row.subject_id: row for row in rows}
 
 
-# Rows per statement: under SQLite's bound-parameter limit (12 columns a row).
-_CHUNK = 1000
-
-
 async def save_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Insert or replace many subjects' facts (same keys in each row; the caller has checked the
-    versions are newer), one statement per chunk."""
-    dialect = session.get_bind().dialect.name
-    for i in range(0, len(rows), _CHUNK):
-        stmt = insert_for(dialect, _table).values(rows[i:i + _CHUNK])
-        stmt = stmt.on_conflict_do_update(index_elements=["subject_id"],
-                                          set_={k: stmt.excluded[k] for k in rows[0] if k != "subject_id"})
-        await session.execute(stmt)
+    versions are newer): one executemany of one compiled statement."""
+    if not rows:
+        return
+    stmt = insert_for(session.get_bind().dialect.name, _table)
+    stmt = stmt.on_conflict_do_update(index_elements=["subject_id"],
+                                      set_={k: stmt.excluded[k] for k in rows[0] if k != "subject_id"})
+    await session.execute(stmt, rows)
