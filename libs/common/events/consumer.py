@@ -42,6 +42,9 @@ from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETT
 from common.tables import inbox_events
 
 log = logging.getLogger("common.events.consumer")
+# Events per poll, so per transaction: a county round's backlog goes in a few hundred batches, each
+# a handful of set statements and one commit, while one event alone still goes at once.
+MAX_POLL_RECORDS = 2000
 
 
 
@@ -59,7 +62,7 @@ def consumer_config(bootstrap: str, group_id: str) -> dict[str, Any]:
     # Short sessions so a group joins in about 3 s instead of 23; offsets only after the DB commit.
     return dict(bootstrap_servers=bootstrap, group_id=group_id, client_id=f"{group_id}-consumer",
                 session_timeout_ms=6000, heartbeat_interval_ms=1000, fetch_max_wait_ms=50,
-                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=500)
+                auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=MAX_POLL_RECORDS)
 
 
 def decode(value: bytes) -> Event:
