@@ -99,7 +99,7 @@ TARGETS: dict[str, list[Target]] = {
         Target("credit-line reads", _get("reads_per_s"), 3000, at_least=True, unit="/s"),
         Target("credit-line read p99", _get("p99_ms"), 20, unit="ms"),
     ],
-    "load_bank_pos_postgresql": [
+    "load_bank_pos_postgres": [
         Target("mixed bank + POS load (PostgreSQL)", _get("rps"), 500, at_least=True, unit="req/s"),
         Target("mixed load p99", _get("p99_ms"), 250, unit="ms"),
         Target("mixed load errors", _get("errors"), 1, unit=""),
