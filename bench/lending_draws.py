@@ -22,20 +22,29 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select, text
 
-from common.db import Database
+from common.db import Database, utcnow
 from common.errors import ProblemError
 from common.migrations import upgrade
 from lending.app import DEFINITION
 from lending.credit_lines.models import CreditLine
-from lending.credit_lines.service import apply_grade
+from lending.credit_lines.service import apply_grades
 from lending.loans.models import Loan
 from lending.loans.schemas import LoanIn
 from lending.loans.service import record_loan
 from lending.policies.rates import RateBook
+from rating.ratings import events as rating_events
 
 PG_URL = os.environ.get("CV_BENCH_POSTGRES_URL", os.environ.get("CV_TEST_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
 REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
+
+
+def graded(subject_id: str, grade: str) -> dict[str, object]:
+    """A first final grade as rating announces it (its own builder)."""
+    return rating_events.rating_changed(
+        subject_id=subject_id, kind="household", county=REGION["county"], town=REGION["town"],
+        village=REGION["village"], old_grade=None, new_grade=grade, score=Decimal("90"), version=1,
+        effective_at=utcnow(), reason="bench", vetoed=False, indicator_system_version=1).data
 
 
 async def make_db() -> tuple[str, str]:
@@ -56,9 +65,7 @@ async def drop_db(name: str) -> None:
 
 async def seed(db: Database, subjects: list[str]) -> None:
     async with db.transaction() as session:
-        for s in subjects:
-            await apply_grade(session, {"subject_id": s, "kind": "household", "new_grade": "AAA", "old_grade": None,
-                                        "version": 1, "region": REGION, "reason": "bench"})
+        await apply_grades(session, [graded(s, "AAA") for s in subjects])
 
 
 async def run_phase(db: Database, rates: RateBook, subjects: list[str], workers: int, seconds: float,

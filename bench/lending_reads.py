@@ -16,21 +16,31 @@ import sys
 import tempfile
 import time
 import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
 import httpx
 
 from common.auth import Role, generate_keypair, mint_token
-from common.db import Database
+from common.db import Database, utcnow
 from common.migrations import upgrade
 from lending.app import DEFINITION
-from lending.credit_lines.service import apply_grade
+from lending.credit_lines.service import apply_grades
+from rating.ratings import events as rating_events
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("CV_BENCH_POSTGRES_URL", os.environ.get("CV_TEST_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
 REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
+
+
+def graded(subject_id: str, grade: str) -> dict[str, object]:
+    """A first final grade as rating announces it (its own builder)."""
+    return rating_events.rating_changed(
+        subject_id=subject_id, kind="household", county=REGION["county"], town=REGION["town"],
+        village=REGION["village"], old_grade=None, new_grade=grade, score=Decimal("90"), version=1,
+        effective_at=utcnow(), reason="bench", vetoed=False, indicator_system_version=1).data
 
 
 def free_port() -> int:
@@ -44,9 +54,7 @@ async def seed(url: str, n: int) -> list[str]:
     db = Database(url)
     subjects = [f"read-{i:05d}" for i in range(n)]
     async with db.transaction() as session:
-        for i, s in enumerate(subjects):
-            await apply_grade(session, {"subject_id": s, "kind": "household", "new_grade": ["A", "AA", "AAA"][i % 3],
-                                        "old_grade": None, "version": 1, "region": REGION, "reason": "bench"})
+        await apply_grades(session, [graded(s, ["A", "AA", "AAA"][i % 3]) for i, s in enumerate(subjects)])
     await db.dispose()
     return subjects
 
