@@ -165,7 +165,7 @@ def draw_chart(data: dict[str, Any]) -> bool:
     for name, style in (("round_s", "--"), ("round_and_finalise_s", "-.")):
         if isinstance(data.get(name), int | float):
             ax.axvline(data[name], color="black", linestyle=style, linewidth=0.8,
-                       label="round scored" if name == "round_s" else "finalised (公示 ended)")
+                       label="round scored" if name == "round_s" else "finalised (publication ended)")
     ax.set_xlabel("seconds after the round's start")
     ax.set_ylabel("households showing the new grade")
     ax.set_title(f"County round: {data.get('households', 0):,} households, {data.get('changed', 0):,} grades changed "
