@@ -4,11 +4,13 @@ at those offsets (nothing read again, nothing missed), with the producer's outbo
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from kafka import TopicPartition
+from kafka.errors import KafkaError
 from tools.kafka_cluster import LocalKafka
 
 from tests.cluster.helpers import (
@@ -36,13 +38,21 @@ def services(clean_kafka: LocalKafka, tmp_path_factory: pytest.TempPathFactory, 
     c.stop()
 
 
-def committed(kafka: LocalKafka) -> dict[str, dict[TopicPartition, int]]:
-    a = admin(kafka)
-    try:
-        found: dict[str, Any] = a.list_group_offsets(list(GROUPS))
-        return {g: {tp: o.offset for tp, o in found.get(g, {}).items() if o.offset >= 0} for g in GROUPS}
-    finally:
-        a.close()
+def committed(kafka: LocalKafka, timeout: float = 60.0) -> dict[str, dict[TopicPartition, int]]:
+    """The groups' committed offsets. Just after a cold start the group coordinator is still loading
+    ``__consumer_offsets`` and says so (a retriable error): ask again until it has."""
+    deadline = time.monotonic() + timeout
+    while True:
+        a = admin(kafka)
+        try:
+            found: dict[str, Any] = a.list_group_offsets(list(GROUPS))
+            return {g: {tp: o.offset for tp, o in found.get(g, {}).items() if o.offset >= 0} for g in GROUPS}
+        except KafkaError as exc:
+            if not exc.retriable or time.monotonic() > deadline:
+                raise
+        finally:
+            a.close()
+        time.sleep(1)
 
 
 async def test_consumers_resume_at_their_committed_offsets_after_the_whole_cluster_restarts(
