@@ -35,6 +35,7 @@ from bench.rating_round import COUNTY, build_postgres, build_sqlite
 from sqlalchemy import text
 
 from common.db import Database, utcnow
+from common.events import Handler
 from common.events.relay import OutboxRelay
 from common.migrations import upgrade
 from rating.app import DEFINITION
@@ -122,12 +123,11 @@ async def grades(db: Database) -> dict[str, tuple[str, int]]:
         return {r[0]: (r[1], int(r[2])) for r in found}
 
 
-async def veto(db: Database, settings: RatingSettings, subject_id: str, n: int) -> None:
+async def veto(db: Database, handler: Handler, subject_id: str, n: int) -> None:
     """A court's record (失信被执行人) reaches rating as the registry sends it; rating re-grades at once."""
     event = registry_events.negative_record_changed(
         record_id=f"bench-veto-{n}", subject_id=subject_id, agency="court", record_kind="dishonest_judgment_debtor",
         status="raised", veto=True, effective_from=None, expires_on=None, version=1, changed_at=utcnow())
-    handler = make_handlers(settings)["negative-record-changed"]
     async with db.transaction() as session:
         await handler(session, event)
 
@@ -156,6 +156,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
                                   run_relay=False, run_consumer=False)
         db = Database(url)
         relay = OutboxRelay(db, cluster.broker.bootstrap, "rating")
+        on_negative = make_handlers(settings)["negative-record-changed"]
         relay_task = asyncio.create_task(relay.run())
 
         # Set-up: the county's first round; every service learns every household's grade.
@@ -217,7 +218,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             if now >= next_veto and veto_subjects and len(caught) < len(SERVICES):
                 subject = veto_subjects.pop(0)
                 t_veto = time.perf_counter()
-                await veto(db, settings, subject, len(veto_times["lending"]) + len(pending["lending"]))
+                await veto(db, on_negative, subject, len(veto_times["lending"]) + len(pending["lending"]))
                 pending["lending"][subject] = pending["merchant"][subject] = t_veto
                 next_veto = now + 0.5
             if now - t0 > 900:

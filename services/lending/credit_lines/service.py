@@ -26,7 +26,7 @@ log = logging.getLogger("lending.credit_lines")
 RATING_STREAM = "rating-changed"
 
 
-def region_of(line: CreditLine) -> dict[str, str | None]:
+def region_of(line: Any) -> dict[str, str | None]:
     return {"county": line.region_county, "town": line.region_town, "village": line.region_village,
             "group": line.region_group}
 
@@ -184,13 +184,11 @@ def facts_region(facts: SubjectFacts) -> dict[str, str | None]:
             "group": facts.region_group}
 
 
-async def apply_facts(session: AsyncSession, facts: dict[str, Any]) -> None:
-    """The registry's facts onto the subject's line, if it has one: industry and consent quietly
-    (what a bank may see and buy changes, the line does not); a move (the line's region) and an
-    archive (the line is closed: no new loans, existing ones run to term) as a credit-line-changed."""
-    line = await repository.get(session, facts["subject_id"], for_update=True)
-    if line is None:
-        return
+async def apply_facts(session: AsyncSession, facts: dict[str, Any], line: Any) -> None:
+    """The registry's facts onto the subject's line (as read, locked, by the caller): industry and
+    consent quietly (what a bank may see and buy changes, the line does not); a move (the line's
+    region) and an archive (the line is closed: no new loans, existing ones run to term) as a
+    credit-line-changed."""
     region = {"county": facts["region_county"], "town": facts["region_town"], "village": facts["region_village"],
               "group": facts["region_group"]}
     values: dict[str, Any] = {"industry": facts["industry"], "consent_lending": facts["consent_lending"]}

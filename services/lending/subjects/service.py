@@ -73,7 +73,8 @@ async def on_subject(session: AsyncSession, events: list[Event]) -> None:
         before = await repository.get_many(session, ids)
         rows = [facts_row(d, before.get(d["subject_id"])) for d in fresh]
         await repository.save_many(session, rows)
-        with_lines = await credit_lines.get_many(session, ids)
+        lines = await credit_lines.get_many(session, ids, for_update=True)
         for row in rows:
-            if row["subject_id"] in with_lines:  # most registrations come before any grade: no line yet
-                await apply_facts(session, row)
+            line = lines.get(row["subject_id"])
+            if line is not None:  # most registrations come before any grade: no line yet
+                await apply_facts(session, row, line)
