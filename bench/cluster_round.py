@@ -28,6 +28,7 @@ from typing import Any
 from tools.kafka_cluster import LocalKafka, reset_topics
 
 from common.events.topics import PARTITIONS as TOPIC_PARTITIONS
+from common.events.topics import consumed_topics
 from common.migrations import upgrade
 from tests.cluster.helpers import RatingFeed, owned, rows, start_instance, subjects, wait_for
 from tests.e2e.cluster import Cluster
@@ -35,7 +36,7 @@ from tests.harness import Keys, definition
 
 RESULTS = Path(__file__).resolve().parent / "results" / "cluster_round.json"
 SERVICES = ("lending", "merchant")
-PARTITIONS = {s: len(importlib.import_module(f"{s}.handlers").HANDLERS) * TOPIC_PARTITIONS for s in SERVICES}
+PARTITIONS = {s: len(consumed_topics(importlib.import_module(f"{s}.handlers").HANDLERS)) * TOPIC_PARTITIONS for s in SERVICES}
 
 
 def applied(cluster: Cluster, version: int) -> tuple[int, int]:

@@ -12,6 +12,7 @@ import pytest
 from tools.kafka_cluster import LocalKafka
 
 from common.events.topics import PARTITIONS as TOPIC_PARTITIONS
+from common.events.topics import consumed_topics
 from tests.cluster.helpers import (
     RatingFeed,
     applied_everywhere,
@@ -28,8 +29,8 @@ from tests.harness import PG_URL, DatabaseFactory, Keys
 
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 SERVICES = ("lending", "merchant")
-# Partitions each service's group subscribes to: every topic in its handlers map, 6 partitions each.
-PARTITIONS = {s: len(importlib.import_module(f"{s}.handlers").HANDLERS) * TOPIC_PARTITIONS for s in SERVICES}
+# Partitions each service's group subscribes to: every lane of every event type it handles, 6 each.
+PARTITIONS = {s: len(consumed_topics(importlib.import_module(f"{s}.handlers").HANDLERS)) * TOPIC_PARTITIONS for s in SERVICES}
 
 
 @pytest.fixture(scope="module")

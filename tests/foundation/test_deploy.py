@@ -87,7 +87,7 @@ def test_every_deploy_creates_topics_from_the_one_definition(capsys: Any) -> Non
     from scripts.create_topics import main
 
     from common.events.schemas import event_types
-    from common.events.topics import MIN_INSYNC, PARTITIONS, dlq_topic, topic_specs
+    from common.events.topics import MIN_INSYNC, PARTITIONS, URGENT_TYPES, dlq_topic, lanes, topic_specs
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
     assert _topic_job_args(compose["services"]["topics"]["command"]).replication == 1, "compose has one broker"
@@ -96,9 +96,11 @@ def test_every_deploy_creates_topics_from_the_one_definition(capsys: Any) -> Non
     docs = [d for f in sorted((ROOT / "deploy/k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
     job = next(d for d in docs if d["kind"] == "Job" and d["metadata"]["name"] == "create-topics")
     assert _topic_job_args(job["spec"]["template"]["spec"]["containers"][0]["args"]).replication == 3
-    # The definition: every event type and its DLQ, 6 partitions, 2 of 3 replicas in sync for acks=all.
+    # The definition: every event type, its urgent lane if it has one, and its DLQ (one for both
+    # lanes), 6 partitions, 2 of 3 replicas in sync for acks=all.
     specs = {s.name: s for s in topic_specs(3)}
-    assert set(specs) == set(event_types()) | {dlq_topic(t) for t in event_types()}
+    assert set(specs) == {lane for t in event_types() for lane in lanes(t)} | {dlq_topic(t) for t in event_types()}
+    assert "rating-changed.urgent" in specs and set(event_types()) >= URGENT_TYPES
     for spec in specs.values():
         assert (spec.partitions, spec.replication) == (PARTITIONS, 3)
         assert spec.configs["min.insync.replicas"] == str(MIN_INSYNC)

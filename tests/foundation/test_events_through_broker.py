@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from common.broker import TansuBroker
 from common.db import Database
 from common.events import Event, emit
 from common.events.consumer import EventConsumer
+from common.events.outbox import emit_many
 from common.events.relay import OutboxRelay
 from common.events.topics import ensure_topics
 from common.tables import inbox_events, outbox_events
@@ -226,3 +228,49 @@ async def test_accept_versions_takes_the_newer_of_many_subjects_in_one_statement
             await accept_versions(session, "rating", [("a", 7), ("a", 8)])
     assert first == {"a", "b", "c"} and second == {"b", "d"}
     await db.dispose()
+
+
+async def test_the_relay_sends_urgent_events_before_a_backlog(databases: DatabaseFactory, backend: str,
+                                                              fresh_broker: TansuBroker) -> None:
+    """A veto written behind a county round's unsent events leaves with the relay's next batch, by
+    its type's urgent lane; the backlog follows in id order."""
+    from rating.ratings.events import rating_changed
+
+    def grade(subject_id: str, new_grade: str, vetoed: bool = False) -> Event:
+        return rating_changed(subject_id=subject_id, kind="household", county="341181", town="341181100",
+                              village="341181100201", old_grade=None, new_grade=new_grade, score=Decimal("80"),
+                              version=1, effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="round",
+                              vetoed=vetoed)
+
+    db = await fresh_db(databases, "rating", backend)
+    backlog = [grade(f"hh-round-{i}", "AA") for i in range(10)]
+    veto = grade("hh-veto", "D", vetoed=True)
+    async with db.transaction() as session:
+        await emit_many(session, backlog)
+        await emit_many(session, [veto], urgent=True)
+    relay = OutboxRelay(db, fresh_broker.bootstrap, "urgent-producer", batch_size=4)
+    try:
+        assert await relay.publish_pending() == 4
+        async with db.transaction(write=False) as session:
+            sent = (await session.execute(select(outbox_events.c.key, outbox_events.c.topic)
+                                          .where(outbox_events.c.sent_at.is_not(None))
+                                          .order_by(outbox_events.c.id))).all()
+        assert [tuple(r) for r in sent] == [("hh-round-0", "rating-changed"), ("hh-round-1", "rating-changed"),
+                                            ("hh-round-2", "rating-changed"), ("hh-veto", "rating-changed.urgent")]
+        while await relay.publish_pending():
+            pass
+    finally:
+        await relay.stop()
+        await db.dispose()
+
+    lanes: dict[str, list[str]] = {}
+    reader = KafkaConsumer("rating-changed", "rating-changed.urgent", bootstrap_servers=fresh_broker.bootstrap,
+                           group_id=f"lane-reader-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest",
+                           session_timeout_ms=6000, heartbeat_interval_ms=1000, fetch_max_wait_ms=50)
+    deadline = asyncio.get_running_loop().time() + 20
+    while sum(map(len, lanes.values())) < 11 and asyncio.get_running_loop().time() < deadline:
+        for tp, records in (await asyncio.to_thread(reader.poll, 500)).items():
+            lanes.setdefault(tp.topic, []).extend(m.key.decode() for m in records)
+    reader.close()
+    assert lanes["rating-changed.urgent"] == ["hh-veto"]
+    assert sorted(lanes["rating-changed"]) == sorted(e.subject for e in backlog)

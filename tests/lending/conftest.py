@@ -13,6 +13,7 @@ import pytest
 from common.auth import Role
 from common.db import utcnow
 from common.events import Event, apply_events, validate_event
+from common.events.topics import lanes
 from lending.handlers import HANDLERS
 from rating.ratings import events as rating_events
 from registry import events as registry_events
@@ -87,7 +88,7 @@ async def outbox(svc: RunningService, topic: str) -> list[dict[str, Any]]:
     from common.tables import outbox_events
 
     async with svc.db.transaction(write=False) as session:
-        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic == topic)
+        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic.in_(lanes(topic)))
                                       .order_by(outbox_events.c.id))).scalars().all()
     events = [orjson.loads(p) for p in rows]
     for e in events:

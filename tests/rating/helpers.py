@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from common.db import Database, utcnow
 from common.events import Event, validate_event
+from common.events.topics import lanes
 from common.tables import outbox_events
 from lending import events as lending_events
 from rating.settings import RatingSettings
@@ -94,6 +95,6 @@ async def outbox(db: Database, topic: str = "rating-changed") -> list[dict[str, 
     import orjson
 
     async with db.transaction(write=False) as session:
-        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic == topic)
+        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic.in_(lanes(topic)))
                                       .order_by(outbox_events.c.id))).scalars().all()
     return [orjson.loads(r) for r in rows]

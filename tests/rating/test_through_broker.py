@@ -14,6 +14,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from common.auth import Role
 from common.broker import TansuBroker
 from common.events import Event, validate_event
+from common.events.topics import lanes
 from rating.subjects.models import Subject
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.rating.helpers import GOOD, civility_event, negative_event, subject_event
@@ -34,18 +35,19 @@ async def known(svc: RunningService, subject_id: str) -> bool:
 
 
 async def read_topic(broker: TansuBroker, topic: str, want: int, subject: str) -> list[dict[str, Any]]:
-    consumer = KafkaConsumer(topic, bootstrap_servers=broker.bootstrap, group_id=f"reader-{uuid.uuid4().hex[:6]}",
+    """``subject``'s events on ``topic`` (each lane in its order, the main lane's first)."""
+    consumer = KafkaConsumer(*lanes(topic), bootstrap_servers=broker.bootstrap, group_id=f"reader-{uuid.uuid4().hex[:6]}",
                              auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=1000,
                              fetch_max_wait_ms=50)
     found: list[dict[str, Any]] = []
     deadline = asyncio.get_running_loop().time() + 30
     try:
         while len(found) < want and asyncio.get_running_loop().time() < deadline:
-            for records in (await asyncio.to_thread(consumer.poll, 500)).values():
-                found += [orjson.loads(m.value) for m in records if m.key == subject.encode()]
+            for tp, records in (await asyncio.to_thread(consumer.poll, 500)).items():
+                found += [orjson.loads(m.value) | {"lane": tp.topic} for m in records if m.key == subject.encode()]
     finally:
         consumer.close()
-    return found
+    return sorted(found, key=lambda e: (e["lane"], e["data"]["version"]))
 
 
 async def test_registry_event_to_final_grade_to_rating_changed_on_the_broker(
@@ -81,6 +83,8 @@ async def test_registry_event_to_final_grade_to_rating_changed_on_the_broker(
         events = await read_topic(fresh_broker, "rating-changed", 2, "hh-b1")
         assert [(e["data"]["old_grade"], e["data"]["new_grade"], e["data"]["version"], e["data"]["vetoed"])
                 for e in events] == [(None, "AAA", 1, False), ("AAA", "D", 2, True)]
+        # The veto went by the urgent lane: it overtakes whatever a running round has queued.
+        assert [e["lane"] for e in events] == ["rating-changed", "rating-changed.urgent"]
 
         villages = await read_topic(fresh_broker, "rating-changed", 1, "village-341181100201")
         assert villages and villages[0]["data"]["kind"] == "village" and villages[0]["data"]["credit_village"] is True

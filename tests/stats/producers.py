@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from common.auth import Role
 from common.events import Event
+from common.events.topics import lanes
 from common.tables import outbox_events
 from lending.credit_lines.service import on_rating_changed
 from rating.ratings.events import rating_changed
@@ -45,6 +46,6 @@ async def add_bank(lending: RunningService, keys: Keys) -> None:
 async def published(svc: RunningService, topic: str) -> list[Event]:
     """What ``svc`` wrote to its outbox on ``topic``, as the events the relay will publish."""
     async with svc.db.transaction(write=False) as session:
-        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic == topic)
+        rows = (await session.execute(select(outbox_events.c.payload).where(outbox_events.c.topic.in_(lanes(topic)))
                                       .order_by(outbox_events.c.id))).scalars().all()
     return [Event.from_json(p if isinstance(p, bytes) else p.encode()) for p in rows]

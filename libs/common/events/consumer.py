@@ -37,7 +37,7 @@ from common.events.batch import TopicHandler, apply_events
 from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
-from common.events.topics import dlq_topic
+from common.events.topics import consumed_topics, dlq_topic
 from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
@@ -48,6 +48,9 @@ MAX_POLL_RECORDS = 2000
 
 
 
+# A subscribed topic the broker does not know yet (being created, or lost by a broker without
+# storage) is looked up again this often; once it exists, the group rebalances to include it.
+MISSING_TOPIC_RECHECK_S = 2.0
 # An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
 EMPTY_REJOIN_S = 15.0
 # A rebalance that has not assigned anything this long after revoking is restarted (see _stalled).
@@ -60,8 +63,11 @@ class PoisonMessage(Exception):
 
 def consumer_config(bootstrap: str, group_id: str) -> dict[str, Any]:
     # Short sessions so a group joins in about 3 s instead of 23; offsets only after the DB commit.
+    # A fetch brings at most 256 KiB per partition (about 500 events, not the default 1 MiB): an
+    # urgent lane's event then waits behind a few polls of a backlog, not behind all it fetched.
     return dict(bootstrap_servers=bootstrap, group_id=group_id, client_id=f"{group_id}-consumer",
                 session_timeout_ms=6000, heartbeat_interval_ms=1000, fetch_max_wait_ms=50,
+                max_partition_fetch_bytes=256 * 1024,
                 auto_offset_reset="earliest", enable_auto_commit=False, max_poll_records=MAX_POLL_RECORDS)
 
 
@@ -114,6 +120,8 @@ class EventConsumer:
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.handlers = handlers
+        # Handlers are keyed by event type; an event type may come by more than one topic (lanes).
+        self.topics = consumed_topics(handlers)
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self._consumer: KafkaConsumer | None = None
@@ -132,6 +140,7 @@ class EventConsumer:
         self._empty_since: float | None = None
         # Set when partitions are revoked, cleared when the next assignment arrives.
         self._rejoining_since: float | None = None
+        self._topics_checked_at = 0.0
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
@@ -141,9 +150,9 @@ class EventConsumer:
         self._positions.consumer = consumer
         # Know every topic's partitions before joining: a group leader that assigns from an
         # incomplete metadata cache can hand out nothing and (kafka-python 3.0) not notice.
-        for topic in sorted(self.handlers):
+        for topic in self.topics:
             consumer.partitions_for_topic(topic)
-        consumer.subscribe(sorted(self.handlers), listener=self._positions)
+        consumer.subscribe(self.topics, listener=self._positions)
         self._empty_since = time.monotonic()
         return consumer
     def _stalled(self) -> bool:
@@ -151,6 +160,24 @@ class EventConsumer:
         JOIN_STALL_S: kafka-python 3.0 was seen to stop there, fetching nothing, until restarted."""
         since = self._rejoining_since
         return since is not None and time.monotonic() - since > JOIN_STALL_S
+
+    def _look_up_missing_topics(self) -> None:
+        """Ask the broker again for subscribed topics it did not know: kafka-python would otherwise
+        learn of them only at its next full metadata refresh (5 minutes), and until then the group
+        leaves them unread. The new metadata makes the coordinator rebalance to include them."""
+        consumer = self._consumer
+        now = time.monotonic()
+        if consumer is None or now - self._topics_checked_at < MISSING_TOPIC_RECHECK_S:
+            return
+        self._topics_checked_at = now
+        cluster = getattr(consumer, "_client", None) and consumer._client.cluster
+        if cluster is None:
+            return
+        missing = [t for t in self.topics if not cluster.partitions_for_topic(t)]
+        if missing:
+            log.info("subscribed topics not known yet: asking again", extra={"group": self.group_id,
+                                                                              "topics": missing})
+            cluster.request_update()
 
     def _nudge_if_idle(self) -> None:
         """An instance left with no partitions for a while asks the group to rebalance again: a
@@ -250,6 +277,7 @@ class EventConsumer:
                     self.batches += 1
                 await self._call(self._measure_lag)
                 await self._call(self._nudge_if_idle)
+                await self._call(self._look_up_missing_topics)
                 if self._stalled():
                     log.warning("consumer %s: rebalance stalled, reconnecting", self.group_id)
                     self._rejoining_since = None

@@ -13,18 +13,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.bulk import insert_rows
 from common.events.envelope import Event
 from common.events.schemas import validate_event
+from common.events.topics import urgent_topic
 from common.tables import outbox_events
 
 OUTBOX_COLUMNS = ("event_id", "topic", "key", "payload", "created_at", "attempts")
 
 
-def outbox_row(event: Event) -> dict[str, Any]:
+def outbox_row(event: Event, *, urgent: bool = False) -> dict[str, Any]:
     """The outbox row of ``event`` (keys ``OUTBOX_COLUMNS``), once the event passed its schema.
     A bulk writer may build rows away from the session (in a worker process) and write them later
-    with ``mark_written``."""
+    with ``mark_written``. ``urgent`` sends it by its type's urgent lane (``topics.URGENT_TYPES``),
+    and the relay sends it before anything else waiting."""
     raw = event.to_dict()
     validate_event(raw)
-    return {"event_id": event.id, "topic": event.type, "key": event.subject,
+    topic = urgent_topic(event.type) if urgent else event.type
+    return {"event_id": event.id, "topic": topic, "key": event.subject,
             "payload": orjson.dumps(raw, default=str), "created_at": event.time, "attempts": 0}
 
 
@@ -38,10 +41,10 @@ async def emit(session: AsyncSession, event: Event) -> Event:
     return event
 
 
-async def emit_many(session: AsyncSession, events: list[Event]) -> None:
+async def emit_many(session: AsyncSession, events: list[Event], *, urgent: bool = False) -> None:
     """Outbox rows for ``events``: one executemany through the driver (a round's finalisation
     writes thousands; SQLAlchemy's per-row parameter machinery would cost more than the rows)."""
     if not events:
         return
-    await insert_rows(session, outbox_events, [outbox_row(e) for e in events])
+    await insert_rows(session, outbox_events, [outbox_row(e, urgent=urgent) for e in events])
     mark_written(session)

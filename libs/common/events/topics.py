@@ -8,6 +8,7 @@ run ``python -m scripts.create_topics``). Change a topic here and nowhere else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -39,8 +40,38 @@ class TopicSpec:
         return NewTopic(self.name, self.partitions, self.replication, topic_configs=dict(self.configs))
 
 
+# Event types with an urgent lane beside their topic. A veto (一票否决) raised during a county round
+# must reach the banks and the tills in seconds, not behind the round's tens of thousands of events
+# on the same partitions. The lanes may interleave: per-subject versions make whichever is older
+# a no-op wherever it arrives second.
+URGENT_TYPES = frozenset({"rating-changed"})
+URGENT_SUFFIX = ".urgent"
+
+
+def urgent_topic(event_type: str) -> str:
+    if event_type not in URGENT_TYPES:
+        raise ValueError(f"{event_type} has no urgent lane")
+    return f"{event_type}{URGENT_SUFFIX}"
+
+
+def lanes(event_type: str) -> list[str]:
+    """The topics carrying ``event_type``: its own, and its urgent lane if it has one."""
+    return [event_type, urgent_topic(event_type)] if event_type in URGENT_TYPES else [event_type]
+
+
+def consumed_topics(event_types: Iterable[str]) -> list[str]:
+    """What a consumer of these event types subscribes to: every lane of each."""
+    return sorted(t for e in set(event_types) for t in lanes(e))
+
+
+def event_type_of(topic: str) -> str:
+    """The event type a topic carries (an urgent lane carries its type's events)."""
+    return topic.removesuffix(URGENT_SUFFIX) if topic.endswith(URGENT_SUFFIX) else topic
+
+
 def dlq_topic(topic: str) -> str:
-    return f"{topic}.dlq"
+    """One dead-letter topic per event type, whichever lane the event came by."""
+    return f"{event_type_of(topic)}.dlq"
 
 
 def topic_specs(replication: int = REPLICATION) -> list[TopicSpec]:
@@ -50,9 +81,10 @@ def topic_specs(replication: int = REPLICATION) -> list[TopicSpec]:
     min_insync = str(min(MIN_INSYNC, replication))
     specs = []
     for t in event_types():
-        specs.append(TopicSpec(t, PARTITIONS, replication, {
-            "cleanup.policy": "delete", "retention.ms": str(EVENT_RETENTION_MS),
-            "min.insync.replicas": min_insync}))
+        for lane in lanes(t):
+            specs.append(TopicSpec(lane, PARTITIONS, replication, {
+                "cleanup.policy": "delete", "retention.ms": str(EVENT_RETENTION_MS),
+                "min.insync.replicas": min_insync}))
     for t in event_types():
         specs.append(TopicSpec(dlq_topic(t), PARTITIONS, replication, {
             "cleanup.policy": "delete", "retention.ms": str(DLQ_RETENTION_MS),

@@ -29,5 +29,7 @@ def rating_changed(*, subject_id: str, kind: str, county: str | None, town: str 
     return Event(type=TYPE, source=SOURCE, subject=subject_id, data=data)
 
 
-async def write(session: AsyncSession, events: Sequence[Event]) -> None:
-    await emit_many(session, list(events))
+async def write(session: AsyncSession, events: Sequence[Event], *, urgent: bool = False) -> None:
+    """``urgent``: by the urgent lane, for a grade that must reach the banks and tills at once (a
+    veto raised or cleared) even while a round's events queue."""
+    await emit_many(session, list(events), urgent=urgent)

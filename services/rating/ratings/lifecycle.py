@@ -57,10 +57,12 @@ def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status
 WRITE_BATCH = 1000
 
 
-async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime) -> set[str]:
+async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime, *,
+                        urgent: bool = False) -> set[str]:
     """Make these ratings final; update current grades, emit ``rating-changed`` for each (a
-    confirmation of the same grade renews what hangs on it: a credit line's term). Returns the
-    villages whose households changed grade (the caller recomputes them)."""
+    confirmation of the same grade renews what hangs on it: a credit line's term), by the urgent
+    lane if ``urgent``. Returns the villages whose households changed grade (the caller recomputes
+    them)."""
     if not rows:
         return set()
     await repo.mark_final(session, [r.id for r in rows], now)
@@ -91,7 +93,7 @@ async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetim
                 villages.add(r.village)
         await repo.insert_current(session, inserts)
         await repo.update_current(session, updates)
-        await events.write(session, out)
+        await events.write(session, out, urgent=urgent)
     return villages
 
 
@@ -123,7 +125,8 @@ async def rate_subject(session: AsyncSession, subject: Subject, settings: Rating
     session.add(rating)
     await session.flush()
     if final:
-        villages = await finalise_rows(session, [rating], now)
+        # Straight to final is a veto raised or cleared (or a serious points item): urgent.
+        villages = await finalise_rows(session, [rating], now, urgent=final_now)
         await recompute_villages(session, villages, now, settings)
         await session.refresh(rating)
     return rating
