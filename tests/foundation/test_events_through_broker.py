@@ -274,3 +274,35 @@ async def test_the_relay_sends_urgent_events_before_a_backlog(databases: Databas
     reader.close()
     assert lanes["rating-changed.urgent"] == ["hh-veto"]
     assert sorted(lanes["rating-changed"]) == sorted(e.subject for e in backlog)
+
+
+async def test_a_consumer_reads_a_topic_created_after_it_subscribed(
+        databases: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A consumer that joined before its topics existed (a broker being set up, or one that lost
+    them) reads them once they are created, not at its next full metadata refresh minutes later."""
+    broker = TansuBroker(workdir=tmp_path_factory.mktemp("tansu-late-topics"))
+    broker.start()
+    producer_db = await fresh_db(databases, "registry", "sqlite")
+    consumer_db = await fresh_db(databases, "rating", "sqlite")
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        await session.execute(insert(applied).values(subject_id=event.subject))
+
+    consumer = EventConsumer(consumer_db, broker.bootstrap, "late-topics", {"subject-registered": handle})
+    relay = OutboxRelay(producer_db, broker.bootstrap, "late-producer", poll_interval=0.05, max_backoff=0.5)
+    tasks = [asyncio.create_task(consumer.run())]
+    try:
+        await asyncio.sleep(4)  # joined the group with no topic to read
+        await asyncio.to_thread(ensure_topics, broker.bootstrap)
+        tasks.append(asyncio.create_task(relay.run()))
+        await register(producer_db, "late")
+        await eventually(lambda: applied_count(consumer_db, "late"), timeout=30)
+    finally:
+        await relay.stop()
+        await consumer.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await producer_db.dispose()
+        await consumer_db.dispose()
+        broker.stop()

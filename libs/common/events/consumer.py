@@ -48,9 +48,6 @@ MAX_POLL_RECORDS = 2000
 
 
 
-# A subscribed topic the broker does not know yet (being created, or lost by a broker without
-# storage) is looked up again this often; once it exists, the group rebalances to include it.
-MISSING_TOPIC_RECHECK_S = 2.0
 # An instance with no partitions for this long asks for another rebalance (see _nudge_if_idle).
 EMPTY_REJOIN_S = 15.0
 # A rebalance that has not assigned anything this long after revoking is restarted (see _stalled).
@@ -140,7 +137,6 @@ class EventConsumer:
         self._empty_since: float | None = None
         # Set when partitions are revoked, cleared when the next assignment arrives.
         self._rejoining_since: float | None = None
-        self._topics_checked_at = 0.0
 
     async def _call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self._thread, lambda: fn(*args, **kwargs))
@@ -160,24 +156,6 @@ class EventConsumer:
         JOIN_STALL_S: kafka-python 3.0 was seen to stop there, fetching nothing, until restarted."""
         since = self._rejoining_since
         return since is not None and time.monotonic() - since > JOIN_STALL_S
-
-    def _look_up_missing_topics(self) -> None:
-        """Ask the broker again for subscribed topics it did not know: kafka-python would otherwise
-        learn of them only at its next full metadata refresh (5 minutes), and until then the group
-        leaves them unread. The new metadata makes the coordinator rebalance to include them."""
-        consumer = self._consumer
-        now = time.monotonic()
-        if consumer is None or now - self._topics_checked_at < MISSING_TOPIC_RECHECK_S:
-            return
-        self._topics_checked_at = now
-        cluster = getattr(consumer, "_client", None) and consumer._client.cluster
-        if cluster is None:
-            return
-        missing = [t for t in self.topics if not cluster.partitions_for_topic(t)]
-        if missing:
-            log.info("subscribed topics not known yet: asking again", extra={"group": self.group_id,
-                                                                              "topics": missing})
-            cluster.request_update()
 
     def _nudge_if_idle(self) -> None:
         """An instance left with no partitions for a while asks the group to rebalance again: a
@@ -277,7 +255,6 @@ class EventConsumer:
                     self.batches += 1
                 await self._call(self._measure_lag)
                 await self._call(self._nudge_if_idle)
-                await self._call(self._look_up_missing_topics)
                 if self._stalled():
                     log.warning("consumer %s: rebalance stalled, reconnecting", self.group_id)
                     self._rejoining_since = None
