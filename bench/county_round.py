@@ -185,6 +185,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         load_before = os.getloadavg()
         series: list[dict[str, float]] = []
         veto_times: dict[str, list[float]] = {"lending": [], "merchant": []}
+        in_rating: list[float] = []  # veto raised → rating's re-rating committed (its outbox row written)
         pending: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}  # subject → when vetoed
         t0 = time.perf_counter()
         round_task = asyncio.create_task(one_round(db, settings, "bench"))
@@ -219,6 +220,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
                 subject = veto_subjects.pop(0)
                 t_veto = time.perf_counter()
                 await veto(db, on_negative, subject, len(veto_times["lending"]) + len(pending["lending"]))
+                in_rating.append(time.perf_counter() - t_veto)
                 pending["lending"][subject] = pending["merchant"][subject] = t_veto
                 next_veto = now + 0.5
             if now - t0 > 900:
@@ -242,6 +244,8 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             "veto_to_frozen_line_p99_s": pct(veto_times["lending"], 0.99),
             "veto_to_refused_verify_p50_s": pct(veto_times["merchant"], 0.5),
             "veto_to_refused_verify_p99_s": pct(veto_times["merchant"], 0.99),
+            "veto_committed_in_rating_p50_s": pct(in_rating, 0.5),
+            "veto_committed_in_rating_p99_s": pct(in_rating, 0.99),
             "veto_mean_s": round(statistics.mean(veto_times["lending"]), 3) if veto_times["lending"] else None,
             "setup_s": round(setup_s, 1), "load_average_before": round(load_before[0], 2),
             "load_average_after": round(os.getloadavg()[0], 2), "series": series,
@@ -262,7 +266,9 @@ def main() -> None:
           f"{result['lending_caught_up_s']} s, merchant {result['merchant_caught_up_s']} s, stats "
           f"{result['stats_caught_up_s']} s after the round's start; veto during the round ({result['veto_count']}): "
           f"frozen line p50 {result['veto_to_frozen_line_p50_s']} s p99 {result['veto_to_frozen_line_p99_s']} s, "
-          f"refused verify p50 {result['veto_to_refused_verify_p50_s']} s p99 {result['veto_to_refused_verify_p99_s']} s; "
+          f"refused verify p50 {result['veto_to_refused_verify_p50_s']} s p99 {result['veto_to_refused_verify_p99_s']} s "
+          f"(of which committed in rating p50 {result['veto_committed_in_rating_p50_s']} s "
+          f"p99 {result['veto_committed_in_rating_p99_s']} s); "
           f"load average {result['load_average_before']} → {result['load_average_after']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")

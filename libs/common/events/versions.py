@@ -4,12 +4,29 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import insert_for
 from common.tables import subject_versions as versions
 
 _UPSERT: dict[str, Any] = {}
+# How far past the last applied version an event may be. A producer bumps a subject's version by
+# one per change, so a consumer sees gaps only of what it missed; an event this far ahead is
+# forged or broken, and accepting it would make every real event of the subject stale for ever.
+MAX_VERSION_STEP = 1000
+
+
+class VersionTooFarAhead(ValueError):
+    """An event's version lies more than ``MAX_VERSION_STEP`` past the subject's last applied one:
+    refused, so the consumer sends it to the DLQ for a person to look at."""
+
+
+def check_step(stream: str, subject_id: str, version: int, current: int) -> None:
+    """The one rule, for every consumer (stats keeps its versions in its own read model)."""
+    if version > current + MAX_VERSION_STEP:
+        raise VersionTooFarAhead(f"{stream}: version {version} of {subject_id} is more than {MAX_VERSION_STEP} "
+                                 f"past its last applied ({current})")
 
 
 def _upsert(dialect: str) -> Any:
@@ -43,5 +60,19 @@ async def accept_versions(session: AsyncSession, stream: str, pairs: Iterable[tu
         raise ValueError("accept_versions takes one version per subject; split the batch into rounds")
     if not rows:
         return set()
+    await _refuse_far_ahead(session, stream, rows)
     result = await session.execute(_upsert(session.get_bind().dialect.name), rows)
     return set(result.scalars())
+
+
+async def _refuse_far_ahead(session: AsyncSession, stream: str, rows: list[dict[str, Any]]) -> None:
+    """Raise ``VersionTooFarAhead`` for a version beyond the subject's last + ``MAX_VERSION_STEP``.
+    Only versions above the step itself can be, so the usual batch reads nothing."""
+    high = {r["subject_id"]: r["version"] for r in rows if r["version"] > MAX_VERSION_STEP}
+    if not high:
+        return
+    current: dict[str, int] = dict((await session.execute(
+        select(versions.c.subject_id, versions.c.version)
+        .where(versions.c.stream == stream, versions.c.subject_id.in_(list(high))))).tuples().all())
+    for subject_id, version in sorted(high.items()):
+        check_step(stream, subject_id, version, current.get(subject_id, 0))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from common.events.versions import check_step
 from stats.readmodel.metrics import GRADE_COLUMNS
 
 Cell = tuple[str, str, str]  # (region code, level, kind)
@@ -188,6 +189,7 @@ def apply_op(state: SubjectState, op: StateOp) -> SubjectState | None:
     attr = f"v_{op.stream}"
     if op.version <= getattr(state, attr):
         return None
+    check_step(op.stream, op.subject_id, op.version, getattr(state, attr))
     new = state.copy()
     setattr(new, attr, op.version)
     # The registry says where a subject lives; other streams' regions only fill in until it has
