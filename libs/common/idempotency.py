@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal, authenticate
+from common.auth import ANY_ROLE, AUTH_ROLES_ATTR, Principal, authenticate
 from common.db import Database, Session, utcnow
 from common.errors import ProblemError
 from common.tables import idempotency_keys as keys
@@ -117,4 +117,5 @@ async def idempotency_guard(request: Request, session: Session) -> AsyncIterator
         raise
 
 
+setattr(idempotency_guard, AUTH_ROLES_ATTR, ANY_ROLE)  # the body is read only from a known caller
 Idempotency = Annotated[IdempotentRequest, Depends(idempotency_guard, scope="function")]
