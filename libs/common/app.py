@@ -9,6 +9,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -23,6 +24,7 @@ from common.errors import ProblemError, ProblemHTTPException, problem_response
 from common.events import TopicHandler
 from common.events.consumer import EventConsumer
 from common.events.relay import OutboxRelay
+from common.idempotency import purge_expired
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.pii import PIICipher
 from common.settings import ServiceSettings
@@ -42,6 +44,23 @@ def freeze_startup_heap() -> None:
         _heap_frozen = True
         gc.collect()
         gc.freeze()
+
+
+async def purge_idempotency_keys(db: Database, settings: ServiceSettings) -> None:
+    """Every ``idempotency_purge_interval_seconds``: delete the Idempotency-Keys that have expired, so
+    the table holds about a day of requests, not every request ever made."""
+    ttl = timedelta(hours=settings.idempotency_ttl_hours)
+    while True:
+        await asyncio.sleep(settings.idempotency_purge_interval_seconds)
+        try:
+            purged = await purge_expired(db, ttl)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # DB away: try again next time
+            log.warning("idempotency key purge failed: %s", type(exc).__name__)
+            continue
+        if purged:
+            log.info("idempotency keys purged", extra={"purged": purged})
 
 
 @dataclass
@@ -152,6 +171,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             app.state.consumer = consumer
             workers.append(consumer)
             tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+        tasks.append(asyncio.create_task(purge_idempotency_keys(db, settings), name=f"{spec.name}-idempotency-purge"))
         for hook in spec.on_startup:
             await hook(app)
         freeze_startup_heap()
