@@ -102,7 +102,7 @@ async def list_imports(principal: Keeper, session: Session, limit: int = Query(5
             responses={200: {"content": {"text/csv": {}}}})
 async def import_errors(job_id: str, request: Request, principal: Keeper, session: Session,
                         format: str | None = Query(None, pattern="^(csv|json)$"), after: int = 0,
-                        limit: int = Query(100_000, ge=1, le=1_000_000)) -> Any:
+                        limit: int = Query(100_000, ge=1, le=100_000)) -> Any:
     """The refused rows (row, column, why) as JSON, or as CSV to download (``Accept: text/csv`` or ``?format=csv``)."""
     await _visible(session, principal, job_id)
     rows = await repository.errors(session, job_id, after, limit)
