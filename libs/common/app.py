@@ -9,18 +9,22 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import ORJSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from fastapi.routing import APIRoute
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.auth import TokenVerifier
+from common.auth import AUTH_ROLES_ATTR, Role, TokenVerifier, check_role, principal_of
 from common.db import Database, NotDurableError
-from common.errors import ProblemError, problem_response
+from common.errors import ProblemError, ProblemHTTPException, problem_response
 from common.events import TopicHandler
 from common.events.consumer import EventConsumer
 from common.events.relay import OutboxRelay
+from common.idempotency import purge_expired
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.pii import PIICipher
 from common.settings import ServiceSettings
@@ -42,6 +46,23 @@ def freeze_startup_heap() -> None:
         gc.freeze()
 
 
+async def purge_idempotency_keys(db: Database, settings: ServiceSettings) -> None:
+    """Every ``idempotency_purge_interval_seconds``: delete the Idempotency-Keys that have expired, so
+    the table holds about a day of requests, not every request ever made."""
+    ttl = timedelta(hours=settings.idempotency_ttl_hours)
+    while True:
+        await asyncio.sleep(settings.idempotency_purge_interval_seconds)
+        try:
+            purged = await purge_expired(db, ttl)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # DB away: try again next time
+            log.warning("idempotency key purge failed: %s", type(exc).__name__)
+            continue
+        if purged:
+            log.info("idempotency keys purged", extra={"purged": purged})
+
+
 @dataclass
 class ServiceSpec:
     """What a service brings: its name, routers, event handlers and startup work."""
@@ -57,22 +78,70 @@ class ServiceSpec:
     max_upload_bytes: int = 64 << 20
 
 
-class BodySizeLimit:
-    """Refuses an oversized body with 413 before the app reads it."""
+class BodyGuard:
+    """What a request must pass before the app reads a byte of its body.
+
+    On a route that takes a token (a dependency made by ``require_roles``, or the idempotency
+    guard), the caller is authenticated and its role checked when the app first asks for the body:
+    an anonymous caller cannot make a service read, spool or parse anything. And the body is
+    bounded however it arrives: a declared Content-Length over the limit is refused at once, a
+    chunked body (no Content-Length) is counted as it comes and refused once over. Either way the
+    answer is a problem document (401, 403 or 413) and the rest of the body is never read."""
 
     def __init__(self, app: ASGIApp, limit: int, upload_paths: tuple[str, ...], upload_limit: int) -> None:
         self.app, self.limit, self.upload_paths, self.upload_limit = app, limit, upload_paths, upload_limit
+        self._roles: dict[int, frozenset[Role] | None] = {}  # per route: who may send it a body
+
+    def _too_large(self, limit: int) -> ProblemError:
+        return ProblemError(413, "Request body too large", f"at most {limit} bytes", type="body-too-large")
+
+    def roles_of(self, route: Any) -> frozenset[Role] | None:
+        """The roles a route admits (None: a public route), from its dependencies, found once."""
+        key = id(route)
+        if key not in self._roles:
+            found: frozenset[Role] | None = None
+            stack = [route.dependant] if isinstance(route, APIRoute) else []
+            while stack:
+                dependant = stack.pop()
+                roles = getattr(dependant.call, AUTH_ROLES_ATTR, None)
+                if roles is not None:
+                    found = roles if found is None else found & roles
+                stack.extend(dependant.dependencies)
+            self._roles[key] = found
+        return self._roles[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            limit = self.upload_limit if scope["path"].startswith(self.upload_paths or ("\0",)) else self.limit
-            for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > limit:
-                    problem = ProblemError(413, "Request body too large", f"at most {limit} bytes",
-                                           type="body-too-large")
-                    await problem_response(problem)(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"].startswith(self.upload_paths or ("\0",)) else self.limit
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await problem_response(self._too_large(limit))(scope, receive, send)
+                return
+        received = 0
+        checked = False
+
+        async def guarded() -> Message:
+            nonlocal received, checked
+            if not checked:
+                checked = True
+                # The router has matched by now: FastAPI put the route in the scope.
+                roles = self.roles_of(scope.get("route"))
+                if roles is not None:
+                    app = scope["app"]
+                    try:
+                        check_role(principal_of(Headers(scope=scope), app.state.token_verifier), roles)
+                    except ProblemError as problem:
+                        raise ProblemHTTPException(problem) from None
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise ProblemHTTPException(self._too_large(limit))
+            return message
+
+        await self.app(scope, guarded, send)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -102,6 +171,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             app.state.consumer = consumer
             workers.append(consumer)
             tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+        tasks.append(asyncio.create_task(purge_idempotency_keys(db, settings), name=f"{spec.name}-idempotency-purge"))
         for hook in spec.on_startup:
             await hook(app)
         freeze_startup_heap()
@@ -123,7 +193,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.token_verifier = TokenVerifier(settings.public_key_pem())
     app.state.pii = PIICipher(settings.pii_key, settings.pii_index_key)
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
+    app.add_middleware(BodyGuard, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
                        upload_limit=spec.max_upload_bytes)
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     app.include_router(health_router())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -16,6 +16,7 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Request
+from starlette.datastructures import Headers
 
 from common.errors import ProblemError
 
@@ -131,24 +132,39 @@ def forbidden(detail: str) -> ProblemError:
     return ProblemError(403, "Forbidden", detail, type="forbidden")
 
 
-def authenticate(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
+def principal_of(headers: Mapping[str, str] | Headers, verifier: TokenVerifier) -> Principal:
+    """The caller named by the request's bearer token (401 without a good one)."""
+    header = headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise unauthorized("a bearer token is required")
-    verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(token.strip())
+
+
+def check_role(principal: Principal, allowed: frozenset[Role]) -> Principal:
+    """The caller, if its role is one of ``allowed`` (403 otherwise)."""
+    if principal.role not in allowed:
+        raise forbidden(f"role {principal.role} may not call this; needs one of "
+                        + ", ".join(sorted(str(r) for r in allowed)))
+    return principal
+
+
+def authenticate(request: Request) -> Principal:
+    return principal_of(request.headers, request.app.state.token_verifier)
+
+
+# Marks a dependency that authenticates the caller: ``common.app.BodyGuard`` finds it on a route
+# and checks the token (and the role) before a byte of the body is read.
+AUTH_ROLES_ATTR = "_auth_roles"
+ANY_ROLE = frozenset(Role)
 
 
 def require_roles(*roles: Role) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
     """Dependency: the caller, if its role is one of ``roles`` (admin is always allowed)."""
-    allowed = set(roles) | {Role.admin}
+    allowed = frozenset(roles) | {Role.admin}
 
     async def dependency(request: Request) -> Principal:
-        principal = authenticate(request)
-        if principal.role not in allowed:
-            raise forbidden(f"role {principal.role} may not call this; needs one of "
-                            + ", ".join(sorted(str(r) for r in allowed)))
-        return principal
+        return check_role(authenticate(request), allowed)
 
+    setattr(dependency, AUTH_ROLES_ATTR, allowed)
     return dependency

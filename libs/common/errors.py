@@ -55,6 +55,15 @@ class ProblemError(Exception):
         return body
 
 
+class ProblemHTTPException(StarletteHTTPException):
+    """A problem raised while a request's body is being read: FastAPI passes an HTTP exception from
+    there on as it is (any other becomes a bare 400), and the handler answers with ``problem``."""
+
+    def __init__(self, problem: ProblemError) -> None:
+        super().__init__(problem.status, problem.detail)
+        self.problem = problem
+
+
 def not_found(what: str, ident: object) -> ProblemError:
     return ProblemError(404, f"{what} not found", f"no {what} with id {ident}", type="not-found")
 
@@ -111,6 +120,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> ProblemResponse:
+        if isinstance(exc, ProblemHTTPException):
+            return problem_response(exc.problem, request)
         titles = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed",
                   413: "Request body too large", 415: "Unsupported media type"}
         problem = ProblemError(exc.status_code, titles.get(exc.status_code, "Error"),

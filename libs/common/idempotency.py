@@ -4,85 +4,133 @@ The key is claimed in a short transaction of its own (so a second request with t
 it in flight and gets 409); the response is stored in the request's own transaction, so it commits
 with the change it describes. A replay returns that stored response; the same key with another
 body gets 422. If the request fails, the claim is released and the key can be used again.
+
+Each claim carries a random token. A claim whose request has gone quiet for ``STALE_AFTER`` (its
+process died) is taken over by a conditional update on that token, so of two requests that find it
+stale only one takes it; and the first request can store its response (and so commit its change)
+only while the claim is still its own. A slow request that lost its claim is refused at the end and
+its change rolled back: the key never applies twice.
+
+Stored keys expire after ``ttl`` (``ServiceSettings.idempotency_ttl_hours``): an expired key counts as
+unused, and ``purge_expired`` (run by every service, see ``common.app``) deletes them.
 """
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request, Response
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import CursorResult, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal, authenticate
-from common.db import Database, Session, utcnow
+from common.auth import ANY_ROLE, AUTH_ROLES_ATTR, Principal, authenticate
+from common.db import Database, Session, insert_for, utcnow
 from common.errors import ProblemError
 from common.tables import idempotency_keys as keys
 
 IN_FLIGHT, DONE = "in_flight", "done"
 # A claim whose request died with its process is taken over after this long.
 STALE_AFTER = timedelta(seconds=60)
+DEFAULT_TTL = timedelta(hours=24)
+
+
+def _in_flight() -> ProblemError:
+    return ProblemError(409, "Request in flight", "a request with this Idempotency-Key is still being processed",
+                        type="idempotency-key-in-flight")
 
 
 class IdempotentRequest:
-    def __init__(self, db: Database, caller: str, key: str | None, route: str, request_hash: str) -> None:
+    def __init__(self, db: Database, caller: str, key: str | None, route: str, request_hash: str,
+                 ttl: timedelta = DEFAULT_TTL) -> None:
         self.db = db
         self.caller = caller
         self.key = key
         self.route = route
         self.request_hash = request_hash
+        self.ttl = ttl
+        self.token = secrets.token_hex(16)  # this request's claim
         self.replay: Response | None = None
+
+    def _this_key(self) -> Any:
+        return (keys.c.caller == self.caller) & (keys.c.key == self.key)
 
     async def claim(self) -> None:
         if self.key is None:
             return
         now = utcnow()
         row = {"caller": self.caller, "key": self.key, "route": self.route, "request_hash": self.request_hash,
-               "state": IN_FLIGHT, "created_at": now}
-        try:
-            async with self.db.transaction() as session:
-                await session.execute(insert(keys).values(**row))
-            return
-        except IntegrityError:
-            pass
+               "state": IN_FLIGHT, "created_at": now, "claim": self.token}
+        # ON CONFLICT DO NOTHING, not a failed INSERT: one transaction, and no IntegrityError (on
+        # SQLite a failed statement inside BEGIN IMMEDIATE stalled every other writer for the
+        # busy timeout).
+        new_claim = insert_for(self.db.dialect, keys).values(**row).on_conflict_do_nothing()
         async with self.db.transaction() as session:
-            existing = (await session.execute(select(keys).where(
-                keys.c.caller == self.caller, keys.c.key == self.key))).one_or_none()
-            if existing is None:  # released in between: try once more
-                await session.execute(insert(keys).values(**row))
+            inserted: CursorResult[Any] = await session.execute(new_claim)  # type: ignore[assignment]
+            if inserted.rowcount == 1:
                 return
-            if existing.request_hash != self.request_hash or existing.route != self.route:
-                raise ProblemError(422, "Idempotency key reused", "this Idempotency-Key was used with "
-                                   "another request body", type="idempotency-key-reused",
-                                   errors=[{"field": "Idempotency-Key", "message": "used with another body"}])
-            if existing.state == DONE:
-                self.replay = Response(existing.response_body, status_code=existing.response_status,
-                                       media_type="application/json", headers={"Idempotent-Replayed": "true"})
-                return
-            if now - existing.created_at < STALE_AFTER:
-                raise ProblemError(409, "Request in flight", "a request with this Idempotency-Key is "
-                                   "still being processed", type="idempotency-key-in-flight")
-            await session.execute(update(keys).where(keys.c.caller == self.caller, keys.c.key == self.key)
-                                  .values(created_at=now))
+            existing = (await session.execute(select(keys).where(self._this_key()))).one_or_none()
+            if existing is None:  # released in between: ask again
+                raise _in_flight()
+            expired = now - existing.created_at >= self.ttl
+            if not expired:
+                if existing.request_hash != self.request_hash or existing.route != self.route:
+                    raise ProblemError(422, "Idempotency key reused", "this Idempotency-Key was used with "
+                                       "another request body", type="idempotency-key-reused",
+                                       errors=[{"field": "Idempotency-Key", "message": "used with another body"}])
+                if existing.state == DONE:
+                    self.replay = Response(existing.response_body, status_code=existing.response_status,
+                                           media_type="application/json", headers={"Idempotent-Replayed": "true"})
+                    return
+                if now - existing.created_at < STALE_AFTER:
+                    raise _in_flight()
+            # Taken over only if nobody changed it since we read it (another request taking it too, or
+            # the first one finishing): the token and the state are the condition.
+            taken: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+                update(keys).where(self._this_key(), keys.c.claim.is_not_distinct_from(existing.claim),
+                                   keys.c.state == existing.state)
+                .values(**{k: v for k, v in row.items() if k not in ("caller", "key")},
+                        response_status=None, response_body=None))
+            if taken.rowcount != 1:
+                raise _in_flight()  # another request took it, or it ended meanwhile: ask again
 
     async def remember(self, session: AsyncSession, status: int, body: Any) -> Response:
-        """Store the response in the request's transaction and return it."""
+        """Store the response in the request's transaction and return it; refused (409, and the
+        request's change rolled back) if the claim was taken over meanwhile."""
         payload = orjson.dumps(body, default=str)
         if self.key is not None:
-            await session.execute(update(keys).where(keys.c.caller == self.caller, keys.c.key == self.key)
-                                  .values(state=DONE, response_status=status, response_body=payload))
+            stored: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+                update(keys).where(self._this_key(), keys.c.claim == self.token, keys.c.state == IN_FLIGHT)
+                .values(state=DONE, response_status=status, response_body=payload))
+            if stored.rowcount != 1:
+                raise ProblemError(409, "Request taken over", "this request took so long that another one with "
+                                   "the same Idempotency-Key took it over; nothing was written",
+                                   type="idempotency-key-taken-over")
         return Response(payload, status_code=status, media_type="application/json")
 
     async def release(self) -> None:
         if self.key is None:
             return
         async with self.db.transaction() as session:
-            await session.execute(delete(keys).where(keys.c.caller == self.caller, keys.c.key == self.key,
+            await session.execute(delete(keys).where(self._this_key(), keys.c.claim == self.token,
                                                      keys.c.state == IN_FLIGHT))
+
+
+async def purge_expired(db: Database, ttl: timedelta = DEFAULT_TTL, batch: int = 10_000) -> int:
+    """Delete the keys older than ``ttl``, a batch per transaction (none grows big); returns how many."""
+    purged = 0
+    while True:
+        cutoff = utcnow() - ttl
+        async with db.transaction() as session:
+            old = select(keys.c.caller, keys.c.key).where(keys.c.created_at < cutoff).limit(batch)
+            done: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+                delete(keys).where(tuple_(keys.c.caller, keys.c.key).in_(old)))
+        purged += done.rowcount
+        if done.rowcount < batch:
+            return purged
 
 
 async def idempotent(request: Request, caller: Principal, *, required: bool = True) -> IdempotentRequest:
@@ -97,7 +145,8 @@ async def idempotent(request: Request, caller: Principal, *, required: bool = Tr
                            errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
     body = await request.body()
     digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
-    handle = IdempotentRequest(request.app.state.db, caller.caller_id, key, request.url.path, digest)
+    ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)
+    handle = IdempotentRequest(request.app.state.db, caller.caller_id, key, request.url.path, digest, ttl)
     await handle.claim()
     return handle
 
@@ -117,4 +166,5 @@ async def idempotency_guard(request: Request, session: Session) -> AsyncIterator
         raise
 
 
+setattr(idempotency_guard, AUTH_ROLES_ATTR, ANY_ROLE)  # the body is read only from a known caller
 Idempotency = Annotated[IdempotentRequest, Depends(idempotency_guard, scope="function")]

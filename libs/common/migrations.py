@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import Column, MetaData, String, inspect
 from sqlalchemy.engine import Connection
 
 from common.db import create_engine
@@ -46,6 +46,23 @@ def create_consumer_positions(bind: Connection) -> None:
 
 def drop_consumer_positions(bind: Connection) -> None:
     COMMON_METADATA.drop_all(bind, tables=[consumer_positions])
+
+
+def add_idempotency_claims(bind: Connection) -> None:
+    """For each service's migration that adds the idempotency keys' claim token and the index their
+    purge uses. A database whose first migration ran after this change has them already (0001
+    creates the shared tables as they are defined now)."""
+    inspector = inspect(bind)
+    if "claim" not in {c["name"] for c in inspector.get_columns("idempotency_keys")}:
+        op.add_column("idempotency_keys", Column("claim", String(32), nullable=True))
+    if "ix_idempotency_keys_created_at" not in {i["name"] for i in inspector.get_indexes("idempotency_keys")}:
+        op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def drop_idempotency_claims(bind: Connection) -> None:
+    op.drop_index("ix_idempotency_keys_created_at", "idempotency_keys")
+    with op.batch_alter_table("idempotency_keys") as batch:
+        batch.drop_column("claim")
 
 
 def run_env(metadata: MetaData) -> None:

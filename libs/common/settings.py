@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common import REPO_ROOT
@@ -48,6 +48,10 @@ class ServiceSettings(BaseSettings):
     run_consumer: bool = True
     consumer_max_attempts: int = 3
     log_level: str = "INFO"
+    # A stored Idempotency-Key (and its response) counts for this long, then it is deleted (checked
+    # every ``idempotency_purge_interval_seconds``); a key older than this is a new request.
+    idempotency_ttl_hours: float = Field(default=24, gt=0)
+    idempotency_purge_interval_seconds: float = Field(default=600, gt=0)
     # Base URLs of the other services, for the few questions that must be asked over HTTP.
     registry_url: str = "http://127.0.0.1:8001"
     rating_url: str = "http://127.0.0.1:8002"

@@ -56,6 +56,9 @@ idempotency_keys = Table(
     Column("response_status", Integer, nullable=True),
     Column("response_body", LargeBinary, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The claiming request's random token: a takeover and the response's store are conditional on it.
+    Column("claim", String(32), nullable=True),
+    Index("ix_idempotency_keys_created_at", "created_at"),  # the purge of expired keys
 )
 
 

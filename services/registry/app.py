@@ -16,6 +16,7 @@ from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
 from registry.civility.router import router as civility_router
 from registry.civility.service import ensure_default_catalogue
+from registry.imports.parsing import Limits
 from registry.imports.router import router as imports_router
 from registry.negative.router import router as negative_router
 from registry.negative.service import expire_due
@@ -64,6 +65,10 @@ def stop_expiry_on_exit(app: FastAPI) -> None:
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+    settings = settings or RegistrySettings()
+    # The upload's own bound (multipart adds its boundaries and headers to the file's bytes).
+    limits = settings.import_limits() if isinstance(settings, RegistrySettings) else Limits()
+    upload_bytes = limits.max_bytes + (64 << 10)
     spec = ServiceSpec(
         name="registry",
         title="Registry service",
@@ -72,8 +77,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         handlers={},
         on_startup=[_startup],
         upload_paths=("/v1/imports", "/v1/regions:import"),
+        max_upload_bytes=upload_bytes,
     )
-    app = create_service_app(spec, settings or RegistrySettings())
+    app = create_service_app(spec, settings)
     stop_expiry_on_exit(app)
     return app
 

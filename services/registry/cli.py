@@ -33,15 +33,13 @@ def import_file(file: Path = typer.Argument(..., exists=True, dir_okay=False, he
     url = database_url or settings.database_url
     console = Console(stderr=True)
 
-    content = file.read_bytes()
-
     async def run() -> int:
         db = Database(url)
         cipher = PIICipher(settings.pii_key, settings.pii_index_key)
         principal = Principal(role=Role.admin, sub=actor)
         try:
             try:
-                job, table = await service.create_job(db, principal, file.name, content)
+                job, table = await service.create_job(db, principal, file.name, file, settings.import_limits())
             except ProblemError as exc:
                 console.print(f"[red]{exc.detail}[/red]")
                 return 2

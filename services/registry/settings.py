@@ -2,6 +2,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import ServiceSettings
+from registry.imports.parsing import Limits
 
 
 class RegistrySettings(ServiceSettings):
@@ -14,3 +15,15 @@ class RegistrySettings(ServiceSettings):
     civility_base: int = Field(80, ge=0, le=100)
     # How often the expiry job lifts negative-list records whose expires_on has come.
     expire_interval_seconds: float = Field(default=300, gt=0)
+    # What one import of household files may hold (``POST /v1/imports``, the CLI): checked while the
+    # file is first read, before anything is built from it.
+    import_max_bytes: int = Field(default=64 << 20, gt=0)
+    import_max_rows: int = Field(default=200_000, gt=0)
+    import_max_columns: int = Field(default=64, gt=0)
+    import_max_cells: int = Field(default=8_000_000, gt=0)
+    import_max_unzipped_bytes: int = Field(default=512 << 20, gt=0)
+
+    def import_limits(self) -> Limits:
+        return Limits(max_bytes=self.import_max_bytes, max_rows=self.import_max_rows,
+                      max_columns=self.import_max_columns, max_cells=self.import_max_cells,
+                      max_unzipped_bytes=self.import_max_unzipped_bytes)

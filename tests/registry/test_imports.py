@@ -8,6 +8,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,14 @@ def to_csv(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
     writer.writerow(header)
     writer.writerows(rows)
     return buf.getvalue().encode()
+
+
+def on_disk(content: bytes) -> Path:
+    """A file as the import reads it (from disk, never all in memory)."""
+    fd, name = tempfile.mkstemp(suffix=".csv")
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+    return Path(name)
 
 
 def mixed_file() -> tuple[bytes, dict[int, str]]:
@@ -193,7 +202,7 @@ async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
     monkeypatch.setattr(service, "PARALLEL_FROM", 1)
     async with registry(await databases.create("registry", "sqlite"), keys) as svc:
         content, expected = mixed_file()
-        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", on_disk(content))
         settings = svc.settings
         final = await service.run_job(svc.db, svc.app.state.pii, job.id, table, chunk_size=3,
                                       pii_keys=(settings.pii_key, settings.pii_index_key))
@@ -227,7 +236,7 @@ async def test_a_file_of_several_chunks_stores_good_rows_reports_bad_ones_and_an
     content = to_csv(rows)
 
     async def run() -> Any:
-        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", content)
+        job, table = await service.create_job(svc.db, Principal(role=Role.admin, sub="t"), "f.csv", on_disk(content))
         return await service.run_job(svc.db, svc.app.state.pii, job.id, table, chunk_size=4)
 
     first = await run()

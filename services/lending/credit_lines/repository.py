@@ -128,8 +128,10 @@ async def add_histories(session: AsyncSession, rows: list[dict[str, Any]]) -> No
     await insert_rows(session, cast(Table, CreditLineChange.__table__), rows)
 
 
-async def history(session: AsyncSession, subject_id: str) -> Sequence[CreditLineChange]:
-    q = select(CreditLineChange).where(CreditLineChange.subject_id == subject_id).order_by(CreditLineChange.version)
+async def history(session: AsyncSession, subject_id: str, after: int = 0,
+                  limit: int | None = None) -> Sequence[CreditLineChange]:
+    q = (select(CreditLineChange).where(CreditLineChange.subject_id == subject_id, CreditLineChange.version > after)
+         .order_by(CreditLineChange.version).limit(limit))
     return (await session.execute(q)).scalars().all()
 
 

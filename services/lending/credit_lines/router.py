@@ -10,6 +10,7 @@ from fastapi.responses import ORJSONResponse
 from common.auth import Principal, Role, forbidden, require_roles
 from common.clock import beijing_today
 from common.db import Session
+from common.paging import PageLimit
 from lending.credit_lines import repository, service
 from lending.credit_lines.models import CreditLine
 from lending.credit_lines.schemas import CreditLineChangeOut, CreditLineOut, VillageLinesOut
@@ -51,12 +52,14 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
 
 
 @router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut])
-async def credit_line_history(subject_id: str, caller: Reader, session: Session) -> list[CreditLineChangeOut]:
+async def credit_line_history(subject_id: str, caller: Reader, session: Session, after: int = 0,
+                              limit: PageLimit = 100) -> list[CreditLineChangeOut]:
+    """The line's changes, by version: the next page starts ``after`` the last ``version``."""
     line = await repository.get(session, subject_id)
     if line is None:
         raise unknown_subject(subject_id)
     check_region(caller, line)
-    return service.history_out(await repository.history(session, subject_id))
+    return service.history_out(await repository.history(session, subject_id, after, limit))
 
 
 @router.get("/villages/{village_code}/credit-lines", response_model=VillageLinesOut)

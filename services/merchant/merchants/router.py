@@ -4,11 +4,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from common.auth import Principal, Role, forbidden
 from common.db import Session, utcnow
 from common.errors import conflict, not_found
+from common.paging import PageLimit
 from merchant.access import County, Reader, check_region
 from merchant.merchants import repository
 from merchant.merchants.schemas import MerchantIn, MerchantStatusIn
@@ -47,9 +48,11 @@ async def register(body: MerchantIn, principal: County, session: Session) -> dic
 
 
 @router.get("")
-async def list_merchants(principal: County, session: Session) -> list[dict[str, Any]]:
+async def list_merchants(principal: County, session: Session, offset: int = Query(0, ge=0),
+                         limit: PageLimit = 100) -> list[dict[str, Any]]:
+    """The merchants (in an officer's region), oldest first, a page at a time."""
     region = principal.region if principal.role == Role.officer else None
-    return [view(r) for r in await repository.list_(session, region)]
+    return [view(r) for r in await repository.list_(session, region, offset, limit)]
 
 
 @router.get("/{merchant_id}")

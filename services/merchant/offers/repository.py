@@ -26,9 +26,11 @@ async def get(session: AsyncSession, offer_id: str) -> Row[Any] | None:
     return (await session.execute(select(offers).where(offers.c.id == offer_id))).one_or_none()
 
 
-async def for_merchant(session: AsyncSession, merchant_id: str) -> list[Row[Any]]:
+async def for_merchant(session: AsyncSession, merchant_id: str, offset: int = 0,
+                       limit: int | None = None) -> list[Row[Any]]:
     stmt = (select(offers).join(offer_outlets, offer_outlets.c.offer_id == offers.c.id)
-            .where(offer_outlets.c.merchant_id == merchant_id).order_by(offers.c.created_at))
+            .where(offer_outlets.c.merchant_id == merchant_id).order_by(offers.c.created_at, offers.c.id)
+            .offset(offset).limit(limit))
     return list((await session.execute(stmt)).all())
 
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from common.db import Session, utcnow
 from common.errors import field_error, not_found
+from common.paging import PageLimit
 from merchant.access import County, Reader, check_region
 from merchant.merchants import repository as merchants
 from merchant.merchants.router import visible_merchant
@@ -31,10 +32,11 @@ async def create_offer(merchant_id: str, body: OfferIn, principal: County, sessi
 
 
 @router.get("/merchants/{merchant_id}/offers")
-async def list_offers(merchant_id: str, principal: Reader, session: Session) -> list[dict[str, Any]]:
-    """The offers a merchant gives or applies (its own and its programmes')."""
+async def list_offers(merchant_id: str, principal: Reader, session: Session, offset: int = Query(0, ge=0),
+                      limit: PageLimit = 100) -> list[dict[str, Any]]:
+    """The offers a merchant gives or applies (its own and its programmes'), oldest first, a page at a time."""
     await visible_merchant(session, merchant_id, principal)
-    return [offer_view(r) for r in await repository.for_merchant(session, merchant_id)]
+    return [offer_view(r) for r in await repository.for_merchant(session, merchant_id, offset, limit)]
 
 
 @router.post("/offers/{offer_id}/withdraw")

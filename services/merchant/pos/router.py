@@ -16,6 +16,7 @@ from common.auth import Role, authenticate, forbidden
 from common.db import Session, utcnow
 from common.errors import not_found
 from common.idempotency import Idempotency
+from common.paging import PageLimit
 from merchant.access import Pos, Reader, pos_merchant
 from merchant.disclosures.log import DisclosureLog
 from merchant.pos import service
@@ -77,10 +78,10 @@ async def refund(redemption_id: str, principal: Pos, guard: Idempotency, session
 
 
 @router.get("/redemptions")
-async def my_redemptions(principal: Pos, session: Session, limit: int = 100) -> list[dict[str, Any]]:
+async def my_redemptions(principal: Pos, session: Session, limit: PageLimit = 100) -> list[dict[str, Any]]:
     """The calling merchant's own redemptions, newest first."""
     rows = await redemptions.list_(session, merchant_id=pos_merchant(principal), day_from=None, day_to=None,
-                                   limit=max(1, min(limit, 1000)))
+                                   limit=limit)
     return [view(r) for r in rows]
 
 

@@ -3,12 +3,14 @@ in China) or XLSX, with English or Chinese column headers; one row → one house
 from __future__ import annotations
 
 import csv
-import io
+import itertools
+import zipfile
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 from registry.validation import clean_message
 
@@ -37,8 +39,24 @@ class FileProblem(ValueError):
     """The file as a whole cannot be read (not rows: those get per-row errors)."""
 
 
-def detect_format(filename: str, content: bytes) -> str:
-    if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+@dataclass(frozen=True)
+class Limits:
+    """How big a file the import takes, checked while the file is first read (one row at a time,
+    nothing kept) and before anything is built from it. The defaults fit a whole county (111,000
+    households, 28 columns) with room to spare."""
+
+    max_bytes: int = 64 << 20
+    max_rows: int = 200_000           # data rows, blank ones included (a file of blank lines is refused)
+    max_columns: int = 64
+    max_cells: int = 8_000_000
+    max_unzipped_bytes: int = 512 << 20  # XLSX: what its parts unpack to (a zip bomb declares more)
+    max_shared_strings_bytes: int = 64 << 20  # XLSX: the one part openpyxl holds in memory whole
+
+
+def detect_format(filename: str, path: Path) -> str:
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
         return "xlsx"
     return "csv"
 
@@ -57,19 +75,20 @@ def _cell(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Table:
-    """A readable file: its format, canonical header and number of data rows. The rows are read
-    again a chunk at a time (``chunks``), so a county's file is never all in memory as Python
-    objects; the bytes are."""
+    """A readable file on disk: its format (and text encoding), canonical header and number of data
+    rows. The rows are read from the file a chunk at a time (``chunks``): neither the file nor its
+    rows are ever all in memory."""
 
-    content: bytes
+    path: Path
     format: str
     header: list[str]
     total: int
+    encoding: str = "utf-8-sig"
 
     def chunks(self, size: int, first: int | None = None) -> Iterator[tuple[int, list[list[str]]]]:
         """(index of the chunk's first data row, its rows as text), ``first`` rows in the first chunk
         and ``size`` in each other; data row i is row i + 2 of the file."""
-        rows = _rows(self.format, self.content)
+        rows = _rows(self.format, self.path, self.encoding)
         try:
             next(rows)  # the header
             start, take = 0, first or size
@@ -80,17 +99,46 @@ class Table:
             rows.close()
 
 
-def _rows(fmt: str, content: bytes) -> Generator[list[str], None, None]:
-    """Every row of the first sheet (or of the CSV) as stripped text, header included."""
-    if fmt == "xlsx":
-        from openpyxl import load_workbook
+def _check_workbook(path: Path, limits: Limits) -> None:
+    """A zip declares what each part unpacks to, and Python's zipfile never unpacks more than that
+    (it stops and fails the CRC): so the declared sizes bound the work, and are checked first."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise FileProblem("not a readable XLSX workbook (not a zip archive)") from None
+    unzipped = sum(p.file_size for p in parts)
+    if unzipped > limits.max_unzipped_bytes:
+        raise FileProblem(f"the workbook unpacks to {unzipped} bytes; at most {limits.max_unzipped_bytes}")
+    strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
+    if strings > limits.max_shared_strings_bytes:
+        raise FileProblem(f"the workbook's shared strings unpack to {strings} bytes; "
+                          f"at most {limits.max_shared_strings_bytes}")
 
+
+def _sheet_rows(path: Path, limits: Limits | None) -> Generator[list[str], None, None]:
+    from openpyxl import load_workbook
+
+    if limits is not None:
+        _check_workbook(path, limits)
+    with open(path, "rb") as f:  # a file object: openpyxl would judge a path by its suffix
         try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+            wb = load_workbook(f, read_only=True, data_only=True)
         except Exception as exc:
             raise FileProblem(f"not a readable XLSX workbook ({type(exc).__name__})") from None
         try:
-            sheet = iter(wb.worksheets[0].iter_rows(values_only=True))
+            if not wb.worksheets:
+                raise FileProblem("the workbook has no sheet")
+            ws = wb.worksheets[0]
+            if limits is not None:
+                # openpyxl pads every row to the declared width and adds the declared rows that are
+                # missing: a sheet declaring A1:XFD1048576 is refused before its first row is read.
+                rows, columns = ws.max_row or 0, ws.max_column or 0
+                if rows - 1 > limits.max_rows or columns > limits.max_columns:
+                    raise FileProblem(f"the sheet declares {rows} rows and {columns} columns; at most "
+                                      f"{limits.max_rows} data rows and {limits.max_columns} columns")
+            ws.reset_dimensions()  # the rows as they are in the file, each as wide as its last cell
+            sheet = iter(ws.iter_rows(values_only=True))
             while True:
                 try:
                     values = next(sheet)
@@ -101,41 +149,81 @@ def _rows(fmt: str, content: bytes) -> Generator[list[str], None, None]:
                 yield [_cell(v) for v in values]
         finally:
             wb.close()
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
+
+
+def _rows(fmt: str, path: Path, encoding: str, limits: Limits | None = None) -> Generator[list[str], None, None]:
+    """Every row of the first sheet (or of the CSV) as stripped text, header included, read from the
+    file as it goes. With ``limits`` (the first read) the workbook's declared sizes are checked first."""
+    if fmt == "xlsx":
+        yield from _sheet_rows(path, limits)
+        return
+    with open(path, encoding=encoding, newline="") as f:
         try:
-            text = content.decode("gb18030")
+            for r in csv.reader(_lines(f)):
+                yield [c.strip() for c in r]
+        except csv.Error as exc:
+            raise FileProblem(f"not a readable CSV file ({exc})") from None
+
+
+LINE_LIMIT = 1 << 20  # characters: a row is under a kilobyte; a file of one endless line is refused
+
+
+def _lines(f: TextIO) -> Iterator[str]:
+    """The file's lines, none longer than ``LINE_LIMIT`` (a plain ``for line in f`` would take a
+    file without a newline into memory whole)."""
+    while line := f.readline(LINE_LIMIT):
+        if len(line) == LINE_LIMIT and not line.endswith(("\n", "\r")):
+            raise FileProblem(f"a line longer than {LINE_LIMIT} characters")
+        yield line
+
+
+def _count(rows: Iterator[list[str]], limits: Limits) -> tuple[list[str], int]:
+    """The header and the number of data rows, refusing the file once it is over a limit."""
+    try:
+        header = next(rows)
+    except StopIteration:
+        raise FileProblem("the file is empty") from None
+    total, cells = 0, len(header)
+    for n, row in enumerate(itertools.chain([header], rows), start=1):
+        if n > 1:
+            total += 1
+            cells += len(row)
+        if total > limits.max_rows:
+            raise FileProblem(f"more than {limits.max_rows} rows (blank rows count)")
+        if len(row) > limits.max_columns:
+            raise FileProblem(f"row {n} has {len(row)} columns; at most {limits.max_columns}")
+        if cells > limits.max_cells:
+            raise FileProblem(f"more than {limits.max_cells} cells")
+    return header, total
+
+
+def open_table(filename: str, path: Path, limits: Limits = Limits()) -> Table:
+    """Check the file as a whole (its size, readable to the end, within the limits, the needed
+    columns) and count its data rows, reading it once a row at a time. Rows are numbered from 2
+    (the header is row 1)."""
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise FileProblem(f"the file has {size} bytes; at most {limits.max_bytes}")
+    fmt = detect_format(filename, path)
+    for encoding in ("utf-8-sig", "gb18030"):  # as Excel saves a CSV in China
+        rows = _rows(fmt, path, encoding, limits)
+        try:
+            header_raw, total = _count(rows, limits)
+            break
         except UnicodeDecodeError:
-            raise FileProblem("not UTF-8 or GB18030 text") from None
-    try:
-        for r in csv.reader(io.StringIO(text)):
-            yield [c.strip() for c in r]
-    except csv.Error as exc:
-        raise FileProblem(f"not a readable CSV file ({exc})") from None
-
-
-def open_table(filename: str, content: bytes) -> Table:
-    """Check the file as a whole (readable to the end, the needed columns) and count its data rows.
-    Rows are numbered from 2 (the header is row 1)."""
-    fmt = detect_format(filename, content)
-    rows = _rows(fmt, content)
-    try:
-        try:
-            header_raw = next(rows)
-        except StopIteration:
-            raise FileProblem("the file is empty") from None
-        header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise FileProblem("missing column(s): " + ", ".join(missing))
-        unknown = [h for h in header if h and h not in COLUMNS]
-        if unknown:
-            raise FileProblem("unknown column(s): " + ", ".join(unknown[:10]))
-        total = sum(1 for _ in rows)
-    finally:
-        rows.close()
-    return Table(content, fmt, header, total)
+            continue
+        finally:
+            rows.close()
+    else:
+        raise FileProblem("not UTF-8 or GB18030 text")
+    header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise FileProblem("missing column(s): " + ", ".join(missing))
+    unknown = [h for h in header if h and h not in COLUMNS]
+    if unknown:
+        raise FileProblem("unknown column(s): " + ", ".join(unknown[:10]))
+    return Table(path, fmt, header, total, encoding)
 
 
 def _bool(value: str) -> bool:

@@ -4,17 +4,22 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from typing import Any
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, FastAPI, Query, Request, UploadFile
 from fastapi.responses import Response
 
 from common.db import Session
 from common.errors import not_found
 from registry.access import Keeper, region_prefix
-from registry.imports import repository, service
+from registry.imports import parsing, repository, service
 from registry.imports.models import ImportJob
 from registry.imports.schemas import ImportJobOut, RowErrorOut
+from registry.settings import RegistrySettings
 
 router = APIRouter(prefix="/v1", tags=["imports"])
 
@@ -41,16 +46,37 @@ async def start_import(file: UploadFile, request: Request, principal: Keeper) ->
     The head's ID-card number is the natural key: importing a file again changes what changed and
     duplicates nothing. Good rows are stored, bad rows reported (``GET /v1/imports/{id}/errors``).
     The import runs in the background: poll ``GET /v1/imports/{id}``."""
-    content = await file.read()
+    settings: RegistrySettings = request.app.state.settings
+    path = await asyncio.to_thread(_spool, file.file)
     db = request.app.state.db
-    job, table = await service.create_job(db, principal, file.filename or "upload", content)
-    settings = request.app.state.settings
-    task = asyncio.create_task(service.run_job(db, request.app.state.pii, job.id, table,
-                                               pii_keys=(settings.pii_key, settings.pii_index_key)))
+    try:
+        job, table = await service.create_job(db, principal, file.filename or "upload", path, settings.import_limits())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    task = asyncio.create_task(_run_then_remove(request.app, job.id, table))
     tasks: set[asyncio.Task[Any]] = request.app.state.import_tasks
     tasks.add(task)  # keep a reference until it ends
     task.add_done_callback(tasks.discard)
     return out(job)
+
+
+def _spool(upload: BinaryIO) -> Path:
+    """The uploaded file, copied to a file of the job's own (the upload's is gone when the request
+    ends), a block at a time: never all of it in memory."""
+    fd, name = tempfile.mkstemp(prefix="registry-import-", suffix=".upload")
+    with os.fdopen(fd, "wb") as f:
+        shutil.copyfileobj(upload, f, 1 << 20)
+    return Path(name)
+
+
+async def _run_then_remove(app: FastAPI, job_id: str, table: parsing.Table) -> None:
+    settings = app.state.settings
+    try:
+        await service.run_job(app.state.db, app.state.pii, job_id, table,
+                              pii_keys=(settings.pii_key, settings.pii_index_key))
+    finally:
+        table.path.unlink(missing_ok=True)
 
 
 async def _visible(session: Session, principal: Keeper, job_id: str) -> ImportJob:
@@ -76,7 +102,7 @@ async def list_imports(principal: Keeper, session: Session, limit: int = Query(5
             responses={200: {"content": {"text/csv": {}}}})
 async def import_errors(job_id: str, request: Request, principal: Keeper, session: Session,
                         format: str | None = Query(None, pattern="^(csv|json)$"), after: int = 0,
-                        limit: int = Query(100_000, ge=1, le=1_000_000)) -> Any:
+                        limit: int = Query(100_000, ge=1, le=100_000)) -> Any:
     """The refused rows (row, column, why) as JSON, or as CSV to download (``Accept: text/csv`` or ``?format=csv``)."""
     await _visible(session, principal, job_id)
     rows = await repository.errors(session, job_id, after, limit)

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
@@ -47,18 +48,20 @@ PARALLEL_FROM = 20_000  # rows; below this, starting worker processes costs more
 Progress = Callable[[int, int], None]
 
 
-async def create_job(db: Database, principal: Principal, filename: str,
-                     content: bytes) -> tuple[ImportJob, parsing.Table]:
-    """Check the file as a whole (readable, the needed columns) and queue the job."""
+async def create_job(db: Database, principal: Principal, filename: str, path: Path,
+                     limits: parsing.Limits = parsing.Limits()) -> tuple[ImportJob, parsing.Table]:
+    """Check the file on disk as a whole (its size, readable, within the limits, the needed columns)
+    and queue the job. The file stays where it is: the job reads it again, a chunk at a time."""
     try:
         # Off the event loop: a county's file is 100,000 rows.
-        table = await asyncio.to_thread(parsing.open_table, filename, content)
+        table = await asyncio.to_thread(parsing.open_table, filename, path, limits)
     except parsing.FileProblem as exc:
         raise field_error("file", str(exc)) from None
+    digest = await asyncio.to_thread(_sha256, path)
     job_id = str(uuid.uuid4())
     async with db.transaction() as session:
         await jobs.add(session, {
-            "id": job_id, "filename": filename[:200], "sha256": hashlib.sha256(content).hexdigest(),
+            "id": job_id, "filename": filename[:200], "sha256": digest,
             "format": table.format, "status": "queued", "total_rows": table.total, "processed_rows": 0,
             "created_count": 0, "updated_count": 0, "unchanged_count": 0, "error_count": 0,
             "scope": principal.region if principal.role == Role.officer else None,
@@ -66,6 +69,14 @@ async def create_job(db: Database, principal: Principal, filename: str,
         job = await jobs.get(session, job_id)
     assert job is not None
     return job, table
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class _Good(NamedTuple):

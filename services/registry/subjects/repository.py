@@ -140,8 +140,9 @@ async def listing(session: AsyncSession, *, prefix: str | None, kind: str | None
     return list((await session.execute(q)).scalars())
 
 
-async def changes(session: AsyncSession, subject_id: str) -> list[SubjectChange]:
-    q = select(SubjectChange).where(SubjectChange.subject_id == subject_id).order_by(SubjectChange.version)
+async def changes(session: AsyncSession, subject_id: str, after: int, limit: int) -> list[SubjectChange]:
+    q = (select(SubjectChange).where(SubjectChange.subject_id == subject_id, SubjectChange.version > after)
+         .order_by(SubjectChange.version).limit(limit))
     return list((await session.execute(q)).scalars())
 
 
@@ -151,6 +152,7 @@ async def log_disclosure(session: AsyncSession, *, subject_id: str | None, calle
                                                     channel=channel, found=found, at=utcnow()))
 
 
-async def disclosures(session: AsyncSession, subject_id: str) -> list[Disclosure]:
-    q = select(Disclosure).where(Disclosure.subject_id == subject_id).order_by(Disclosure.id)
+async def disclosures(session: AsyncSession, subject_id: str, after: int, limit: int) -> list[Disclosure]:
+    q = (select(Disclosure).where(Disclosure.subject_id == subject_id, Disclosure.id > after)
+         .order_by(Disclosure.id).limit(limit))
     return list((await session.execute(q)).scalars())

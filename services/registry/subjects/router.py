@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Query, Request
 
 from common.db import Session
 from common.errors import ProblemError, problem_response
+from common.paging import PageLimit
 from registry.access import Keeper, LookupCaller, Reader, region_prefix
 from registry.subjects import repository, service
 from registry.subjects.files import region_of
@@ -84,16 +85,19 @@ async def change_subject(subject_id: str, patch: SubjectPatch, request: Request,
 
 
 @router.get("/subjects/{subject_id}/changes", response_model=list[ChangeOut])
-async def subject_changes(subject_id: str, principal: Reader, session: Session) -> list[ChangeOut]:
-    """The file's history: every version, who made it, when, which fields."""
+async def subject_changes(subject_id: str, principal: Reader, session: Session, after: int = 0,
+                          limit: PageLimit = 100) -> list[ChangeOut]:
+    """The file's history: every version after ``after``, who made it, when, which fields."""
     await service.get_visible(session, principal, subject_id)
     return [ChangeOut(version=c.version, action=c.action, actor=c.actor, at=c.at, changed_fields=c.changed_fields,
-                      changes=c.changes) for c in await repository.changes(session, subject_id)]
+                      changes=c.changes) for c in await repository.changes(session, subject_id, after, limit)]
 
 
 @router.get("/subjects/{subject_id}/disclosures", response_model=list[DisclosureOut])
-async def subject_disclosures(subject_id: str, principal: Keeper, session: Session) -> list[DisclosureOut]:
-    """Who looked this subject up, when and why (for the household's right to know)."""
+async def subject_disclosures(subject_id: str, principal: Keeper, session: Session, after: int = 0,
+                              limit: PageLimit = 100) -> list[DisclosureOut]:
+    """Who looked this subject up, when and why (for the household's right to know); the next page
+    starts ``after`` the last ``id``."""
     await service.get_visible(session, principal, subject_id)
-    return [DisclosureOut(caller=d.caller, role=d.role, purpose=d.purpose, channel=d.channel, found=d.found, at=d.at)
-            for d in await repository.disclosures(session, subject_id)]
+    return [DisclosureOut(id=d.id, caller=d.caller, role=d.role, purpose=d.purpose, channel=d.channel, found=d.found, at=d.at)
+            for d in await repository.disclosures(session, subject_id, after, limit)]

@@ -334,6 +334,7 @@ class LookupOut(BaseModel):
 
 
 class DisclosureOut(BaseModel):
+    id: int
     caller: str
     role: str
     purpose: str
