@@ -37,6 +37,7 @@ from sqlalchemy import text
 from common.db import Database, utcnow
 from common.events import Handler
 from common.events.relay import OutboxRelay
+from common.events.signing import load_signer
 from common.migrations import upgrade
 from rating.app import DEFINITION
 from rating.ratings.lifecycle import finalise_due
@@ -155,7 +156,8 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         settings = RatingSettings(env="test", database_url=url, auth_public_key="unused", publication_days=7,
                                   run_relay=False, run_consumer=False)
         db = Database(url)
-        relay = OutboxRelay(db, cluster.broker.bootstrap, "rating")
+        relay = OutboxRelay(db, cluster.broker.bootstrap, "rating",
+                            signer=load_signer(cluster.keys.events_dir, "rating"))
         on_negative = make_handlers(settings)["negative-record-changed"]
         relay_task = asyncio.create_task(relay.run())
 

@@ -29,7 +29,10 @@ from common.events.consumer import EventConsumer, decode
 from common.migrations import upgrade
 from stats.app import DEFINITION
 from stats.handlers import HANDLERS
+from tests.harness import Keys
 from tests.stats import factory
+
+KEYS = Keys.generate()  # the producers' event keys: the bench signs and verifies as the services do
 
 RESULTS = Path(__file__).resolve().parent / "results"
 BATCH = 500
@@ -67,8 +70,13 @@ def county_events(households: int, seed: int = 11) -> list[Event]:
 
 
 def messages(events: list[Event]) -> list[Any]:
-    return [SimpleNamespace(topic=e.type, partition=0, offset=i, key=e.subject.encode(), value=e.to_json())
-            for i, e in enumerate(events)]
+    """Records as the broker hands them over, signed as their producers' relays sign them."""
+    out = []
+    for i, e in enumerate(events):
+        value = e.to_json()
+        out.append(SimpleNamespace(topic=e.type, partition=0, offset=i, key=e.subject.encode(), value=value,
+                                   headers=KEYS.event_headers(e.type, value)))
+    return out
 
 
 async def fresh_db(url: str | None, tag: str) -> Database:
@@ -83,7 +91,7 @@ async def fresh_db(url: str | None, tag: str) -> Database:
 
 async def full_path(url: str | None, events: list[Event]) -> tuple[float, float]:
     db = await fresh_db(url, "full")
-    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS)
+    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS, verifier=KEYS.verifier())
     batch = messages(events)
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(batch), BATCH):
@@ -96,7 +104,7 @@ async def full_path(url: str | None, events: list[Event]) -> tuple[float, float]
 
 async def handler_path(url: str | None, events: list[Event]) -> tuple[float, float]:
     db = await fresh_db(url, "handlers")
-    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS)
+    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS, verifier=KEYS.verifier())
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(events), BATCH):
         async with db.transaction() as session:

@@ -18,6 +18,7 @@ import httpx
 
 from common.auth import Role, ensure_keypair, mint_token
 from common.broker import TansuBroker
+from common.events.signing import ensure_event_keys
 from common.events.topics import ensure_topics
 from common.runtime import ServiceDefinition, migrate
 from common.settings import var_dir
@@ -76,6 +77,7 @@ def main() -> int:
     var = var_dir()
     var.mkdir(parents=True, exist_ok=True)
     private_key, _ = ensure_keypair(var / "keys")
+    ensure_event_keys(var / "keys" / "events")  # each producer's event key, before any service starts
     for name in SERVICES:
         migrate(definition(name))
         print(f"  migrated {name}")

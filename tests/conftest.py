@@ -8,7 +8,7 @@ import pytest
 
 from common.broker import TansuBroker
 from common.events.topics import ensure_topics
-from tests.harness import PG_URL, DatabaseFactory, Keys
+from tests.harness import PG_URL, DatabaseFactory, Keys, session_keys
 
 # The Apache Kafka cluster of the cluster tier (`make test-cluster`); its tests are skipped without it.
 KAFKA_BOOTSTRAP = os.environ.get("CV_TEST_KAFKA_BOOTSTRAP", "")
@@ -35,7 +35,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 @pytest.fixture(scope="session")
 def keys() -> Keys:
-    return Keys.generate()
+    return session_keys()
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,10 @@ in-process with an httpx client, tokens signed by a test county key."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +20,8 @@ from fastapi import FastAPI
 
 from common.auth import Role, generate_keypair, mint_token
 from common.db import Database
+from common.events.signing import PRODUCERS, EventVerifier, ensure_event_keys, load_signer, load_verifier
+from common.events.topics import event_type_of
 from common.migrations import upgrade
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
@@ -35,6 +39,16 @@ def definition(service: str) -> ServiceDefinition:
 class Keys:
     private_pem: bytes
     public_pem: bytes
+    # Every producer's event key pair (common.events.signing): services sign and verify with them,
+    # and a test publishing an event by hand signs it as its producer would (``event_headers``).
+    events_dir: Path
+
+    def event_headers(self, topic: str, value: bytes) -> list[tuple[str, bytes]]:
+        """The headers the entitled producer's relay would send with ``value`` on ``topic``."""
+        return load_signer(self.events_dir, PRODUCERS[event_type_of(topic)]).headers(topic, value)
+
+    def verifier(self) -> EventVerifier:
+        return load_verifier(self.events_dir)
 
     def token(self, role: Role | str, **binding: Any) -> str:
         return mint_token(self.private_pem, role, **binding)
@@ -45,7 +59,26 @@ class Keys:
     @classmethod
     def generate(cls) -> Keys:
         private, public = generate_keypair()
-        return cls(private, public)
+        return cls(private, public, ensure_event_keys(Path(tempfile.mkdtemp(prefix="cv-event-keys-"))))
+
+
+@functools.cache
+def session_keys() -> Keys:
+    """The test session's keys (the ``keys`` fixture): services verify with them, so an event a
+    test publishes by hand is signed with them too."""
+    return Keys.generate()
+
+
+def send_event(producer: Any, topic: str, value: bytes, key: bytes | None = None) -> Any:
+    """``producer.send`` as the entitled producer's relay sends: signed (common.events.signing)."""
+    return producer.send(topic, key=key, value=value, headers=session_keys().event_headers(topic, value))
+
+
+def rating_relay(db: Database, bootstrap: str, **options: Any) -> Any:
+    """Rating's outbox relay, signing with the session's rating key."""
+    from common.events.relay import OutboxRelay
+
+    return OutboxRelay(db, bootstrap, "rating", signer=load_signer(session_keys().events_dir, "rating"), **options)
 
 
 class DatabaseFactory:
@@ -87,6 +120,7 @@ def settings_for(service: str, db_url: str, keys: Keys, bootstrap: str | None = 
                  **overrides: Any) -> ServiceSettings:
     cls = definition(service).settings_cls
     values: dict[str, Any] = dict(env="test", database_url=db_url, auth_public_key=keys.public_pem.decode(),
+                                  event_keys_dir=str(keys.events_dir),
                                   kafka_bootstrap=bootstrap or NO_BROKER,
                                   run_relay=bootstrap is not None, run_consumer=bootstrap is not None)
     values.update(overrides)

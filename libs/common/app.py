@@ -10,6 +10,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -24,6 +25,14 @@ from common.errors import ProblemError, ProblemHTTPException, problem_response
 from common.events import TopicHandler
 from common.events.consumer import EventConsumer
 from common.events.relay import OutboxRelay
+from common.events.signing import (
+    PRODUCERS,
+    EventSigner,
+    EventVerifier,
+    ensure_event_keys,
+    load_signer,
+    load_verifier,
+)
 from common.idempotency import purge_expired
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.pii import PIICipher
@@ -144,6 +153,25 @@ class BodyGuard:
         await self.app(scope, guarded, send)
 
 
+def event_keys(settings: ServiceSettings) -> Path:
+    """The event keys' directory; the embedded run makes the dev set if it is missing."""
+    directory = Path(settings.event_keys_dir)
+    if settings.env == "dev" and not directory.exists():
+        ensure_event_keys(directory)
+    return directory
+
+
+def event_signer(service: str, settings: ServiceSettings) -> EventSigner | None:
+    """This service's signing key, if it produces events (stats produces none)."""
+    if service not in PRODUCERS.values():
+        return None
+    return load_signer(event_keys(settings), service)
+
+
+def event_verifier(settings: ServiceSettings) -> EventVerifier:
+    return load_verifier(event_keys(settings))
+
+
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     from common.errors import install_error_handlers
 
@@ -161,13 +189,13 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         tasks: list[asyncio.Task[Any]] = []
         workers: list[Any] = []
         if settings.run_relay:
-            relay = OutboxRelay(db, settings.kafka_bootstrap, spec.name)
+            relay = OutboxRelay(db, settings.kafka_bootstrap, spec.name, signer=event_signer(spec.name, settings))
             app.state.relay = relay
             workers.append(relay)
             tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
         if settings.run_consumer and spec.handlers:
             consumer = EventConsumer(db, settings.kafka_bootstrap, spec.name, spec.handlers,
-                                     max_attempts=settings.consumer_max_attempts)
+                                     verifier=event_verifier(settings), max_attempts=settings.consumer_max_attempts)
             app.state.consumer = consumer
             workers.append(consumer)
             tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))

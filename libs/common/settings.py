@@ -42,6 +42,9 @@ class ServiceSettings(BaseSettings):
     # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
     auth_public_key: str = ""
     auth_public_key_file: str = ""
+    # The producers' event keys (common.events.signing): this service's private key if it produces
+    # events, every producer's public key. Default: var/keys/events, made for the embedded run.
+    event_keys_dir: str = ""
     pii_key: str = DEV_PII_KEY
     pii_index_key: str = DEV_PII_INDEX_KEY
     run_relay: bool = True
@@ -63,6 +66,8 @@ class ServiceSettings(BaseSettings):
     def _defaults_and_secrets(self) -> ServiceSettings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{var_dir() / (self.service_name + '.db')}"
+        if not self.event_keys_dir and self.env != "prod":
+            self.event_keys_dir = str(var_dir() / "keys" / "events")
         if not self.auth_public_key and not self.auth_public_key_file:
             self.auth_public_key_file = str(var_dir() / "keys" / "county-public.pem")
         if self.env == "prod":
@@ -72,6 +77,8 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("database_url must name a PostgreSQL database outside dev")
             if os.environ.get(CLOCK_FILE_ENV):
                 raise ValueError(f"{CLOCK_FILE_ENV} (the tests' movable clock) is refused in production")
+            if not self.event_keys_dir:
+                raise ValueError("event_keys_dir must name the directory of the event keys outside dev")
         return self
 
     def public_key_pem(self) -> bytes:

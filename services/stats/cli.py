@@ -20,6 +20,7 @@ def rebuild_cmd(url: str | None = typer.Option(None, help="database to rebuild i
                 idle: float = typer.Option(3.0, help="done when no event arrived for this many seconds"),
                 expect: int | None = typer.Option(None, help="and at least this many events were applied")) -> None:
     """Replay every topic from the beginning into an emptied read model (a fresh consumer group)."""
+    from common.app import event_verifier
     from stats.rebuild import rebuild
 
     settings = StatsSettings()
@@ -29,7 +30,7 @@ def rebuild_cmd(url: str | None = typer.Option(None, help="database to rebuild i
     async def run() -> None:
         db = Database(target, sqlite_synchronous=settings.sqlite_synchronous)
         try:
-            report = await rebuild(db, bootstrap or settings.kafka_bootstrap, idle_seconds=idle, expect=expect)
+            report = await rebuild(db, bootstrap or settings.kafka_bootstrap, event_verifier(settings), idle_seconds=idle, expect=expect)
         finally:
             await db.dispose()
         typer.echo(f"stats rebuilt: {report.events} events, {report.subjects} subjects, "

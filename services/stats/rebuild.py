@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db import Database
 from common.events import Event, Handler
 from common.events.consumer import EventConsumer
+from common.events.signing import EventVerifier
 from common.tables import inbox_events, subject_versions
 from stats.handlers import HANDLERS
 from stats.readmodel.metrics import COLUMNS
@@ -52,14 +53,15 @@ def _counting(handler: Handler, seen: list[int]) -> Handler:
     return handle
 
 
-async def rebuild(db: Database, bootstrap: str, *, idle_seconds: float = 3.0, expect: int | None = None,
+async def rebuild(db: Database, bootstrap: str, verifier: EventVerifier, *, idle_seconds: float = 3.0, expect: int | None = None,
                   join_timeout: float = 60.0, max_seconds: float = 3600.0, group: str | None = None) -> RebuildReport:
     loop = asyncio.get_running_loop()
     started = loop.time()
     await clear(db)
     seen = [0]
     handlers = {topic: _counting(h, seen) for topic, h in HANDLERS.items()}
-    consumer = EventConsumer(db, bootstrap, group or f"stats-rebuild-{uuid.uuid4().hex[:12]}", handlers)
+    consumer = EventConsumer(db, bootstrap, group or f"stats-rebuild-{uuid.uuid4().hex[:12]}", handlers,
+                             verifier=verifier)
     task = asyncio.create_task(consumer.run(), name="stats-rebuild")
     try:
         await asyncio.wait_for(consumer.assigned.wait(), join_timeout)

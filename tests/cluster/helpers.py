@@ -21,10 +21,10 @@ from tools.kafka_cluster import LocalKafka
 
 from common.broker import free_port
 from common.db import Database
-from common.events.relay import OutboxRelay
 from common.tables import outbox_events
 from rating.ratings import events as rating_events
 from tests.e2e.cluster import ROOT, Cluster
+from tests.harness import rating_relay
 
 COUNTY, TOWN, VILLAGE = "341181", "341181100", "341181100201"
 GRADES = ("A", "AA", "AAA")
@@ -74,7 +74,7 @@ class RatingFeed:
 
     def __init__(self, db_url: str, bootstrap: str) -> None:
         self.db = Database(db_url)
-        self.relay = OutboxRelay(self.db, bootstrap, "rating")
+        self.relay = rating_relay(self.db, bootstrap)
         self._task: asyncio.Task[None] | None = None
         self.emitted = 0
 

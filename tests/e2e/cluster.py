@@ -55,6 +55,7 @@ class Cluster:
         env.update({
             p + "ENV": "test", p + "PORT": str(self.ports[service]), p + "DATABASE_URL": self.db_urls[service],
             p + "KAFKA_BOOTSTRAP": self.broker.bootstrap, p + "AUTH_PUBLIC_KEY": self.keys.public_pem.decode(),
+            p + "EVENT_KEYS_DIR": str(self.keys.events_dir),
         })
         for other in self.services:
             env[f"{p}{other.upper()}_URL"] = self.url(other)

@@ -68,8 +68,11 @@ def test_encryption_round_trip_and_blind_index() -> None:
 def test_prod_refuses_default_secrets() -> None:
     with pytest.raises(ValueError, match="pii_key"):
         ServiceSettings(env="prod", database_url="postgresql://x/y")
-    ok = ServiceSettings(env="prod", database_url="postgresql://x/y", pii_key=new_key_b64(), pii_index_key=new_key_b64())
+    ok = ServiceSettings(env="prod", database_url="postgresql://x/y", pii_key=new_key_b64(), pii_index_key=new_key_b64(),
+                         event_keys_dir="/run/keys/events")
     assert ok.pii_key != DEV_PII_KEY
+    with pytest.raises(ValueError, match="event_keys_dir"):
+        ServiceSettings(env="prod", database_url="postgresql://x/y", pii_key=new_key_b64(), pii_index_key=new_key_b64())
     with pytest.raises(ValueError, match="PostgreSQL"):
         ServiceSettings(env="prod", pii_key=new_key_b64(), pii_index_key=new_key_b64())
 

@@ -22,12 +22,15 @@ from common.events import Event, emit
 from common.events.consumer import EventConsumer
 from common.events.outbox import emit_many
 from common.events.relay import OutboxRelay
+from common.events.signing import load_signer
 from common.events.topics import ensure_topics
 from common.tables import inbox_events, outbox_events
 from registry import events as registry_events
-from tests.harness import DatabaseFactory, eventually
+from tests.harness import DatabaseFactory, eventually, rating_relay, send_event, session_keys
 
 pytestmark = pytest.mark.broker
+# The relays here publish the registry's events: they sign as the registry does.
+REGISTRY_SIGNER = load_signer(session_keys().events_dir, "registry")
 
 meta = MetaData()
 households = Table("test_households", meta, Column("id", String(40), primary_key=True),
@@ -78,10 +81,10 @@ async def pair(databases: DatabaseFactory, backend: str, broker: TansuBroker) ->
             raise ValueError("this subject can never be applied")
         await session.execute(insert(applied).values(subject_id=event.subject))
 
-    relay = OutboxRelay(producer_db, broker.bootstrap, "test-producer", poll_interval=0.05, max_backoff=0.5)
+    relay = OutboxRelay(producer_db, broker.bootstrap, "test-producer", signer=REGISTRY_SIGNER, poll_interval=0.05, max_backoff=0.5)
     group = f"test-consumer-{uuid.uuid4().hex[:6]}"
     consumer = EventConsumer(consumer_db, broker.bootstrap, group, {"subject-registered": handle},
-                             max_attempts=2, retry_delay=0.01)
+                             verifier=session_keys().verifier(), max_attempts=2, retry_delay=0.01)
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     yield {"producer_db": producer_db, "consumer_db": consumer_db, "relay": relay, "consumer": consumer}
     await relay.stop()
@@ -118,7 +121,7 @@ async def test_event_crosses_broker_and_is_applied_once_even_when_delivered_twic
 
     # The broker delivers the very same event again (at-least-once): it must not apply twice.
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
-    producer.send("subject-registered", key=subject.encode(), value=row.payload).get(10)
+    send_event(producer, "subject-registered", key=subject.encode(), value=row.payload).get(10)
     marker = f"hh-{uuid.uuid4().hex[:8]}"
     await register(pair["producer_db"], marker)
     await eventually(lambda: applied_count(pair["consumer_db"], marker), timeout=20)
@@ -132,7 +135,7 @@ async def test_event_crosses_broker_and_is_applied_once_even_when_delivered_twic
 
 async def test_poison_messages_go_to_the_dlq_and_the_rest_flows(pair: dict[str, Any], broker: TansuBroker) -> None:
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
-    producer.send("subject-registered", key=b"garbage", value=b"{not json").get(10)
+    send_event(producer, "subject-registered", key=b"garbage", value=b"{not json").get(10)
     poison = f"poison-{uuid.uuid4().hex[:8]}"
     await register(pair["producer_db"], poison)
     after = f"hh-{uuid.uuid4().hex[:8]}"
@@ -168,8 +171,9 @@ async def test_events_written_while_the_broker_is_down_arrive_after_restart(
     async def handle(session: AsyncSession, event: Event) -> None:
         await session.execute(insert(applied).values(subject_id=event.subject))
 
-    relay = OutboxRelay(producer_db, broker.bootstrap, "restart-producer", poll_interval=0.05, max_backoff=0.5)
-    consumer = EventConsumer(consumer_db, broker.bootstrap, "restart-consumer", {"subject-registered": handle})
+    relay = OutboxRelay(producer_db, broker.bootstrap, "restart-producer", signer=REGISTRY_SIGNER, poll_interval=0.05, max_backoff=0.5)
+    consumer = EventConsumer(consumer_db, broker.bootstrap, "restart-consumer", {"subject-registered": handle},
+                             verifier=session_keys().verifier())
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     try:
         await register(producer_db, "before")
@@ -248,7 +252,7 @@ async def test_the_relay_sends_urgent_events_before_a_backlog(databases: Databas
     async with db.transaction() as session:
         await emit_many(session, backlog)
         await emit_many(session, [veto], urgent=True)
-    relay = OutboxRelay(db, fresh_broker.bootstrap, "urgent-producer", batch_size=4)
+    relay = rating_relay(db, fresh_broker.bootstrap, batch_size=4)
     try:
         assert await relay.publish_pending() == 4
         async with db.transaction(write=False) as session:
@@ -288,8 +292,9 @@ async def test_a_consumer_reads_a_topic_created_after_it_subscribed(
     async def handle(session: AsyncSession, event: Event) -> None:
         await session.execute(insert(applied).values(subject_id=event.subject))
 
-    consumer = EventConsumer(consumer_db, broker.bootstrap, "late-topics", {"subject-registered": handle})
-    relay = OutboxRelay(producer_db, broker.bootstrap, "late-producer", poll_interval=0.05, max_backoff=0.5)
+    consumer = EventConsumer(consumer_db, broker.bootstrap, "late-topics", {"subject-registered": handle},
+                             verifier=session_keys().verifier())
+    relay = OutboxRelay(producer_db, broker.bootstrap, "late-producer", signer=REGISTRY_SIGNER, poll_interval=0.05, max_backoff=0.5)
     tasks = [asyncio.create_task(consumer.run())]
     try:
         await asyncio.sleep(4)  # joined the group with no topic to read

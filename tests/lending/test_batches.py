@@ -19,7 +19,7 @@ from common.events import Event
 from common.events.topics import urgent_topic
 from common.tables import inbox_events, outbox_events
 from merchant.households.models import households
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
 from tests.lending.conftest import rating_changed
 
 pytestmark = pytest.mark.broker
@@ -73,7 +73,7 @@ async def test_a_batch_with_a_duplicate_a_stale_and_a_poison_event(databases: Da
     sent, named = mixed_batch()
     producer = KafkaProducer(bootstrap_servers=fresh_broker.bootstrap, acks="all")
     for event in sent:  # all on the broker before the consumers start: their first poll takes them at once
-        producer.send("rating-changed", key=event.subject.encode(), value=event.to_json())
+        send_event(producer, "rating-changed", key=event.subject.encode(), value=event.to_json())
     producer.flush(10)
     producer.close()
 
@@ -113,9 +113,9 @@ async def test_a_veto_by_the_urgent_lane_wins_over_the_rounds_older_grade(databa
     poison = rating_changed("hh-poison-urgent", "A", TOO_BIG)
     producer = KafkaProducer(bootstrap_servers=fresh_broker.bootstrap, acks="all")
     for event in [*round_events, older]:
-        producer.send("rating-changed", key=event.subject.encode(), value=event.to_json())
+        send_event(producer, "rating-changed", key=event.subject.encode(), value=event.to_json())
     for event in (veto, poison):
-        producer.send(urgent_topic("rating-changed"), key=event.subject.encode(), value=event.to_json())
+        send_event(producer, urgent_topic("rating-changed"), key=event.subject.encode(), value=event.to_json())
     producer.flush(10)
     producer.close()
 

@@ -16,7 +16,7 @@ from kafka import KafkaProducer
 from common.auth import Role
 from common.broker import TansuBroker
 from common.events import Event
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
 from tests.lending.conftest import bank, rating_changed, subject_event
 from tests.rating.helpers import GOOD
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.broker
 def publish(broker: TansuBroker, *events: Event) -> None:
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
     for e in events:
-        producer.send(e.type, key=e.subject.encode(), value=e.to_json()).get(10)
+        send_event(producer, e.type, key=e.subject.encode(), value=e.to_json()).get(10)
     producer.close()
 
 

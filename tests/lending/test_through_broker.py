@@ -14,14 +14,14 @@ from common.auth import Role
 from common.broker import TansuBroker
 from common.events import Event
 from common.tables import outbox_events
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
 from tests.lending.conftest import bank, rating_changed
 
 pytestmark = pytest.mark.broker
 
 
 async def publish(producer: KafkaProducer, event: Event) -> None:
-    await asyncio.to_thread(lambda: producer.send("rating-changed", key=event.subject.encode(),
+    await asyncio.to_thread(lambda: send_event(producer, "rating-changed", key=event.subject.encode(),
                                                   value=event.to_json()).get(10))
 
 

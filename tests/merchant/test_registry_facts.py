@@ -16,7 +16,7 @@ from common.auth import Role
 from common.broker import TansuBroker
 from common.events import Event
 from rating.ratings.events import rating_changed
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
 from tests.merchant.support import County, apply
 from tests.registry_rows import registered, updated
 
@@ -128,7 +128,7 @@ async def test_through_the_broker_archive_consent_and_move_reach_the_pos(databas
 
     def send(*events: Event) -> None:
         for event in events:
-            producer.send(event.type, key=event.subject.encode(), value=event.to_json()).get(10)
+            send_event(producer, event.type, key=event.subject.encode(), value=event.to_json()).get(10)
 
     try:
         async with start_service("merchant", await databases.create("merchant", "sqlite"), keys,

@@ -14,14 +14,14 @@ from sqlalchemy import select
 from common.broker import TansuBroker
 from common.events import Event
 from common.tables import inbox_events
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
 from tests.merchant.support import County, rating_event, subject_event
 
 pytestmark = pytest.mark.broker
 
 
 def send(producer: KafkaProducer, event: Event, payload: bytes | None = None) -> None:
-    producer.send(event.type, key=event.subject.encode(), value=payload or event.to_json()).get(10)
+    send_event(producer, event.type, key=event.subject.encode(), value=payload or event.to_json()).get(10)
 
 
 async def grade_of(svc: RunningService, county: County, subject_id: str) -> Any:

@@ -16,7 +16,7 @@ from common.broker import TansuBroker
 from common.events import Event, validate_event
 from common.events.topics import lanes
 from rating.subjects.models import Subject
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
 from tests.rating.helpers import GOOD, civility_event, negative_event, subject_event
 
 pytestmark = pytest.mark.broker
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.broker
 def publish(broker: TansuBroker, *events: Event) -> None:
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
     for e in events:
-        producer.send(e.type, key=e.subject.encode(), value=e.to_json()).get(10)
+        send_event(producer, e.type, key=e.subject.encode(), value=e.to_json()).get(10)
     producer.close()
 
 
@@ -35,7 +35,8 @@ async def known(svc: RunningService, subject_id: str) -> bool:
 
 
 async def read_topic(broker: TansuBroker, topic: str, want: int, subject: str) -> list[dict[str, Any]]:
-    """``subject``'s events on ``topic`` (each lane in its order, the main lane's first)."""
+    """``subject``'s events on ``topic`` (each lane in its order, the main lane's first), and in
+    ``lane_of`` by event id the lane each came by."""
     consumer = KafkaConsumer(*lanes(topic), bootstrap_servers=broker.bootstrap, group_id=f"reader-{uuid.uuid4().hex[:6]}",
                              auto_offset_reset="earliest", session_timeout_ms=6000, heartbeat_interval_ms=1000,
                              fetch_max_wait_ms=50)
@@ -44,10 +45,16 @@ async def read_topic(broker: TansuBroker, topic: str, want: int, subject: str) -
     try:
         while len(found) < want and asyncio.get_running_loop().time() < deadline:
             for tp, records in (await asyncio.to_thread(consumer.poll, 500)).items():
-                found += [orjson.loads(m.value) | {"lane": tp.topic} for m in records if m.key == subject.encode()]
+                for m in records:
+                    if m.key == subject.encode():
+                        found.append(orjson.loads(m.value))
+                        lane_of[found[-1]["id"]] = tp.topic
     finally:
         consumer.close()
-    return sorted(found, key=lambda e: (e["lane"], e["data"]["version"]))
+    return sorted(found, key=lambda e: (lane_of[e["id"]], e["data"]["version"]))
+
+
+lane_of: dict[str, str] = {}
 
 
 async def test_registry_event_to_final_grade_to_rating_changed_on_the_broker(
@@ -84,7 +91,7 @@ async def test_registry_event_to_final_grade_to_rating_changed_on_the_broker(
         assert [(e["data"]["old_grade"], e["data"]["new_grade"], e["data"]["version"], e["data"]["vetoed"])
                 for e in events] == [(None, "AAA", 1, False), ("AAA", "D", 2, True)]
         # The veto went by the urgent lane: it overtakes whatever a running round has queued.
-        assert [e["lane"] for e in events] == ["rating-changed", "rating-changed.urgent"]
+        assert [lane_of[e["id"]] for e in events] == ["rating-changed", "rating-changed.urgent"]
 
         villages = await read_topic(fresh_broker, "rating-changed", 1, "village-341181100201")
         assert villages and villages[0]["data"]["kind"] == "village" and villages[0]["data"]["credit_village"] is True

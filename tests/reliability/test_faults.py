@@ -41,7 +41,7 @@ from tests.e2e.flow import (
     rate_region,
     register_household,
 )
-from tests.harness import PG_URL, Keys
+from tests.harness import PG_URL, Keys, send_event
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 BANK = "bank-faults"
@@ -78,7 +78,7 @@ def send(producer: KafkaProducer, *envelopes: dict[str, Any] | bytes, topic: str
     for env in envelopes:
         value = env if isinstance(env, bytes) else orjson.dumps(env)
         key = (env["subject"] if isinstance(env, dict) else "poison").encode()
-        producer.send(topic, key=key, value=value)
+        send_event(producer, topic, key=key, value=value)
     producer.flush(10)
 
 
@@ -163,12 +163,12 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
     subjects = [f"kill-{tag}-{i:03d}" for i in range(120)]
     grades = ["A", "AA", "AAA"]
     for i, s in enumerate(subjects):
-        producer.send("rating-changed", key=s.encode(), value=orjson.dumps(rating_changed(s, 1, grades[i % 3])))
+        send_event(producer, "rating-changed", key=s.encode(), value=orjson.dumps(rating_changed(s, 1, grades[i % 3])))
     producer.flush(10)
     poll(lambda: line_of(admin, subjects[0]), timeout=60)  # lending is in the middle of the stream
     cluster.stop_service("lending", kill=True)
     for i, s in enumerate(subjects):  # and more arrive while it is down: a newer grade for each
-        producer.send("rating-changed", key=s.encode(),
+        send_event(producer, "rating-changed", key=s.encode(),
                       value=orjson.dumps(rating_changed(s, 2, grades[(i + 1) % 3], old=grades[i % 3])))
     producer.flush(10)
     cluster.start_service("lending")

@@ -33,7 +33,7 @@ from common.db import utcnow
 from rating.ratings.events import rating_changed
 from tests.e2e.cluster import ROOT, Cluster
 from tests.e2e.flow import COUNTY, TOWN, Caller, households, idem, make_village, money, poll, rate_region, register_household
-from tests.harness import PG_URL, Keys
+from tests.harness import PG_URL, Keys, send_event
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 BANK, MERCHANT = "bank-restore", "merchant-restore"
@@ -129,7 +129,7 @@ class Grades:
             event = rating_changed(subject_id=s, kind="household", county=COUNTY, town=TOWN, village=self.village,
                                    old_grade=old, new_grade=new, score=Decimal("85"), version=version + 1,
                                    effective_at=utcnow(), reason="restore drill")
-            self.producer.send(event.type, key=s.encode(), value=event.to_json())
+            send_event(self.producer, event.type, key=s.encode(), value=event.to_json())
             self.now[s] = (version + 1, new)
         self.producer.flush(10)
 

@@ -12,7 +12,7 @@ from common.db import Database
 from common.events.versions import MAX_VERSION_STEP, VersionTooFarAhead, accept_versions
 from stats.readmodel.ops import rating_op
 from stats.readmodel.state import SubjectState, apply_op
-from tests.harness import DatabaseFactory, Keys, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, eventually, send_event, start_service
 from tests.lending.conftest import rating_changed
 from tests.lending.test_batches import dead_letters, history
 
@@ -52,7 +52,7 @@ async def test_a_forged_far_ahead_grade_is_dead_lettered_and_the_real_one_applie
     real = rating_changed("hh-locked", "AAA", 1)
     producer = KafkaProducer(bootstrap_servers=fresh_broker.bootstrap, acks="all")
     for event in (forged, real):
-        producer.send("rating-changed", key=event.subject.encode(), value=event.to_json())
+        send_event(producer, "rating-changed", key=event.subject.encode(), value=event.to_json())
     producer.flush(10)
     producer.close()
 

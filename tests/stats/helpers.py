@@ -10,12 +10,12 @@ from common.events import Event
 from common.events.consumer import EventConsumer
 from common.tables import inbox_events
 from stats.handlers import HANDLERS
-from tests.harness import NO_BROKER
+from tests.harness import NO_BROKER, session_keys
 
 
 async def apply(db: Database, events: list[Event]) -> None:
     """Apply ``events`` as the consumer does with one batch: one transaction, inbox dedupe."""
-    consumer = EventConsumer(db, NO_BROKER, "stats", HANDLERS)
+    consumer = EventConsumer(db, NO_BROKER, "stats", HANDLERS, verifier=session_keys().verifier())
     async with db.transaction() as session:
         await consumer._apply(session, events)
 

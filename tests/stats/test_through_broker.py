@@ -12,7 +12,7 @@ from common.broker import TansuBroker
 from common.db import Database
 from common.events import Event
 from stats.rebuild import read_model, rebuild
-from tests.harness import DatabaseFactory, Keys, eventually, start_service
+from tests.harness import DatabaseFactory, Keys, eventually, send_event, session_keys, start_service
 from tests.stats import factory
 from tests.stats.helpers import figures, inbox_count, renewed
 
@@ -23,7 +23,7 @@ def publish(bootstrap: str, events: list[Event]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_in_flight_requests_per_connection=1)
     try:
         for event in events:
-            producer.send(event.type, key=event.subject.encode(), value=event.to_json())
+            send_event(producer, event.type, key=event.subject.encode(), value=event.to_json())
         producer.flush(10)
     finally:
         producer.close(1)
@@ -78,7 +78,7 @@ async def test_county_events_move_the_figures_replays_do_not_and_a_rebuild_match
         # Rebuild from zero into a fresh read model: the same figures as the live one.
         rebuilt_db = Database(await databases.create("stats", backend))
         try:
-            report = await rebuild(rebuilt_db, fresh_broker.bootstrap, idle_seconds=2.0, expect=2 * len(story) + 1)
+            report = await rebuild(rebuilt_db, fresh_broker.bootstrap, session_keys().verifier(), idle_seconds=2.0, expect=2 * len(story) + 1)
             assert report.events == len(story) * 2 + 1  # every message was seen; the inbox kept duplicates out
             assert await read_model(rebuilt_db) == await read_model(svc.db)
         finally:

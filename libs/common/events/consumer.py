@@ -37,7 +37,8 @@ from common.events.batch import TopicHandler, apply_events
 from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
-from common.events.topics import consumed_topics, dlq_topic
+from common.events.signing import EventVerifier, ForgedEvent
+from common.events.topics import consumed_topics, dlq_topic, event_type_of
 from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
@@ -112,8 +113,10 @@ def _names(tps: Any) -> list[str]:
 
 class EventConsumer:
     def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: Mapping[str, TopicHandler], *,
-                 max_attempts: int = 3, retry_delay: float = 0.05) -> None:
+                 verifier: EventVerifier, max_attempts: int = 3, retry_delay: float = 0.05) -> None:
+        """``verifier``: the producers' public keys; a record its producer did not sign is poison."""
         self.db = db
+        self.verifier = verifier
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.handlers = handlers
@@ -293,7 +296,7 @@ class EventConsumer:
         decoded: list[tuple[Any, Event]] = []
         for msg in messages:
             try:
-                decoded.append((msg, decode(msg.value)))
+                decoded.append((msg, self.decode(msg)))
             except PoisonMessage as exc:
                 await self._dead_letter(msg, exc, attempts=1)
         if decoded:
@@ -309,6 +312,17 @@ class EventConsumer:
         # Every message is applied or dead-lettered: the position moves past them all.
         async with self.db.transaction() as session:
             await positions.save(session, self.group_id, messages)
+
+    def decode(self, msg: Any) -> Event:
+        """The record's event, if its entitled producer signed it and it is of its topic's type."""
+        try:
+            self.verifier.check(msg.topic, msg.value, msg.headers)
+        except ForgedEvent as exc:
+            raise PoisonMessage(str(exc)) from exc
+        event = decode(msg.value)
+        if event.type != event_type_of(msg.topic):
+            raise PoisonMessage(f"a {event.type} event on {msg.topic}")
+        return event
 
     async def _apply_one(self, msg: Any, event: Event) -> None:
         last: Exception | None = None

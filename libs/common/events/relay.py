@@ -11,6 +11,7 @@ from kafka import KafkaProducer
 from sqlalchemy import select, update
 
 from common.db import Database, utcnow
+from common.events.signing import EventSigner
 from common.events.topics import URGENT_TYPES, urgent_topic
 from common.observability import EVENTS_PUBLISHED, OUTBOX_ERRORS
 from common.tables import outbox_events
@@ -38,9 +39,11 @@ def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
 
 
 class OutboxRelay:
-    def __init__(self, db: Database, bootstrap: str, service: str, *, batch_size: int = 2000,
-                 poll_interval: float = 0.25, max_backoff: float = 5.0) -> None:
+    def __init__(self, db: Database, bootstrap: str, service: str, *, signer: EventSigner | None,
+                 batch_size: int = 2000, poll_interval: float = 0.25, max_backoff: float = 5.0) -> None:
+        """``signer``: the service's event key (consumers refuse what it has not signed)."""
         self.db = db
+        self.signer = signer
         self.bootstrap = bootstrap
         self.service = service
         self.batch_size = batch_size
@@ -95,7 +98,9 @@ class OutboxRelay:
         later event of a subject never overtakes an earlier one."""
         if self._producer is None:
             self._producer = make_producer(self.bootstrap, f"{self.service}-relay")
-        futures = [(row.id, self._producer.send(row.topic, key=row.key.encode(), value=row.payload))
+        signer = self.signer
+        futures = [(row.id, self._producer.send(row.topic, key=row.key.encode(), value=row.payload,
+                                                headers=signer.headers(row.topic, row.payload) if signer else None))
                    for row in rows]
         self._producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000 + 5)
         acked: list[int] = []
