@@ -16,7 +16,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from common.auth import Role, generate_keypair, mint_token
+from common.auth import SERVICE_IDENTITIES, SERVICES, Role, generate_keypair, mint_token
 from common.db import Database
 from common.migrations import upgrade
 from common.runtime import ServiceDefinition
@@ -37,6 +37,10 @@ class Keys:
     public_pem: bytes
 
     def token(self, role: Role | str, **binding: Any) -> str:
+        """A token for ``role``; unless the test names an audience, a person's token is for every
+        service (tests about audiences name one), a service identity's for its own."""
+        if Role(role) != Role.service:
+            binding.setdefault("audience", SERVICES)
         return mint_token(self.private_pem, role, **binding)
 
     def headers(self, role: Role | str, **binding: Any) -> dict[str, str]:
@@ -89,6 +93,8 @@ def settings_for(service: str, db_url: str, keys: Keys, bootstrap: str | None = 
     values: dict[str, Any] = dict(env="test", database_url=db_url, auth_public_key=keys.public_pem.decode(),
                                   kafka_bootstrap=bootstrap or NO_BROKER,
                                   run_relay=bootstrap is not None, run_consumer=bootstrap is not None)
+    if service in SERVICE_IDENTITIES:  # its own identity for calling other services
+        values["service_token"] = keys.token(Role.service, service=service)
     values.update(overrides)
     return cls(**values)
 

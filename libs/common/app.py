@@ -9,13 +9,14 @@ import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import ORJSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from common.auth import TokenVerifier
+from common.auth import CallerGate, Denylist, ServiceCredential, TokenVerifier
 from common.db import Database, NotDurableError
 from common.errors import ProblemError, problem_response
 from common.events import TopicHandler
@@ -55,6 +56,8 @@ class ServiceSpec:
     max_body_bytes: int = 1 << 20
     upload_paths: tuple[str, ...] = ()
     max_upload_bytes: int = 64 << 20
+    # Checks the caller against the service's own records on every route (e.g. a deactivated bank).
+    caller_gate: CallerGate | None = None
 
 
 class BodySizeLimit:
@@ -120,7 +123,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
                   default_response_class=ORJSONResponse)
     app.state.settings = settings
-    app.state.token_verifier = TokenVerifier(settings.public_key_pem())
+    app.state.token_verifier = TokenVerifier(
+        settings.public_key_pem(), settings.service_name, leeway=settings.auth_leeway_seconds,
+        max_lifetime=timedelta(seconds=settings.auth_max_token_seconds),
+        denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds))
+    app.state.caller_gate = spec.caller_gate
+    app.state.service_credential = ServiceCredential(settings.service_token, settings.service_token_file)
     app.state.pii = PIICipher(settings.pii_key, settings.pii_index_key)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,

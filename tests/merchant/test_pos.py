@@ -331,7 +331,7 @@ async def test_rotating_codes_live_briefly_and_follow_the_static_code(svc: Runni
     shop = await county.merchant()
     hh = await household(svc.db, "AA")
     await county.code(hh)
-    app_backend = county.keys.headers(Role.service)
+    app_backend = county.keys.headers(Role.service, service="household-channel")
     r = await svc.client.post(f"/v1/households/{hh}/codes/rotating", headers=app_backend)
     assert r.status_code == 201, r.text
     rotating = r.json()["code"]
