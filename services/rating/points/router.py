@@ -93,9 +93,11 @@ async def correct(entry_id: SerialId, who: Officer, session: Session, settings: 
 async def balance(subject_id: str, who: Reader, session: Session, settings: Settings,
                   as_of: datetime | None = None) -> dict[str, Any]:
     subject = await get_subject(session, subject_id)
-    if subject is not None and not visible(who, subject.village, subject.town, subject.county):
-        raise not_found("subject", subject_id)
+    hidden = subject is not None and not visible(who, subject.village, subject.town, subject.county)
     when = as_of_or_now(as_of)
+    if hidden:  # outside the officer's region: exactly what an unknown subject shows
+        return {"subject_id": subject_id, "as_of": when.isoformat(), "base": settings.points_base,
+                "balance": settings.points_base, "entries": []}
     entries = await repository.entries(session, subject_id)
     return {"subject_id": subject_id, "as_of": when.isoformat(), "base": settings.points_base,
             "balance": await repository.balance(session, subject_id, when, settings.points_base),

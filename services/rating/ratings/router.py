@@ -23,7 +23,7 @@ async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
     """A subject that did not consent to rating has no grade to show (its old ratings included)."""
     subject = await get_subject(session, subject_id)
     if subject is not None and not visible(who, subject.village, subject.town, subject.county):
-        raise not_found("subject", subject_id)
+        return  # outside the officer's region: the caller answers as for an unknown subject
     if subject is not None and not subject.rating_consent:
         raise lifecycle.no_consent(subject_id)
 
@@ -75,7 +75,7 @@ async def subject_grade(subject_id: str, who: Reader, session: Session) -> dict[
 async def subject_history(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
     items = await repo.history(session, subject_id)
     if items and not visible(who, items[0].village, items[0].town, items[0].county):
-        raise not_found("ratings of subject", subject_id)
+        return {"items": []}  # outside the officer's region: as for an unknown subject
     await check_consent(session, who, subject_id)
     return {"items": [rating_out(r) for r in items]}
 
