@@ -12,11 +12,12 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
-from common.auth import Role, ensure_keypair, mint_token
+from common.auth import SERVICE_IDENTITIES, Role, ensure_keypair, mint_token
 from common.broker import TansuBroker
 from common.events.signing import ensure_event_keys
 from common.events.topics import ensure_topics
@@ -40,18 +41,49 @@ class ExternalBroker:
         pass
 
 
+# Dev tokens last a working day (services accept up to 12 hours) and service tokens an hour;
+# this script mints them again every REFRESH_SECONDS while it runs, so `source var/dev-tokens.env`
+# and the services' own identities always hold fresh ones.
+DEV_TOKEN_TTL = timedelta(hours=8)
+SERVICE_TOKEN_TTL = timedelta(hours=1)
+REFRESH_SECONDS = 15 * 60
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace the file in one step (a reader never sees half a token)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    tmp.chmod(0o600)
+    os.replace(tmp, path)
+
+
 def write_dev_tokens(private_key: Path, path: Path) -> None:
     pem = private_key.read_bytes()
+    ttl = DEV_TOKEN_TTL
     tokens = {
-        "ADMIN_TOKEN": mint_token(pem, Role.admin, sub="county-admin"),
-        "OFFICER_TOKEN": mint_token(pem, Role.officer, sub="officer-county", region=DEMO_COUNTY),
-        "BANK_TOKEN": mint_token(pem, Role.bank, bank_id=DEMO_BANK),
-        "MERCHANT_TOKEN": mint_token(pem, Role.merchant, merchant_id=DEMO_MERCHANT),
-        "PLATFORM_TOKEN": mint_token(pem, Role.platform, sub="provincial-platform"),
-        "SERVICE_TOKEN": mint_token(pem, Role.service, sub="internal"),
+        "ADMIN_TOKEN": mint_token(pem, Role.admin, sub="county-admin", ttl=ttl),
+        "OFFICER_TOKEN": mint_token(pem, Role.officer, sub="officer-county", region=DEMO_COUNTY, ttl=ttl),
+        "BANK_TOKEN": mint_token(pem, Role.bank, bank_id=DEMO_BANK, ttl=ttl),
+        "MERCHANT_TOKEN": mint_token(pem, Role.merchant, merchant_id=DEMO_MERCHANT, ttl=ttl),
+        "PLATFORM_TOKEN": mint_token(pem, Role.platform, sub="provincial-platform", ttl=ttl),
+        # The household phone app's backend (rotating codes, online applications).
+        "HOUSEHOLD_CHANNEL_TOKEN": mint_token(pem, Role.service, service="household-channel", ttl=ttl),
     }
-    path.write_text("".join(f"{k}={v}\n" for k, v in tokens.items()))
-    path.chmod(0o600)
+    _write(path, "".join(f"{k}={v}\n" for k, v in tokens.items()))
+
+
+def write_service_tokens(private_key: Path, folder: Path) -> None:
+    """Each service that calls another gets its own identity (var/tokens/<identity>.token), which
+    the service reads again when the file changes."""
+    pem = private_key.read_bytes()
+    for name in SERVICE_IDENTITIES:
+        _write(folder / f"{name}.token", mint_token(pem, Role.service, service=name, ttl=SERVICE_TOKEN_TTL) + "\n")
+
+
+def refresh_tokens(private_key: Path, var: Path) -> None:
+    write_dev_tokens(private_key, var / "dev-tokens.env")
+    write_service_tokens(private_key, var / "tokens")
 
 
 def load_demo(var: Path, size: str) -> None:
@@ -93,7 +125,7 @@ def main() -> int:
         broker.start()
         ensure_topics(broker.bootstrap)
         print(f"  broker ready on {broker.bootstrap} (Tansu, memory storage)")
-    write_dev_tokens(private_key, var / "dev-tokens.env")
+    refresh_tokens(private_key, var)
 
     env = dict(os.environ)
     # The demo county's grades become final at once; a county's real run keeps the 7-day
@@ -153,7 +185,11 @@ def main() -> int:
             print(f"demo county not loaded: {exc}")
     print(f"all services ready. Tokens: {var / 'dev-tokens.env'}" + (f", demo: {demo_env}" if demo_env.exists() else "")
           + f" (source them). Logs: {logs}. Ctrl-C stops.")
+    refreshed = time.monotonic()
     while True:
+        if time.monotonic() - refreshed > REFRESH_SECONDS:
+            refresh_tokens(private_key, var)
+            refreshed = time.monotonic()
         for name, _, proc in children:
             if proc.poll() is not None:
                 print(f"{name} exited with {proc.returncode}: see {logs / (name + '.log')}")

@@ -18,7 +18,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 
-from common.auth import Role, generate_keypair, mint_token
+from common.auth import SERVICE_IDENTITIES, SERVICES, Role, generate_keypair, mint_token
 from common.db import Database
 from common.events.signing import PRODUCERS, EventVerifier, ensure_event_keys, load_signer, load_verifier
 from common.events.topics import event_type_of
@@ -51,6 +51,10 @@ class Keys:
         return load_verifier(self.events_dir)
 
     def token(self, role: Role | str, **binding: Any) -> str:
+        """A token for ``role``; unless the test names an audience, a person's token is for every
+        service (tests about audiences name one), a service identity's for its own."""
+        if Role(role) != Role.service:
+            binding.setdefault("audience", SERVICES)
         return mint_token(self.private_pem, role, **binding)
 
     def headers(self, role: Role | str, **binding: Any) -> dict[str, str]:
@@ -123,6 +127,8 @@ def settings_for(service: str, db_url: str, keys: Keys, bootstrap: str | None = 
                                   event_keys_dir=str(keys.events_dir),
                                   kafka_bootstrap=bootstrap or NO_BROKER,
                                   run_relay=bootstrap is not None, run_consumer=bootstrap is not None)
+    if service in SERVICE_IDENTITIES:  # its own identity for calling other services
+        values["service_token"] = keys.token(Role.service, service=service)
     values.update(overrides)
     return cls(**values)
 

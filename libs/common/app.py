@@ -19,7 +19,15 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from common.auth import AUTH_ROLES_ATTR, Role, TokenVerifier, check_role, principal_of
+from common.auth import (
+    AUTH_ROLES_ATTR,
+    Admission,
+    CallerGate,
+    Denylist,
+    ServiceCredential,
+    TokenVerifier,
+    principal_of,
+)
 from common.db import Database, NotDurableError
 from common.errors import ProblemError, ProblemHTTPException, problem_response
 from common.events import TopicHandler
@@ -85,6 +93,8 @@ class ServiceSpec:
     max_body_bytes: int = 1 << 20
     upload_paths: tuple[str, ...] = ()
     max_upload_bytes: int = 64 << 20
+    # Checks the caller against the service's own records on every route (e.g. a deactivated bank).
+    caller_gate: CallerGate | None = None
 
 
 class BodyGuard:
@@ -99,25 +109,26 @@ class BodyGuard:
 
     def __init__(self, app: ASGIApp, limit: int, upload_paths: tuple[str, ...], upload_limit: int) -> None:
         self.app, self.limit, self.upload_paths, self.upload_limit = app, limit, upload_paths, upload_limit
-        self._roles: dict[int, frozenset[Role] | None] = {}  # per route: who may send it a body
+        self._admissions: dict[int, list[Admission] | None] = {}  # per route: who may send it a body
 
     def _too_large(self, limit: int) -> ProblemError:
         return ProblemError(413, "Request body too large", f"at most {limit} bytes", type="body-too-large")
 
-    def roles_of(self, route: Any) -> frozenset[Role] | None:
-        """The roles a route admits (None: a public route), from its dependencies, found once."""
+    def admissions_of(self, route: Any) -> list[Admission] | None:
+        """What a route's dependencies admit (None: a public route), found once; a caller must
+        pass every one."""
         key = id(route)
-        if key not in self._roles:
-            found: frozenset[Role] | None = None
+        if key not in self._admissions:
+            found: list[Admission] = []
             stack = [route.dependant] if isinstance(route, APIRoute) else []
             while stack:
                 dependant = stack.pop()
-                roles = getattr(dependant.call, AUTH_ROLES_ATTR, None)
-                if roles is not None:
-                    found = roles if found is None else found & roles
+                admission = getattr(dependant.call, AUTH_ROLES_ATTR, None)
+                if admission is not None:
+                    found.append(admission)
                 stack.extend(dependant.dependencies)
-            self._roles[key] = found
-        return self._roles[key]
+            self._admissions[key] = found or None
+        return self._admissions[key]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,11 +147,13 @@ class BodyGuard:
             if not checked:
                 checked = True
                 # The router has matched by now: FastAPI put the route in the scope.
-                roles = self.roles_of(scope.get("route"))
-                if roles is not None:
+                admissions = self.admissions_of(scope.get("route"))
+                if admissions is not None:
                     app = scope["app"]
                     try:
-                        check_role(principal_of(Headers(scope=scope), app.state.token_verifier), roles)
+                        principal = principal_of(Headers(scope=scope), app.state.token_verifier)
+                        for admission in admissions:
+                            admission.check(principal)
                     except ProblemError as problem:
                         raise ProblemHTTPException(problem) from None
             message = await receive()
@@ -218,7 +231,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
                   default_response_class=ORJSONResponse)
     app.state.settings = settings
-    app.state.token_verifier = TokenVerifier(settings.public_key_pem())
+    app.state.token_verifier = TokenVerifier(
+        settings.public_key_pem(), settings.service_name, leeway=settings.auth_leeway_seconds,
+        max_lifetime=timedelta(seconds=settings.auth_max_token_seconds),
+        denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds))
+    app.state.caller_gate = spec.caller_gate
+    app.state.service_credential = ServiceCredential(settings.service_token, settings.service_token_file)
     app.state.pii = PIICipher(settings.pii_key, settings.pii_index_key)
     install_error_handlers(app)
     app.add_middleware(BodyGuard, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,

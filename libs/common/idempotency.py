@@ -27,7 +27,7 @@ from fastapi import Depends, Request, Response
 from sqlalchemy import CursorResult, delete, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import ANY_ROLE, AUTH_ROLES_ATTR, Principal, authenticate
+from common.auth import ANY_CALLER, AUTH_ROLES_ATTR, Principal, authenticate
 from common.db import Database, Session, insert_for, utcnow
 from common.errors import ProblemError
 from common.tables import idempotency_keys as keys
@@ -166,5 +166,5 @@ async def idempotency_guard(request: Request, session: Session) -> AsyncIterator
         raise
 
 
-setattr(idempotency_guard, AUTH_ROLES_ATTR, ANY_ROLE)  # the body is read only from a known caller
+setattr(idempotency_guard, AUTH_ROLES_ATTR, ANY_CALLER)  # the body is read only from a known caller
 Idempotency = Annotated[IdempotentRequest, Depends(idempotency_guard, scope="function")]

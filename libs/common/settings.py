@@ -45,6 +45,15 @@ class ServiceSettings(BaseSettings):
     # The producers' event keys (common.events.signing): this service's private key if it produces
     # events, every producer's public key. Default: var/keys/events, made for the embedded run.
     event_keys_dir: str = ""
+    # Tokens: the clock difference tolerated, the longest lifetime accepted, and the denylist of
+    # revoked token ids (a file the county keeps, read again within refresh seconds of a change).
+    auth_leeway_seconds: int = 30
+    auth_max_token_seconds: int = 12 * 3600
+    auth_denylist_file: str = ""
+    auth_denylist_refresh_seconds: float = 1.0
+    # This service's own identity when it calls another one (a service token, kept fresh in the file).
+    service_token: str = ""
+    service_token_file: str = ""
     pii_key: str = DEV_PII_KEY
     pii_index_key: str = DEV_PII_INDEX_KEY
     run_relay: bool = True
@@ -70,6 +79,10 @@ class ServiceSettings(BaseSettings):
             self.event_keys_dir = str(var_dir() / "keys" / "events")
         if not self.auth_public_key and not self.auth_public_key_file:
             self.auth_public_key_file = str(var_dir() / "keys" / "county-public.pem")
+        if not self.auth_denylist_file:
+            self.auth_denylist_file = str(var_dir() / "keys" / "revoked-tokens.txt")
+        if not self.service_token and not self.service_token_file:
+            self.service_token_file = str(var_dir() / "tokens" / f"{self.service_name}.token")
         if self.env == "prod":
             if self.pii_key == DEV_PII_KEY or self.pii_index_key == DEV_PII_INDEX_KEY:
                 raise ValueError("pii_key and pii_index_key must be set outside dev (the defaults are public)")

@@ -11,6 +11,7 @@ from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
 from lending.applications.router import router as applications_router
 from lending.banks.router import router as banks_router
+from lending.banks.service import bank_gate
 from lending.credit_lines.repository import read_engine
 from lending.credit_lines.router import router as credit_lines_router
 from lending.disclosures.log import DisclosureLog
@@ -45,6 +46,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                  policies_router, risk_router, loan_comparison_router],
         handlers=dict(HANDLERS),
         on_startup=[start_lending],
+        caller_gate=bank_gate,
     )
     app = create_service_app(spec, settings or LendingSettings())
     started = app.router.lifespan_context

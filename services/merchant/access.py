@@ -3,14 +3,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from common.auth import Principal, Role, forbidden, require_roles
+from common.db import Database
+from merchant.merchants import repository as merchants
 
 County = Annotated[Principal, Depends(require_roles(Role.officer))]        # admin or officer
 Admin = Annotated[Principal, Depends(require_roles())]                     # admin only
 Pos = Annotated[Principal, Depends(require_roles(Role.merchant))]          # a merchant's POS (or admin)
 Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.merchant))]
+
+
+async def merchant_gate(request: Request, principal: Principal) -> None:
+    """Every route, before anything else: a merchant's token works only while its merchant is
+    registered and active, so suspending one stops all its reads and writes at once (POS verify,
+    which skips the dependency machinery, reads the same status in its own query)."""
+    if principal.role != Role.merchant:
+        return
+    db: Database = request.app.state.db
+    async with db.reader() as session:
+        row = await merchants.get(session, str(principal.merchant_id))
+    if row is None or row.status != "active":
+        raise forbidden(f"merchant {principal.merchant_id} is not an active merchant")
 
 
 def check_region(principal: Principal, region_code: str | None, what: str) -> None:

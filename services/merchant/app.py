@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from common.app import ServiceSpec, create_service_app
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
+from merchant.access import merchant_gate
 from merchant.codes.rotating import RotatingCodes
 from merchant.codes.router import router as codes_router
 from merchant.disclosures.log import DisclosureLog
@@ -35,6 +36,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[pos_router, codes_router, merchants_router, offers_router, programmes_router, redemptions_router,
                  disclosures_router],
         handlers=dict(HANDLERS),
+        caller_gate=merchant_gate,
     )
     app = create_service_app(spec, settings)
     app.router.routes.insert(0, FAST_VERIFY)

@@ -11,10 +11,10 @@ from rating.settings import RatingSettings
 Admin = Annotated[Principal, Depends(require_roles())]
 Officer = Annotated[Principal, Depends(require_roles(Role.officer))]
 # A subject's grade is credit information: banks and merchants get it from lending and merchant,
-# which log each disclosure; here only the county's own people and services read it.
-Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
+# which log each disclosure; here only the county's own people read it (no service identity needs to).
+Reader = Annotated[Principal, Depends(require_roles(Role.officer))]
 # Villages and towns are aggregates (no person in them).
-AggregateReader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service, Role.bank, Role.platform))]
+AggregateReader = Annotated[Principal, Depends(require_roles(Role.officer, Role.bank, Role.platform))]
 
 
 def get_settings(request: Request) -> RatingSettings:
@@ -22,6 +22,12 @@ def get_settings(request: Request) -> RatingSettings:
 
 
 Settings = Annotated[RatingSettings, Depends(get_settings)]
+
+
+def visible(principal: Principal, *codes: str | None) -> bool:
+    """Whether an officer may see a thing of this region (the most precise code known). Outside it, a
+    thing answers exactly like one that does not exist: a refusal tells nothing about other regions."""
+    return principal.role != Role.officer or principal.in_region(next((c for c in codes if c), None))
 
 
 def check_region(principal: Principal, *codes: str | None) -> None:

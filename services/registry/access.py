@@ -5,15 +5,16 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from common.auth import Principal, Role, require_roles
+from common.auth import Principal, Role, Scope, require_roles
 from common.errors import ProblemError
 
 # Officers (grid officers, village and town cadres) and the county admin keep the files.
 Keeper = Annotated[Principal, Depends(require_roles(Role.officer))]
-# Reading a file: the keepers, and our own services asking over HTTP.
-Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
-# Resolving an ID-card number: banks (through lending), our services, officers.
-LookupCaller = Annotated[Principal, Depends(require_roles(Role.bank, Role.service, Role.officer))]
+# Reading a file: the keepers (no service identity needs to).
+Reader = Annotated[Principal, Depends(require_roles(Role.officer))]
+# Resolving an ID-card number: officers, and lending's identity on a partner bank's behalf. Banks
+# themselves go through lending, which refuses a deactivated bank before it asks here.
+LookupCaller = Annotated[Principal, Depends(require_roles(Role.officer, scope=Scope.subjects_lookup))]
 Admin = Annotated[Principal, Depends(require_roles())]
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from common.auth import SERVICE_IDENTITIES, Role
 from common.broker import ExternalBroker, TansuBroker, free_port
 from common.events.topics import ensure_topics
 from tests.harness import PG_URL, Keys
@@ -57,6 +58,8 @@ class Cluster:
             p + "KAFKA_BOOTSTRAP": self.broker.bootstrap, p + "AUTH_PUBLIC_KEY": self.keys.public_pem.decode(),
             p + "EVENT_KEYS_DIR": str(self.keys.events_dir),
         })
+        if service in SERVICE_IDENTITIES:  # its own identity for calling other services
+            env[p + "SERVICE_TOKEN"] = self.keys.token(Role.service, service=service)
         for other in self.services:
             env[f"{p}{other.upper()}_URL"] = self.url(other)
         env.update(self.extra_env)

@@ -192,7 +192,7 @@ async def test_the_registrys_industry_move_and_archive_reach_lending(lending: Ru
     await apply(lending, subject_event("hh-fox", 2, industry="芡实", village=MOVED_TO, changed=["village"]))
     moved = (await lending.client.get("/v1/credit-lines/hh-fox", headers=new_town)).json()
     assert moved["region"] == {"county": "341181", "town": MOVED_TO[:9], "village": MOVED_TO, "group": None}
-    assert (await lending.client.get("/v1/credit-lines/hh-fox", headers=old_town)).status_code == 403
+    assert (await lending.client.get("/v1/credit-lines/hh-fox", headers=old_town)).status_code == 404  # outside the region: as if unknown (docs/security.md)
     listed_old = (await lending.client.get(f"/v1/villages/{VILLAGE['village']}/credit-lines", headers=bank(keys, "rcb"))).json()
     listed_new = (await lending.client.get(f"/v1/villages/{MOVED_TO}/credit-lines", headers=bank(keys, "rcb"))).json()
     assert "hh-fox" not in [i["subject_id"] for i in listed_old["items"]]

@@ -1,4 +1,4 @@
-"""subjects:lookup asks the registry (a stub ASGI app here) with the bank's own token and answers
+"""subjects:lookup asks the registry (a stub ASGI app here) with lending's own identity, naming the bank, and answers
 with the grade from lending's own lines, logging the disclosure; online applications carry two
 document references and are decided by the bank they were made to."""
 from __future__ import annotations
@@ -26,7 +26,8 @@ def stub_registry(seen: list[dict[str, Any]]) -> FastAPI:
     @app.post("/v1/subjects:lookup")
     async def lookup(request: Request) -> JSONResponse:
         body = await request.json()
-        seen.append({"authorization": request.headers.get("authorization"), "id_number": body["id_number"]})
+        seen.append({"authorization": request.headers.get("authorization"), "id_number": body["id_number"],
+                     "on_behalf_of": body.get("on_behalf_of")})
         if body["id_number"] == ID_NUMBER:
             return JSONResponse({"subject_id": "hh-1", "kind": "household", "masked_name": "张*", "status": "active",
                                  "region": {"county": "341181", "town": "341181100", "village": "341181100201"}})
@@ -36,7 +37,7 @@ def stub_registry(seen: list[dict[str, Any]]) -> FastAPI:
     return app
 
 
-async def test_lookup_forwards_the_bank_token_and_logs_the_disclosure(lending: RunningService, keys: Keys) -> None:
+async def test_lookup_asks_with_lendings_identity_for_the_bank_and_logs_the_disclosure(lending: RunningService, keys: Keys) -> None:
     seen: list[dict[str, Any]] = []
     await lending.app.state.registry_client.aclose()
     lending.app.state.registry_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=stub_registry(seen)),
@@ -48,7 +49,10 @@ async def test_lookup_forwards_the_bank_token_and_logs_the_disclosure(lending: R
     assert r.status_code == 200, r.text
     assert r.json() == {"subject_id": "hh-1", "kind": "household", "grade": "AA", "masked_name": "张*",
                         "credit_line_status": "active"}
-    assert seen == [{"authorization": headers["Authorization"], "id_number": ID_NUMBER}]
+    # lending's own identity asks, naming the bank; the bank's token never leaves lending.
+    assert seen == [{"authorization": lending.app.state.service_credential.authorization(), "id_number": ID_NUMBER,
+                     "on_behalf_of": "bank:rcb"}]
+    assert seen[0]["authorization"] != headers["Authorization"]
     log = (await lending.client.get("/v1/disclosures?subject_id=hh-1", headers=keys.headers(Role.admin))).json()
     assert [(d["bank_id"], d["grade"], d["channel"], d["purpose"]) for d in log] == [("rcb", "AA", "lookup", "loan 2026-118")]
     assert ID_NUMBER not in r.text and all(ID_NUMBER not in str(d) for d in log)

@@ -291,7 +291,7 @@ async def test_codes_render_as_png_and_svg_for_county_staff_only(svc: RunningSer
     assert svg.status_code == 200 and b"<svg" in svg.content
     assert code.encode() not in svg.content and hh.encode() not in png.content
     officer_elsewhere = county.keys.headers(Role.officer, region="341182")
-    assert (await svc.client.get(f"/v1/households/{hh}/code.png", headers=officer_elsewhere)).status_code == 403
+    assert (await svc.client.get(f"/v1/households/{hh}/code.png", headers=officer_elsewhere)).status_code == 404  # outside the region: as if unknown (docs/security.md)
     officer_here = county.keys.headers(Role.officer, region="341181100")
     assert (await svc.client.post(f"/v1/households/{hh}/codes", headers=officer_here)).status_code == 201
     assert (await svc.client.get(f"/v1/households/{hh}/code.svg", headers=county.pos("m-x"))).status_code == 403
@@ -331,7 +331,7 @@ async def test_rotating_codes_live_briefly_and_follow_the_static_code(svc: Runni
     shop = await county.merchant()
     hh = await household(svc.db, "AA")
     await county.code(hh)
-    app_backend = county.keys.headers(Role.service)
+    app_backend = county.keys.headers(Role.service, service="household-channel")
     r = await svc.client.post(f"/v1/households/{hh}/codes/rotating", headers=app_backend)
     assert r.status_code == 201, r.text
     rotating = r.json()["code"]
@@ -371,7 +371,7 @@ async def test_officers_act_only_in_their_region_and_archived_files_stop_verifyi
     elsewhere = county.keys.headers(Role.officer, region="341182")
     here = county.keys.headers(Role.officer, region="341181100")
     body = {"title": "x", "rule": {"kind": "percent", "percent": "5"}, "eligible_grades": ["A"]}
-    assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=elsewhere)).status_code == 403
+    assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=elsewhere)).status_code == 404  # as if unknown
     assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=here)).status_code == 201
     assert (await svc.client.get("/v1/merchants", headers=elsewhere)).json() == []
     r = await svc.client.post("/v1/programmes", json={**body, "name": "p", "rule": {"kind": "benefit", "benefit": "绿色通道"}},
@@ -380,6 +380,6 @@ async def test_officers_act_only_in_their_region_and_archived_files_stop_verifyi
 
     hh = await household(svc.db, "AAA")
     code = await county.code(hh)
-    assert (await svc.client.post(f"/v1/households/{hh}/codes", headers=elsewhere)).status_code == 403
+    assert (await svc.client.post(f"/v1/households/{hh}/codes", headers=elsewhere)).status_code == 404  # as if unknown
     await apply(svc.db, subject_event(hh, 2, updated=True, status="archived"))
     assert (await county.verify(shop, code))["status"] == "unknown_code"

@@ -110,9 +110,14 @@ async def test_negative_record_raised_and_cleared_lifts_the_veto(svc: RunningSer
     assert r.status_code == 201, r.text
     rec = r.json()
     assert rec["status"] == "raised" and rec["veto"] is True
-    cleared = await svc.client.post(f"/v1/negative-records/{rec['id']}/clear", headers=admin,
-                                    json={"cleared_on": "2026-11-01", "reason": "judgment fulfilled, repaid"})
-    assert cleared.status_code == 200 and cleared.json()["status"] == "cleared"
+    asked = await svc.client.post(f"/v1/negative-records/{rec['id']}/clear", headers=admin,
+                                  json={"cleared_on": "2026-11-01", "reason": "judgment fulfilled, repaid"})
+    assert asked.status_code == 200 and asked.json()["status"] == "raised", asked.text
+    # A second person confirms (four eyes); see tests/security/test_identity_four_eyes.py.
+    cleared = await svc.client.post(f"/v1/negative-records/{rec['id']}/clear-review", headers=officer(keys, "a"),
+                                    json={"approved": True})
+    assert cleared.status_code == 200 and cleared.json()["status"] == "cleared", cleared.text
+    assert cleared.json()["clear_reason"] == "judgment fulfilled, repaid"
     twice = await svc.client.post(f"/v1/negative-records/{rec['id']}/clear", headers=admin,
                                   json={"cleared_on": "2026-11-01", "reason": "again"})
     assert twice.status_code == 409

@@ -213,7 +213,7 @@ async def test_big_files_are_prepared_by_worker_processes_with_the_same_result(
         # The rows the workers encrypted open with the service's key.
         sid = orjson.loads((await outbox(svc))[0].payload)["subject"]
         lookup = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)},
-                                       headers=keys.headers(Role.service))
+                                       headers=keys.headers(Role.service, service="lending"))
         assert lookup.status_code == 200 and lookup.json()["subject_id"] == sid
 
 

@@ -143,6 +143,9 @@ async def test_veto_lifts_on_its_date_like_a_manual_clear(
         r = await reg.client.post(f"/v1/negative-records/{manual['id']}/clear", headers=officer,
                                   json={"cleared_on": clock.beijing_today().isoformat(), "reason": "judgment fulfilled"})
         assert r.status_code == 200
+        r = await reg.client.post(f"/v1/negative-records/{manual['id']}/clear-review", headers=admin,
+                                  json={"approved": True})
+        assert r.status_code == 200 and r.json()["status"] == "cleared", r.text
 
         # Its date comes: nobody calls anything, the job expires it and rating lifts the veto.
         clock.set_offset(clock_file, (expires - today).days * 86400 + 60)

@@ -227,18 +227,21 @@ async def test_a_change_is_a_new_version_with_history_and_an_event(svc: RunningS
 
 async def test_lookup_by_id_number_logs_every_disclosure(svc: RunningService, keys: Keys) -> None:
     sid = (await svc.client.post("/v1/subjects", json=household(1), headers=officer(keys))).json()["id"]
-    bank = keys.headers(Role.bank, bank_id="rcb-tianchang")
-    r = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)}, headers=bank)
+    # Banks ask through lending, whose own identity asks here and names the bank.
+    lending = keys.headers(Role.service, service="lending")
+    for_bank = {"id_number": id_number(1), "on_behalf_of": "bank:rcb-tianchang"}
+    r = await svc.client.post("/v1/subjects:lookup", json=for_bank, headers=lending)
     assert r.status_code == 200, r.text
     assert r.json() == {"subject_id": sid, "kind": "household", "masked_name": "张**", "status": "active",
                         "region": {"county": "341181", "town": TOWN_A, "village": VILLAGE_A, "group": None}}
     # A member's number resolves to the household too.
     r = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(501, "19820305").lower()},
-                              headers=keys.headers(Role.service))
+                              headers=lending)
     assert r.status_code == 200 and r.json()["subject_id"] == sid
-    missing = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(99)}, headers=bank)
+    missing = await svc.client.post("/v1/subjects:lookup", json={**for_bank, "id_number": id_number(99)},
+                                    headers=lending)
     assert missing.status_code == 404 and missing.headers["content-type"] == "application/problem+json"
-    bad = await svc.client.post("/v1/subjects:lookup", json={"id_number": "341181198001010010"}, headers=bank)
+    bad = await svc.client.post("/v1/subjects:lookup", json={"id_number": "341181198001010010"}, headers=lending)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "id_number"
     assert_no_pii(bad.text + missing.text)
     outside = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)},
@@ -247,14 +250,19 @@ async def test_lookup_by_id_number_logs_every_disclosure(svc: RunningService, ke
     merchant = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)},
                                      headers=keys.headers(Role.merchant, merchant_id="m1"))
     assert merchant.status_code == 403
+    # A bank's own token is not the registry's caller, and only a service names another caller.
+    bank = keys.headers(Role.bank, bank_id="rcb-tianchang")
+    assert (await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number(1)}, headers=bank)).status_code == 403
+    r = await svc.client.post("/v1/subjects:lookup", json=for_bank, headers=officer(keys))
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "on_behalf_of"
 
     async with svc.db.transaction(write=False) as session:
         rows = (await session.execute(select(Disclosure).order_by(Disclosure.id))).scalars().all()
     assert [(d.caller, d.subject_id, d.found, d.purpose) for d in rows] == [
-        ("bank:rcb-tianchang", sid, True, "credit_check"), ("service:service-county", sid, True, "credit_check"),
-        ("bank:rcb-tianchang", None, False, "credit_check"), ("officer:341181101", None, False, "credit_check")]
+        ("bank:rcb-tianchang via service:lending", sid, True, "credit_check"), ("service:lending", sid, True, "credit_check"),
+        ("bank:rcb-tianchang via service:lending", None, False, "credit_check"), ("officer:341181101", None, False, "credit_check")]
     log = (await svc.client.get(f"/v1/subjects/{sid}/disclosures", headers=officer(keys))).json()
-    assert [d["caller"] for d in log] == ["bank:rcb-tianchang", "service:service-county"]
+    assert [d["caller"] for d in log] == ["bank:rcb-tianchang via service:lending", "service:lending"]
 
 
 async def test_a_move_to_another_village_changes_the_region_everywhere_it_is_announced(svc: RunningService,

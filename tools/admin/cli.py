@@ -1,7 +1,8 @@
 """The admin CLI: ``python -m tools.admin --help``.
 
 Long work shows a progress bar. Every command talks to the running services over HTTP with the
-admin token from ``var/dev-tokens.env`` (or ``--token`` / ``CV_ADMIN_TOKEN``)."""
+admin token from ``--token`` or ``CV_ADMIN_TOKEN``, else a fresh one minted with the dev county's key
+(var/keys), else the one in ``var/dev-tokens.env``."""
 from __future__ import annotations
 
 import json
@@ -13,13 +14,14 @@ from pathlib import Path
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from common.auth import Role, mint_token
 from common.settings import var_dir
 from common.tokens import cli as tokens_cli
 from tools.admin import demo as demo_mod
 from tools.admin.client import Services
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
-app.add_typer(tokens_cli, name="tokens", help="Mint tokens with the county key.")
+app.add_typer(tokens_cli, name="tokens", help="Mint and revoke tokens with the county key.")
 demo_app = typer.Typer(no_args_is_help=True, help="The synthetic demo county.")
 app.add_typer(demo_app, name="demo")
 
@@ -29,6 +31,9 @@ def admin_token(token: str | None) -> str:
         return token
     if os.environ.get("CV_ADMIN_TOKEN"):
         return os.environ["CV_ADMIN_TOKEN"]
+    private = var_dir() / "keys" / "county-private.pem"
+    if private.exists():  # the dev county: a fresh short-lived token for this command
+        return mint_token(private.read_bytes(), Role.admin, sub="county-admin-cli")
     env = var_dir() / "dev-tokens.env"
     for line in env.read_text().splitlines() if env.exists() else []:
         if line.startswith("ADMIN_TOKEN="):

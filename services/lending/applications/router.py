@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from common.auth import Principal, Role, require_roles
+from common.auth import Principal, Role, Scope, require_roles
 from common.db import Session
 from common.errors import not_found
 from common.idempotency import Idempotency
@@ -16,7 +16,7 @@ from lending.banks.service import partner_bank
 from lending.loans.router import scope
 
 router = APIRouter(prefix="/v1", tags=["applications"])
-Submitter = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.service))]
+Submitter = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, scope=Scope.applications_submit))]
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 
 

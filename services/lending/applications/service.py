@@ -36,13 +36,12 @@ async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) 
         raise field_error("bank_id", "a bank submits applications to itself only")
     if not bank_id:
         raise field_error("bank_id", "name the bank applied to")
-    if await banks.get_bank(session, bank_id) is None:
-        raise field_error("bank_id", f"{bank_id} is not a partner bank")
+    partner = await banks.get_bank(session, bank_id)
+    if partner is None or not partner.active:
+        raise field_error("bank_id", f"{bank_id} is not an active partner bank")
     line = await lines.get(session, body.subject_id)
-    if line is None:
+    if line is None or not caller.in_region(line.region_village):  # outside the region: as if unknown
         raise loans.unknown_subject(body.subject_id)
-    if not caller.in_region(line.region_village):
-        raise ProblemError(403, "Forbidden", "this subject lies outside your region", type="forbidden")
     if refused(line.consent_lending):
         raise no_consent(body.subject_id)
     refusal = loans.unusable_line(line, beijing_today())

@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from lending.banks.models import Bank, Product
@@ -20,6 +20,12 @@ async def list_banks(session: AsyncSession) -> Sequence[Bank]:
 
 async def add_bank(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(Bank).values(**values))
+
+
+async def set_active(session: AsyncSession, bank_id: str, active: bool) -> bool:
+    result = await session.execute(update(Bank).where(Bank.id == bank_id).values(active=active)
+                                   .execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 async def get_product(session: AsyncSession, code: str) -> Product | None:

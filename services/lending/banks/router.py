@@ -8,16 +8,22 @@ from fastapi import APIRouter, Depends
 from common.auth import Principal, Role, require_roles
 from common.db import Session
 from lending.banks import repository, service
-from lending.banks.schemas import BankIn, BankOut, ProductIn, ProductOut
+from lending.banks.schemas import BankIn, BankOut, BankStatusIn, ProductIn, ProductOut
 
 router = APIRouter(prefix="/v1", tags=["banks"])
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
-Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform, Role.service))]
+Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform))]
 
 
 @router.post("/banks", response_model=BankOut, status_code=201)
 async def add_bank(body: BankIn, _: Admin, session: Session) -> BankOut:
     return await service.add_bank(session, body)
+
+
+@router.post("/banks/{bank_id}/status", response_model=BankOut)
+async def set_status(bank_id: str, body: BankStatusIn, _: Admin, session: Session) -> BankOut:
+    """Deactivate a partner bank (every request with its tokens is refused from now on) or reactivate it."""
+    return await service.set_active(session, bank_id, body.active)
 
 
 @router.get("/banks", response_model=list[BankOut])

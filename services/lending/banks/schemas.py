@@ -15,6 +15,10 @@ class BankIn(BaseModel):
     name: str = Field(min_length=1, max_length=120)
 
 
+class BankStatusIn(BaseModel):
+    active: bool = Field(description="false: the bank's tokens are refused on every route at once")
+
+
 class BankOut(BaseModel):
     id: str
     name: str

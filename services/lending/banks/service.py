@@ -1,10 +1,11 @@
 """Partner banks and products."""
 from __future__ import annotations
 
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role, forbidden
-from common.db import utcnow
+from common.db import Database, utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from lending.banks import repository
 from lending.banks.eligibility import ProductRules
@@ -36,6 +37,26 @@ async def partner_bank(session: AsyncSession, bank_id: str | None) -> Bank:
         raise ProblemError(403, "Not a partner bank", f"bank {bank_id} is not a registered partner bank",
                            type="unknown-bank")
     return bank
+
+
+async def bank_gate(request: Request, principal: Principal) -> None:
+    """Every route, before anything else: a bank's token works only while its bank is a registered,
+    active partner, so deactivating a bank stops all its reads and writes (and the registry look-ups
+    made for it) at once. A primary-key read on its own short connection."""
+    if principal.role != Role.bank:
+        return
+    db: Database = request.app.state.db
+    async with db.reader() as session:
+        await partner_bank(session, principal.bank_id)
+
+
+async def set_active(session: AsyncSession, bank_id: str, active: bool) -> BankOut:
+    if not await repository.set_active(session, bank_id, active):
+        raise not_found("bank", bank_id)
+    bank = await repository.get_bank(session, bank_id)
+    assert bank is not None
+    await session.refresh(bank)
+    return bank_out(bank)
 
 
 async def add_bank(session: AsyncSession, body: BankIn) -> BankOut:

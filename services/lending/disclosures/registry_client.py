@@ -1,5 +1,6 @@
-"""Asking the registry who holds an ID number: lending keeps no ID numbers. The bank's own token
-is forwarded, so the registry checks the bank itself."""
+"""Asking the registry who holds an ID number: lending keeps no ID numbers. Lending asks with its own
+service identity (scope subjects:lookup) and names the bank it asks for, which the registry logs;
+a bank's token is never forwarded (banks are not the registry's callers)."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,11 +15,13 @@ def make_client(base_url: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(5.0, connect=2.0))
 
 
-async def lookup(client: httpx.AsyncClient, id_number: str, authorization: str) -> dict[str, Any] | None:
-    """The registry's answer ({subject_id, kind, region, masked_name, status}), or None if unknown."""
+async def lookup(client: httpx.AsyncClient, id_number: str, authorization: str, on_behalf_of: str,
+                 purpose: str = "credit_check") -> dict[str, Any] | None:
+    """The registry's answer ({subject_id, kind, region, masked_name, status}), or None if unknown.
+    ``authorization`` is lending's own service token; ``on_behalf_of`` the bank (``bank:<id>``)."""
     try:
-        response = await client.post("/v1/subjects:lookup", json={"id_number": id_number},
-                                      headers={"Authorization": authorization})
+        response = await client.post("/v1/subjects:lookup", headers={"Authorization": authorization},
+                                      json={"id_number": id_number, "purpose": purpose, "on_behalf_of": on_behalf_of})
     except httpx.HTTPError as exc:
         raise ProblemError(503, "Registry unavailable", f"the registry did not answer: {type(exc).__name__}",
                            type="registry-unavailable")

@@ -33,10 +33,11 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
     problem = id_number_problem(body.id_number)
     if problem:
         raise field_error("id_number", problem)
+    # The caller gate has already refused a deactivated bank, so the registry is never asked for it.
     # Ask the registry before this request touches its own database: no connection (nor, on SQLite,
     # the write lock) is held while waiting on another service.
     found = await registry_client.lookup(request.app.state.registry_client, normalize_id_number(body.id_number),
-                                         request.headers["authorization"])
+                                         request.app.state.service_credential.authorization(), bank.caller_id)
     await partner_bank(session, bank.bank_id)
     if found is None:
         raise ProblemError(404, "Unknown subject", "no subject is registered with this ID number",

@@ -15,7 +15,7 @@ from lending.policies.schemas import BenchmarkIn, BenchmarkOut, PolicyApplicatio
 
 router = APIRouter(prefix="/v1", tags=["policies"])
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
-Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform, Role.service))]
+Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform))]
 
 
 @router.get("/policies/current", response_model=PolicyOut)

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from common.auth import Principal, Role, require_roles
+from common.auth import Principal, Role, Scope, require_roles
 from common.db import Session, utcnow
 from common.errors import not_found
 from merchant.access import County
@@ -15,7 +15,8 @@ from merchant.codes.repository import active
 from merchant.grades import is_credit_household
 
 router = APIRouter(prefix="/v1/households", tags=["household codes"])
-Rotator = Annotated[Principal, Depends(require_roles(Role.officer, Role.service))]
+# The household channel (the phone app's backend) is the only service identity that mints rotating codes.
+Rotator = Annotated[Principal, Depends(require_roles(Role.officer, scope=Scope.codes_rotate))]
 
 
 @router.get("/{subject_id}")
@@ -37,8 +38,8 @@ async def issue_code(subject_id: str, principal: County, session: Session, reque
 
 @router.post("/{subject_id}/codes/rotating", status_code=201)
 async def rotating_code(subject_id: str, principal: Rotator, session: Session, request: Request) -> dict[str, Any]:
-    """A short-lived code for the household's phone app (the app's backend asks with a service
-    token): valid for ``rotating_code_seconds`` and only while the static code is active."""
+    """A short-lived code for the household's phone app (the app's backend asks with its
+    ``household-channel`` identity): valid for ``rotating_code_seconds`` and only while the static code is active."""
     await service.household_for(session, subject_id, principal)
     row = await active(session, subject_id)
     if row is None:

@@ -27,17 +27,16 @@ async def visible_merchant(session: Session, merchant_id: str, principal: Princi
     if principal.role == Role.merchant and principal.merchant_id != merchant_id:
         raise forbidden("a merchant sees only its own data")
     row = await repository.get(session, merchant_id)
-    if row is None:
+    # Outside an officer's region a merchant answers exactly like one that does not exist.
+    if row is None or not principal.in_region(row.region_code):
         raise not_found("merchant", merchant_id)
-    if principal.role == Role.officer:
-        check_region(principal, row.region_code, "this merchant")
     return row
 
 
 @router.post("", status_code=201)
 async def register(body: MerchantIn, principal: County, session: Session) -> dict[str, Any]:
     """Register a merchant or verifier; the county then mints its POS token bound to this id
-    (``python -m common.tokens --role merchant --merchant-id <id>``)."""
+    (``python -m common.tokens mint --role merchant --merchant-id <id>``)."""
     check_region(principal, body.region_code, "the merchant's region")
     merchant_id = body.id or f"m-{uuid.uuid4().hex[:12]}"
     if await repository.get(session, merchant_id) is not None:

@@ -43,12 +43,11 @@ async def list_offers(merchant_id: str, principal: Reader, session: Session, off
 async def withdraw_offer(offer_id: str, principal: County, session: Session) -> dict[str, Any]:
     """Withdraw an offer: it stops at the next scan."""
     row = await repository.get(session, offer_id)
-    if row is None:
+    merchant = await merchants.get(session, row.merchant_id) if row is not None and row.merchant_id else None
+    # Outside an officer's region an offer answers exactly like one that does not exist.
+    if row is None or (row.merchant_id and not principal.in_region(merchant.region_code if merchant else None)):
         raise not_found("offer", offer_id)
-    if row.merchant_id:
-        merchant = await merchants.get(session, row.merchant_id)
-        check_region(principal, merchant.region_code if merchant else None, "this offer's merchant")
-    elif principal.role != "admin":
+    if not row.merchant_id and principal.role != "admin":
         check_region(principal, None, "a county programme")
     await repository.set_status(session, offer_id, "withdrawn")
     return offer_view(await repository.get(session, offer_id))

@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.db import Session, utcnow
+from common.errors import not_found
 from common.paths import SerialId
-from rating.access import Officer, Settings, check_region
+from rating.access import Officer, Settings, check_region, visible
 from rating.objections import service
 from rating.objections.models import Objection
 from rating.ratings.router import load_rating
@@ -38,8 +39,7 @@ def objection_out(o: Objection) -> dict[str, Any]:
 
 @router.post("/ratings/{rating_id}/objections", status_code=201, summary="Record an objection (异议)")
 async def file(rating_id: SerialId, body: ObjectionIn, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
-    rating = await load_rating(session, rating_id, lock=True)
-    check_region(who, rating.village, rating.town, rating.county)
+    rating = await load_rating(session, rating_id, who, lock=True)
     objection = await service.file(session, rating, body.reason, body.filed_by or who.caller_id, settings, utcnow())
     return objection_out(objection)
 
@@ -54,6 +54,7 @@ async def open_objections(who: Officer, session: Session, region: str | None = N
 @router.post("/objections/{objection_id}/answer", summary="Answer an objection: upheld → re-rate, rejected → reason")
 async def answer(objection_id: SerialId, body: AnswerIn, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
     objection = await service.get(session, objection_id, lock=True)
-    check_region(who, objection.village)
+    if not visible(who, objection.village):
+        raise not_found("objection", objection_id)
     done = await service.answer(session, objection, body.decision, body.answer, who.caller_id, settings, utcnow())
     return objection_out(done)

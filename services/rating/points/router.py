@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from common.db import Session, utcnow
 from common.errors import ProblemError, conflict, not_found
 from common.paths import SerialId
-from rating.access import Officer, Reader, Settings, check_region
+from rating.access import Officer, Reader, Settings, check_region, visible
 from rating.points import repository
 from rating.points.models import PointsEntry
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
@@ -54,10 +54,9 @@ def as_of_or_now(as_of: datetime | None) -> datetime:
 @router.post("/points", status_code=201, summary="Record a credit-points entry")
 async def add(body: PointsIn, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
     subject = await get_subject(session, body.subject_id)
-    if subject is None:
+    if subject is None or not visible(who, subject.village, subject.town, subject.county):
         raise ProblemError(404, "Subject not found", f"no subject {body.subject_id}", type="unknown-subject",
                            errors=[{"field": "subject_id", "message": "unknown subject"}])
-    check_region(who, subject.village, subject.town, subject.county)
     now = utcnow()
     entry = await repository.add(session, subject, points=body.points, reason=body.reason, author=who.caller_id,
                               valid_years=body.valid_years, serious=body.serious, grade_drop=body.grade_drop, now=now)
@@ -73,9 +72,8 @@ async def add(body: PointsIn, who: Officer, session: Session, settings: Settings
 @router.post("/points/{entry_id}/correct", summary="A serious item was corrected: the grade is restored at once")
 async def correct(entry_id: SerialId, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
     entry = await repository.get(session, entry_id)
-    if entry is None:
+    if entry is None or not visible(who, entry.village, entry.town):
         raise not_found("points entry", entry_id)
-    check_region(who, entry.village, entry.town)
     if not entry.serious:
         raise conflict("Not a serious item", "only serious items are corrected", type="not-serious")
     if entry.corrected_at is not None:
@@ -95,9 +93,11 @@ async def correct(entry_id: SerialId, who: Officer, session: Session, settings: 
 async def balance(subject_id: str, who: Reader, session: Session, settings: Settings,
                   as_of: datetime | None = None) -> dict[str, Any]:
     subject = await get_subject(session, subject_id)
-    if subject is not None:
-        check_region(who, subject.village, subject.town, subject.county)
+    hidden = subject is not None and not visible(who, subject.village, subject.town, subject.county)
     when = as_of_or_now(as_of)
+    if hidden:  # outside the officer's region: exactly what an unknown subject shows
+        return {"subject_id": subject_id, "as_of": when.isoformat(), "base": settings.points_base,
+                "balance": settings.points_base, "entries": []}
     entries = await repository.entries(session, subject_id)
     return {"subject_id": subject_id, "as_of": when.isoformat(), "base": settings.points_base,
             "balance": await repository.balance(session, subject_id, when, settings.points_base),

@@ -25,6 +25,10 @@ class NegativeRecord(Base):
     note: Mapped[str | None] = mapped_column(String(500))
     raised_by: Mapped[str] = mapped_column(String(120))
     raised_at: Mapped[datetime]
+    # Four eyes: one person asks for the clearing (its date and reason are kept in cleared_on and
+    # clear_reason meanwhile), another confirms it (cleared_by); the record stays raised until then.
+    clear_requested_by: Mapped[str | None] = mapped_column(String(120))
+    clear_requested_at: Mapped[datetime | None]
     cleared_by: Mapped[str | None] = mapped_column(String(120))
     cleared_at: Mapped[datetime | None]
     cleared_on: Mapped[date | None]

@@ -19,10 +19,20 @@ async def get(session: AsyncSession, record_id: str) -> NegativeRecord | None:
     return (await session.execute(select(NegativeRecord).where(NegativeRecord.id == record_id))).scalar_one_or_none()
 
 
-async def clear(session: AsyncSession, record_id: str, values: dict[str, Any]) -> bool:
-    result = await session.execute(update(NegativeRecord).where(NegativeRecord.id == record_id,
-                                                                NegativeRecord.status == "raised")
-                                   .values(status="cleared", **values).execution_options(synchronize_session=False))
+async def request_clear(session: AsyncSession, record_id: str, values: dict[str, Any]) -> bool:
+    """Note a request to clear, if the record is raised and nobody asked yet (two requests: one wins)."""
+    result = await session.execute(update(NegativeRecord).where(
+        NegativeRecord.id == record_id, NegativeRecord.status == "raised", NegativeRecord.clear_requested_by.is_(None))
+        .values(**values).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+async def settle_clear(session: AsyncSession, record_id: str, requested_by: str, values: dict[str, Any]) -> bool:
+    """Clear (or drop the request), if it is still the same person's open request (two reviewers: one wins)."""
+    result = await session.execute(update(NegativeRecord).where(
+        NegativeRecord.id == record_id, NegativeRecord.status == "raised",
+        NegativeRecord.clear_requested_by == requested_by)
+        .values(**values).execution_options(synchronize_session=False))
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 

@@ -7,7 +7,7 @@ from common.db import Session
 from registry.access import Admin, Keeper, Reader, region_prefix
 from registry.negative import repository, service
 from registry.negative.models import NegativeRecord
-from registry.negative.schemas import ClearIn, ExpiryOut, NegativeRecordIn, NegativeRecordOut
+from registry.negative.schemas import ClearIn, ClearReviewIn, ExpiryOut, NegativeRecordIn, NegativeRecordOut
 
 router = APIRouter(prefix="/v1", tags=["negative records"])
 
@@ -32,8 +32,16 @@ async def expire_now(principal: Admin, request: Request) -> ExpiryOut:
 
 @router.post("/negative-records/{record_id}/clear", response_model=NegativeRecordOut)
 async def clear_record(record_id: str, body: ClearIn, principal: Keeper, session: Session) -> NegativeRecordOut:
-    """Clear a record (repaid, repaired, expired): the veto lifts and rating re-rates."""
-    return out(await service.clear_record(session, principal, record_id, body))
+    """Ask to clear a record (repaid, repaired): it stays raised, with ``clear_requested_by`` set,
+    until a second person confirms at ``/clear-review`` (four eyes)."""
+    return out(await service.request_clear(session, principal, record_id, body))
+
+
+@router.post("/negative-records/{record_id}/clear-review", response_model=NegativeRecordOut)
+async def review_clear(record_id: str, body: ClearReviewIn, principal: Keeper, session: Session) -> NegativeRecordOut:
+    """A second person (not who asked) confirms the clearing: the veto lifts and rating re-rates;
+    or turns it down: the record stays raised and the request is dropped."""
+    return out(await service.review_clear(session, principal, record_id, body))
 
 
 @router.get("/negative-records/{record_id}", response_model=NegativeRecordOut)

@@ -37,6 +37,12 @@ class ClearIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="e.g. repaid, judgment fulfilled, record repaired")
 
 
+class ClearReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    approved: bool = Field(description="true clears the record; false drops the request (the record stays raised)")
+    note: str | None = Field(None, max_length=500)
+
+
 class NegativeRecordOut(BaseModel):
     id: str
     subject_id: str
@@ -50,6 +56,8 @@ class NegativeRecordOut(BaseModel):
     note: str | None
     raised_by: str
     raised_at: dt.datetime
+    clear_requested_by: str | None = Field(None, description="who asked for the clearing (a second person confirms)")
+    clear_requested_at: dt.datetime | None = None
     cleared_by: str | None
     cleared_at: dt.datetime | None
     cleared_on: dt.date | None

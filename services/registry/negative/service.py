@@ -14,9 +14,10 @@ from common.db import Database, utcnow
 from common.errors import conflict, not_found
 from common.events import emit
 from registry import events
+from registry.civility.service import who
 from registry.negative import repository
 from registry.negative.models import NegativeRecord
-from registry.negative.schemas import ClearIn, NegativeRecordIn
+from registry.negative.schemas import ClearIn, ClearReviewIn, NegativeRecordIn
 from registry.subjects import repository as subjects
 from registry.subjects.service import get_visible
 
@@ -52,13 +53,44 @@ async def get_visible_record(session: AsyncSession, principal: Principal, record
     return record
 
 
-async def clear_record(session: AsyncSession, principal: Principal, record_id: str, body: ClearIn) -> NegativeRecord:
+async def request_clear(session: AsyncSession, principal: Principal, record_id: str, body: ClearIn) -> NegativeRecord:
+    """The first of two people: asks for the clearing. The veto holds until someone else confirms it."""
     record = await get_visible_record(session, principal, record_id)
-    if record.status != "raised" or not await repository.clear(session, record.id, {
-            "cleared_by": principal.caller_id, "cleared_at": utcnow(), "cleared_on": body.cleared_on,
-            "clear_reason": body.reason}):
+    if record.status != "raised":
         raise conflict("Already cleared", f"record {record_id} is {record.status}", type="record-cleared")
+    if not await repository.request_clear(session, record.id, {
+            "clear_requested_by": who(principal), "clear_requested_at": utcnow(), "cleared_on": body.cleared_on,
+            "clear_reason": body.reason}):
+        await session.refresh(record)
+        raise conflict("Clearing asked already", f"record {record_id} already awaits the review of a clearing "
+                       f"asked by {record.clear_requested_by}", type="clear-requested")
     await session.refresh(record)
+    log.info("negative record clearing asked", extra={"record_id": record.id, "subject_id": record.subject_id})
+    return record
+
+
+async def review_clear(session: AsyncSession, principal: Principal, record_id: str,
+                       body: ClearReviewIn) -> NegativeRecord:
+    """The second person (四眼原则, like a civility review): confirms the clearing, which lifts the veto
+    and re-rates, or turns it down, which leaves the record raised as it was."""
+    record = await get_visible_record(session, principal, record_id)
+    if record.status != "raised" or record.clear_requested_by is None:
+        raise conflict("No clearing asked", f"record {record_id} is {record.status} and awaits no clearing",
+                       type="no-clear-request")
+    if who(principal) == record.clear_requested_by:
+        raise conflict("Same person", "the clearing must be confirmed by someone other than who asked for it",
+                       type="four-eyes")
+    requested_by = record.clear_requested_by
+    values: dict[str, object] = ({"status": "cleared", "cleared_by": who(principal), "cleared_at": utcnow()}
+                                 if body.approved else
+                                 {"clear_requested_by": None, "clear_requested_at": None, "cleared_on": None,
+                                  "clear_reason": None})
+    if not await repository.settle_clear(session, record.id, requested_by, values):
+        raise conflict("No clearing asked", f"record {record_id} was settled meanwhile", type="no-clear-request")
+    await session.refresh(record)
+    if not body.approved:
+        log.info("negative record clearing turned down", extra={"record_id": record.id})
+        return record
     version = await subjects.bump_version(session, record.subject_id, principal.caller_id, "negative-cleared",
                                           ["negative_records"], {"record_id": record.id})
     await _announce(session, record, version)

@@ -34,7 +34,8 @@ async def import_regions(file: UploadFile, principal: Admin, session: Session) -
 async def list_regions(principal: Keeper, session: Session, level: str | None = Query(None, enum=list(LEVELS)),
                        parent: str | None = None, limit: int = Query(1000, ge=1, le=5000)) -> list[RegionOut]:
     rows = await repository.listing(session, prefix=region_prefix(principal), level=level, parent=parent, limit=limit)
-    return [out(r) for r in rows]
+    # The prefix narrows the query; whole codes decide (a group's code can prefix a sibling group's).
+    return [out(r) for r in rows if principal.in_region(r.code)]
 
 
 @router.get("/regions/{code}", response_model=RegionOut)

@@ -315,6 +315,9 @@ class LookupIn(BaseModel):
     id_number: str = Field(description="resident ID-card number of the head or a member")
     purpose: str = Field("credit_check", min_length=1, max_length=40, pattern=r"^[a-z_]+$",
                          description="why the caller asks; logged with the disclosure")
+    on_behalf_of: str | None = Field(None, max_length=90, pattern=r"^bank:[A-Za-z0-9_.-]+$",
+                                     description="a service identity asking for a partner bank names it "
+                                                 "(bank:<id>); logged as the caller")
 
     @field_validator("id_number")
     @classmethod

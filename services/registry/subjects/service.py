@@ -58,8 +58,9 @@ async def register(session: AsyncSession, cipher: PIICipher, principal: Principa
     if not isinstance(kind, str) or kind not in MODELS:  # a list or an object is unhashable: no TypeError
         raise field_error("kind", "must be one of " + ", ".join(MODELS))
     body = parse(MODELS[kind], raw)
-    village = await check_region(session, body.village, body.group)
+    # The region first: whether a village outside the officer's region exists is not its business.
     require_in_region(principal, body.village, "village")
+    village = await check_region(session, body.village, body.group)
     actor, now = principal.caller_id, utcnow()
     if isinstance(body, HouseholdIn):
         draft = files.household_draft(body, cipher, actor, now)
@@ -143,8 +144,8 @@ async def update(session: AsyncSession, cipher: PIICipher, principal: Principal,
     if "village" in given and patch.village is not None and patch.village != subject.village_code:
         # A move (迁居): the file keeps its id and history; the new region goes out with the
         # subject-updated event, and every service (lines, codes, statistics, officers) follows it.
-        await check_region(session, patch.village, patch.group if "group" in given else None)
         require_in_region(principal, patch.village, "village")
+        await check_region(session, patch.village, patch.group if "group" in given else None)
         codes = split_codes(patch.village)
         for level in ("county", "town", "village"):
             record(level, getattr(subject, f"{level}_code"), codes[level])
@@ -258,12 +259,15 @@ def version_conflict(subject: Subject) -> ProblemError:
 async def lookup(session: AsyncSession, cipher: PIICipher, principal: Principal, body: LookupIn) -> Subject | None:
     """Resolve an ID-card number by its blind index; every look-up is logged as a disclosure,
     found or not (the caller's purpose with it)."""
+    if body.on_behalf_of and principal.role != Role.service:
+        raise field_error("on_behalf_of", "only a service identity asks on another's behalf")
     subject = await repository.resolve(session, cipher.blind_index(body.id_number))
     if principal.role == Role.officer:
         subject = visible(principal, subject)
-    await repository.log_disclosure(session, subject_id=subject.id if subject else None, caller=principal.caller_id,
+    caller = f"{body.on_behalf_of} via {principal.caller_id}" if body.on_behalf_of else principal.caller_id
+    await repository.log_disclosure(session, subject_id=subject.id if subject else None, caller=caller,
                                     role=str(principal.role), purpose=body.purpose, channel="lookup",
                                     found=subject is not None)
-    log.info("subject look-up", extra={"caller": principal.caller_id, "found": subject is not None,
+    log.info("subject look-up", extra={"caller": caller, "found": subject is not None,
                                        "subject_id": subject.id if subject else None, "purpose": body.purpose})
     return subject
