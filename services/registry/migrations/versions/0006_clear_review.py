@@ -1,8 +1,8 @@
 """Four eyes on clearing a negative record: who asked for the clearing and when (a second person confirms).
 
-Revision ID: registry_0005_clear_review
-Revises: registry_0004_civility_scale
-Create Date: 2026-12-20 10:00:00
+Revision ID: registry_0006_clear_review
+Revises: registry_0005_idempotency
+Create Date: 2026-12-02 18:10:00
 """
 from collections.abc import Sequence
 
@@ -11,8 +11,8 @@ from alembic import op
 
 import common.db
 
-revision: str = 'registry_0005_clear_review'
-down_revision: str | None = 'registry_0004_civility_scale'
+revision: str = 'registry_0006_clear_review'
+down_revision: str | None = 'registry_0005_idempotency'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
