@@ -48,10 +48,11 @@ async def test_a_subjects_lookups_come_a_page_at_a_time(databases: DatabaseFacto
         assert created.status_code == 201, created.text
         subject_id = created.json()["id"]
         id_number = household(1)["head"]["id_number"]
+        lending = keys.headers(Role.service, service="lending")  # banks ask through lending
         for _ in range(5):
-            r = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number},
-                                      headers=keys.headers(Role.bank, bank_id="b1"))
-            assert r.status_code == 200
+            r = await svc.client.post("/v1/subjects:lookup", json={"id_number": id_number, "on_behalf_of": "bank:b1"},
+                                      headers=lending)
+            assert r.status_code == 200, r.text
         url = f"/v1/subjects/{subject_id}/disclosures"
         first = (await svc.client.get(url, params={"limit": 3}, headers=admin)).json()
         rest = (await svc.client.get(url, params={"limit": 3, "after": first[-1]["id"]}, headers=admin)).json()

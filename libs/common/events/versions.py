@@ -12,9 +12,10 @@ from common.tables import subject_versions as versions
 
 _UPSERT: dict[str, Any] = {}
 # How far past the last applied version an event may be. A producer bumps a subject's version by
-# one per change, so a consumer sees gaps only of what it missed; an event this far ahead is
-# forged or broken, and accepting it would make every real event of the subject stale for ever.
-MAX_VERSION_STEP = 1000
+# one per change, so a consumer sees gaps only of what it missed, and a restored producer's jump
+# (tools.admin.backup.RESTORE_VERSION_JUMP, a tenth of this); an event further ahead is forged or
+# broken, and accepting it would make the subject's real events stale for that many changes.
+MAX_VERSION_STEP = 10_000
 
 
 class VersionTooFarAhead(ValueError):
