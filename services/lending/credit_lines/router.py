@@ -1,5 +1,6 @@
 """Credit lines for banks and the county: one subject's line, its history, a village's lines
-(整村授信). Every grade shown to a bank is logged."""
+(整村授信). Every grade, line or history shown to a bank is logged, refusals too. The provincial
+platform sees aggregates only (stats): no single subject's line, no village's list of lines."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -19,7 +20,7 @@ from lending.policies.rates import RateBook
 from lending.subjects.service import no_consent, refused
 
 router = APIRouter(prefix="/v1", tags=["credit lines"])
-Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.service, Role.platform))]
+Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.service))]
 
 
 def check_region(caller: Principal, line: CreditLine) -> None:
@@ -50,12 +51,22 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
     return ORJSONResponse(service.line_view(line, benchmark, today))
 
 
-@router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut])
-async def credit_line_history(subject_id: str, caller: Reader, session: Session) -> list[CreditLineChangeOut]:
+@router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut],
+            responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"}})
+async def credit_line_history(subject_id: str, caller: Reader, session: Session, request: Request,
+                              purpose: str = Query(default="credit-line-history", max_length=120)
+                              ) -> list[CreditLineChangeOut]:
+    """Every change of the line: its grades and amounts over time, a disclosure like the line itself."""
     line = await repository.get(session, subject_id)
     if line is None:
         raise unknown_subject(subject_id)
     check_region(caller, line)
+    if caller.role == Role.bank:
+        log: DisclosureLog = request.app.state.disclosures
+        if refused(line.consent_lending):  # the attempt is logged, without the grade
+            log.record(str(caller.bank_id), subject_id, None, "credit-line-history-refused", purpose)
+            raise no_consent(subject_id)
+        log.record(str(caller.bank_id), subject_id, line.grade, "credit-line-history", purpose)
     return service.history_out(await repository.history(session, subject_id))
 
 
