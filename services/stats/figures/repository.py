@@ -98,6 +98,30 @@ def _monthly_stmt(region: bool, kind: bool) -> Select[Any]:
             .group_by(monthly.c.month, monthly.c.kind).order_by(monthly.c.month))
 
 
+@cache
+def _kinds_by_region_stmt(as_of: bool, parent: bool) -> Select[Any]:
+    # Per region and kind: the table small-area suppression decides over (siblings and kinds at once).
+    table = monthly if as_of else cells
+    where = [table.c.level == bindparam("level")]
+    if parent:
+        where += [table.c.region >= bindparam("low"), table.c.region < bindparam("high")]
+    if as_of:
+        where.append(table.c.month <= bindparam("as_of"))
+        return (select(table.c.region, table.c.kind, *_SUMS[table.name]).where(*where)
+                .group_by(table.c.region, table.c.kind).order_by(table.c.region))
+    where.append(cells.c.kind != ALL_KINDS)
+    return select(cells.c.region, cells.c.kind, *(cells.c[name] for name in COLUMNS)).where(*where).order_by(cells.c.region)
+
+
+@cache
+def _monthly_by_region_stmt(parent: bool) -> Select[Any]:
+    where = [monthly.c.level == bindparam("level"), monthly.c.month <= bindparam("as_of")]
+    if parent:
+        where += [monthly.c.region >= bindparam("low"), monthly.c.region < bindparam("high")]
+    return (select(monthly.c.month, monthly.c.region, monthly.c.kind, *_SUMS[monthly.name]).where(*where)
+            .group_by(monthly.c.month, monthly.c.region, monthly.c.kind).order_by(monthly.c.month))
+
+
 def _params(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
@@ -159,3 +183,23 @@ _GENERATION = select(meta.c.value).where(meta.c.key == "generation")
 
 async def generation(session: AsyncSession) -> int:
     return int((await session.execute(_GENERATION)).scalar_one_or_none() or 0)
+
+
+async def kinds_by_region(session: AsyncSession, level: str, parent: str | None,
+                          as_of: str | None) -> dict[str, dict[str, Figures]]:
+    """Every region of ``level`` under ``parent`` (None: all), its counters per subject kind, now or at a month end."""
+    params = _params(level=level, as_of=as_of, low=parent, high=_upper(parent) if parent else None)
+    out: dict[str, dict[str, Figures]] = {}
+    for row in (await session.execute(_kinds_by_region_stmt(as_of is not None, parent is not None), params)).tuples():
+        out.setdefault(row[0], {})[row[1]] = _figures(row[2:])
+    return out
+
+
+async def monthly_by_region(session: AsyncSession, level: str, parent: str | None,
+                            to: str) -> dict[str, dict[str, dict[str, Figures]]]:
+    """The change of every counter per month (up to ``to``), region of ``level`` under ``parent`` and kind."""
+    params = _params(level=level, as_of=to, low=parent, high=_upper(parent) if parent else None)
+    out: dict[str, dict[str, dict[str, Figures]]] = {}
+    for row in (await session.execute(_monthly_by_region_stmt(parent is not None), params)).tuples():
+        out.setdefault(row[0], {}).setdefault(row[1], {})[row[2]] = _figures(row[3:])
+    return out
