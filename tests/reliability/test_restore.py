@@ -149,8 +149,9 @@ def lines_at_newest(admin: Caller, grades: Grades, subjects: list[str], timeout:
         poll(lambda s=s, g=grade, v=version: line_at(admin, s, g, v), timeout=timeout)
 
 
-def stats_figures(platform: Caller) -> dict[str, Any]:
-    return dict(platform.ok("stats", "GET", f"/v1/stats/summary?region={COUNTY}")["figures"])
+def stats_figures(county: Caller) -> dict[str, Any]:
+    """The county's exact figures (the platform's have small areas suppressed)."""
+    return dict(county.ok("stats", "GET", f"/v1/stats/summary?region={COUNTY}")["figures"])
 
 
 def settled(read: Callable[[], Any], quiet: float = 2.0, timeout: float = 60) -> Any:
@@ -171,14 +172,14 @@ def settled(read: Callable[[], Any], quiet: float = 2.0, timeout: float = 60) ->
 
 def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_loans_it_lost(
         cluster: Cluster, day: Day, tmp_path: Path) -> None:
-    admin, bank, platform = Caller(cluster, Role.admin), Caller(cluster, Role.bank, bank_id=BANK), Caller(cluster, Role.platform)
+    admin, bank = Caller(cluster, Role.admin), Caller(cluster, Role.bank, bank_id=BANK)
     tag = uuid.uuid4().hex[:6]
     subjects = [f"rst-{tag}-{i:02d}" for i in range(24)]
     grades = Grades(cluster, day.village)
     try:
         grades.publish(subjects, lambda i: GRADES[i % 3])
         lines_at_newest(admin, grades, subjects)
-        loans_before_stats = int(str(stats_figures(platform)["loans"]))
+        loans_before_stats = int(str(stats_figures(admin)["loans"]))
 
         def lend(subject: str) -> dict[str, str]:
             cap = bank.ok("lending", "GET", f"/v1/credit-lines/{subject}")["max_rate"]
@@ -200,7 +201,7 @@ def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_l
         grades.publish(subjects, lambda i: GRADES[(i + 1) % 3])
         lines_at_newest(admin, grades, subjects)
         after = [lend(s) for s in subjects[3:6]]
-        poll(lambda: int(str(stats_figures(platform)["loans"])) == loans_before_stats + 6)
+        poll(lambda: int(str(stats_figures(admin)["loans"])) == loans_before_stats + 6)
 
         cluster.stop_service("lending", kill=True)
         grades.publish(subjects[:8], lambda i: GRADES[(i + 2) % 3])  # and more while it is down
@@ -221,7 +222,7 @@ def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_l
         for loan in before:
             assert bank("lending", "GET", f"/v1/loans/{loan['id']}").status_code == 200
         # The restored outbox was published again; stats dropped the duplicates (no loan counted twice).
-        assert settled(lambda: stats_figures(platform)["loans"]) == loans_before_stats + 6
+        assert settled(lambda: stats_figures(admin)["loans"]) == loans_before_stats + 6
         # The restored lending's versions jumped past those its lost copy announced, so stats takes its
         # changes again: the village's drawn in stats comes back to what lending's lines hold.
         assert all(admin.ok("lending", "GET", f"/v1/credit-lines/{s}")["version"] > RESTORE_VERSION_JUMP for s in subjects)
@@ -270,25 +271,25 @@ def test_merchant_restored_from_a_backup_ends_every_household_at_its_newest_grad
 
 
 def test_stats_restored_from_a_backup_ends_at_the_figures_it_had(cluster: Cluster, day: Day, tmp_path: Path) -> None:
-    platform = Caller(cluster, Role.platform)
+    county = Caller(cluster, Role.admin)
     tag = uuid.uuid4().hex[:6]
     subjects = [f"sts-{tag}-{i:02d}" for i in range(15)]
     grades = Grades(cluster, day.village)
     try:
         grades.publish(subjects, lambda i: "A")
-        at_backup = settled(lambda: stats_figures(platform))
+        at_backup = settled(lambda: stats_figures(county))
         backup(cluster, "stats", tmp_path / "stats-backup")
         grades.publish(subjects, lambda i: GRADES[i % 3])
         grades.publish(subjects[:5], lambda i: "B")
-        figures = settled(lambda: stats_figures(platform))
+        figures = settled(lambda: stats_figures(county))
         assert figures != at_backup, figures  # the events after the copy moved the figures
 
         cluster.stop_service("stats", kill=True)
         restore(cluster, "stats", tmp_path / "stats-backup")
         cluster.start_service("stats")
         # Exactly the figures it had: the events after the copy are read again, none twice.
-        poll(lambda: stats_figures(platform) == figures, timeout=60)
-        assert settled(lambda: stats_figures(platform)) == figures
+        poll(lambda: stats_figures(county) == figures, timeout=60)
+        assert settled(lambda: stats_figures(county)) == figures
     finally:
         grades.close()
 

@@ -18,7 +18,7 @@ VILLAGE = "341181100201"
 async def test_loans_count_in_their_beijing_month(databases: DatabaseFactory, backend: str, keys: Keys,
                                                   monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Tokens are minted before the clock moves ahead (their issue time must not lie in the future).
-    late, early, platform = bank_headers(keys, "jan"), bank_headers(keys, "feb"), keys.headers("platform")
+    late, early, county = bank_headers(keys, "jan"), bank_headers(keys, "feb"), keys.headers("admin")
     async with start_service("lending", await databases.create("lending", backend), keys) as lending:
         await add_bank(lending, keys)
         await grant(lending, "hh-jan", VILLAGE)
@@ -31,7 +31,7 @@ async def test_loans_count_in_their_beijing_month(databases: DatabaseFactory, ba
     assert [e.data["drawn_at"][:13] for e in loans] == ["2027-01-31T15", "2027-01-31T16"]
     async with start_service("stats", await databases.create("stats", backend), keys) as stats:
         await apply(stats.db, loans)
-        r = await stats.client.get("/v1/stats/timeseries", headers=platform, params={
+        r = await stats.client.get("/v1/stats/timeseries", headers=county, params={
             "metric": "loan_amount", "region": VILLAGE, "from": "2027-01", "to": "2027-02"})
         assert r.status_code == 200, r.text
         assert [(p["month"], p["change"]) for p in r.json()["points"]] == [("2027-01", "1000.00"), ("2027-02", "2000.00")]

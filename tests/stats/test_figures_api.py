@@ -26,7 +26,7 @@ async def stats(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIt
         yield svc
 
 
-async def get(svc: RunningService, keys: Keys, path: str, role: str = "platform", csv_: bool = False,
+async def get(svc: RunningService, keys: Keys, path: str, role: str = "admin", csv_: bool = False,
               **params: Any) -> Any:
     headers = keys.headers(role, **({"region": params.pop("officer_region")} if "officer_region" in params else {}))
     if "claim_suppress" in params:
@@ -98,7 +98,7 @@ async def test_as_of_gives_a_past_month_end(stats: RunningService, keys: Keys) -
     assert (await get(stats, keys, "summary", region=COUNTY, as_of="2026-11-15"))["figures"] == f
     villages = await get(stats, keys, "regions", level="village", region=COUNTY, as_of="2026-10-31")
     assert {v["code"]: v["figures"]["lines"] for v in villages["regions"]} == {V_11: 2, V_12: 0, V_21: 0}
-    too_soon = await stats.client.get("/v1/stats/summary", params={"as_of": "2999-01"}, headers=keys.headers("platform"))
+    too_soon = await stats.client.get("/v1/stats/summary", params={"as_of": "2999-01"}, headers=keys.headers("admin"))
     assert too_soon.status_code == 422 and too_soon.json()["errors"][0]["field"] == "as_of"
 
 
@@ -110,7 +110,7 @@ async def test_timeseries_of_stocks_flows_and_shares(stats: RunningService, keys
     assert loans["flow"] is True and [p["value"] for p in loans["points"]] == ["0.00", "50000.00"]
     share = await get(stats, keys, "timeseries", metric="used_share", **{"from": "2026-10", "to": "2026-11"})
     assert [p["value"] for p in share["points"]] == ["0.3333", "0.1667"]
-    bad = await stats.client.get("/v1/stats/timeseries", params={"metric": "nope"}, headers=keys.headers("platform"))
+    bad = await stats.client.get("/v1/stats/timeseries", params={"metric": "nope"}, headers=keys.headers("admin"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "metric"
 
 
@@ -127,7 +127,7 @@ async def test_readers_and_their_scope(stats: RunningService, keys: Keys) -> Non
     assert other.status_code == 403
     listing = await get(stats, keys, "regions", role="officer", officer_region=TOWN_1, level="village", region=COUNTY)
     assert {v["code"] for v in listing["regions"]} == {V_11, V_12}
-    bad = await stats.client.get("/v1/stats/summary", params={"region": "34"}, headers=keys.headers("platform"))
+    bad = await stats.client.get("/v1/stats/summary", params={"region": "34"}, headers=keys.headers("admin"))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "region"
 
 

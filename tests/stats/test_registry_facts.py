@@ -33,7 +33,7 @@ async def stats(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIt
 
 
 async def summary(stats: RunningService, keys: Keys, region: str, **params: Any) -> dict[str, Any]:
-    r = await stats.client.get("/v1/stats/summary", params={"region": region, **params}, headers=keys.headers("platform"))
+    r = await stats.client.get("/v1/stats/summary", params={"region": region, **params}, headers=keys.headers("admin"))
     assert r.status_code == 200, r.text
     return dict(r.json()["figures"])
 
@@ -61,7 +61,7 @@ async def test_archive_and_move_follow_the_registry(stats: RunningService, keys:
     assert counts(await summary(stats, keys, V1, as_of="2026-10")) == (2, 2, 2)
     assert counts(await summary(stats, keys, V2, as_of="2026-10")) == (0, 0, 0)
     villages = (await stats.client.get("/v1/stats/regions", params={"level": "village", "region": COUNTY},
-                                       headers=keys.headers("platform"))).json()["regions"]
+                                       headers=keys.headers("admin"))).json()["regions"]
     assert {v["code"]: v["figures"]["credit_subjects"] for v in villages} == {V1: 0, V1B: 0, V2: 1}
 
 

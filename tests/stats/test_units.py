@@ -7,7 +7,7 @@ import pytest
 
 from common.errors import ProblemError
 from stats.figures import params, render
-from stats.figures.suppression import sibling_groups, suppress
+from stats.figures.suppression import decide
 from stats.readmodel.ops import BadEvent, fen, month_of, rating_op
 from stats.readmodel.projector import plan
 from stats.readmodel.state import FlowOp, StateOp, SubjectState, apply_op, contribution, state_delta
@@ -87,23 +87,28 @@ def test_as_of_and_region_parameters() -> None:
 
 
 def test_small_counts_are_suppressed_with_a_complement_among_siblings() -> None:
-    rows = [{"subjects": 3}, {"subjects": 40}, {"subjects": 25}, {"subjects": 0}]
-    hidden = suppress(rows, 5, [[0, 1, 2, 3]])
+    villages = {"341181100201": 3, "341181100202": 40, "341181100203": 25, "341181100204": 0}
+    hidden = decide({code: {"all": {"subjects": n}} for code, n in villages.items()}, 5, 9)
     # 3 alone would be the town total minus the others: the smallest other non-zero cell goes too.
-    assert "subjects" in hidden[0] and "subjects" in hidden[2] and "subjects" not in hidden[1]
-    assert "subjects" not in hidden[3]  # a true zero reveals no one and stays 0
+    assert "subjects" in hidden[("341181100201", "all")] and "subjects" in hidden[("341181100203", "all")]
+    assert "subjects" not in hidden[("341181100202", "all")]
+    assert "subjects" not in hidden[("341181100204", "all")]  # a true zero reveals no one and stays 0
 
 
 def test_a_suppressed_grade_takes_another_grade_with_it_and_money_follows_its_count() -> None:
-    row = {"rated": 60, "grade_aaa": 2, "grade_aa": 30, "grade_a": 28, "lines": 2, "line_amount": 800_000}
-    hidden = suppress([row], 5)[0]
+    row = {"rated": 60, "grade_aaa": 2, "grade_aa": 30, "grade_a": 28, "credit_subjects": 60, "lines": 2,
+           "line_amount": 800_000}
+    hidden = decide({"341181": {"all": row}}, 5)[("341181", "all")]
     assert {"grade_aaa", "grade_a"} <= hidden and "grade_aa" not in hidden and "rated" not in hidden
     assert {"lines", "line_amount", "used_share"} <= hidden
 
 
-def test_sibling_groups_follow_the_parent_code() -> None:
-    codes = ["341181100201", "341181100202", "341181101201"]
-    assert sibling_groups(codes, 9) == [[0, 1], [2]]
+def test_siblings_are_grouped_by_the_parent_code() -> None:
+    # Two towns' villages: the one small village of the second town has no sibling to hide with it.
+    table = {"341181100201": {"all": {"subjects": 3}}, "341181100202": {"all": {"subjects": 9}},
+             "341181101201": {"all": {"subjects": 2}}}
+    hidden = decide(table, 5, 9)
+    assert "subjects" in hidden[("341181100202", "all")] and "subjects" in hidden[("341181101201", "all")]
 
 
 def test_money_and_shares_are_exact_strings() -> None:

@@ -13,7 +13,8 @@ from common.idempotency import Idempotency
 from lending.applications import repository, service
 from lending.applications.schemas import ApplicationIn, ApplicationOut, DecisionIn
 from lending.banks.service import partner_bank
-from lending.loans.router import scope
+from lending.disclosures.log import DisclosureLog
+from lending.loans.router import disclosure, scope
 
 router = APIRouter(prefix="/v1", tags=["applications"])
 Submitter = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, scope=Scope.applications_submit))]
@@ -21,10 +22,18 @@ BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 
 
 @router.post("/applications", response_model=ApplicationOut, status_code=201)
-async def submit(body: ApplicationIn, caller: Submitter, guard: Idempotency, session: Session) -> Response:
+async def submit(body: ApplicationIn, caller: Submitter, guard: Idempotency, session: Session,
+                 request: Request) -> Response:
     if guard.replay:
         return guard.replay
-    out = await service.submit(session, caller, body)
+    log: DisclosureLog = request.app.state.disclosures
+    bank_id = str(caller.bank_id)
+
+    def disclose(grade: str | None, channel: str) -> None:
+        if caller.role == Role.bank:  # the county's own callers are not disclosures
+            log.record(bank_id, body.subject_id, grade, channel, "loan-application")
+
+    out = await service.submit(session, caller, body, disclose)
     return await guard.remember(session, 201, out.model_dump(mode="json"))
 
 
@@ -34,7 +43,9 @@ async def decide(application_id: str, body: DecisionIn, bank: BankCaller, guard:
     if guard.replay:
         return guard.replay
     await partner_bank(session, bank.bank_id)
-    out = await service.decide(session, request.app.state.rates, str(bank.bank_id), application_id, body)
+    bank_id = str(bank.bank_id)
+    out = await service.decide(session, request.app.state.rates, bank_id, application_id, body,
+                               lambda subject_id: disclosure(request, bank_id, subject_id, "loan-application"))
     return await guard.remember(session, 200, out.model_dump(mode="json"))
 
 

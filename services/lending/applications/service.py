@@ -3,6 +3,7 @@ loan is recorded on the line at once, same day) or declines."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +31,11 @@ def application_out(a: Application) -> ApplicationOut:
                           decided_at=a.decided_at)
 
 
-async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) -> ApplicationOut:
+APPLICATION_DECLINED, APPLICATION_REFUSED = "application-declined", "application-refused"
+
+
+async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn, disclose: loans.Disclose) -> ApplicationOut:
+    """``disclose`` hears what a refusal tells the caller of the line (a bank's are logged)."""
     bank_id = caller.bank_id if caller.role == Role.bank else body.bank_id
     if caller.role == Role.bank and body.bank_id not in (None, caller.bank_id):
         raise field_error("bank_id", "a bank submits applications to itself only")
@@ -43,9 +48,11 @@ async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) 
     if line is None or not caller.in_region(line.region_village):  # outside the region: as if unknown
         raise loans.unknown_subject(body.subject_id)
     if refused(line.consent_lending):
+        disclose(None, APPLICATION_REFUSED)
         raise no_consent(body.subject_id)
     refusal = loans.unusable_line(line, beijing_today())
-    if refusal:
+    if refusal:  # it names the line's state and grade
+        disclose(line.grade, APPLICATION_DECLINED)
         raise refusal
     if body.product is not None:
         product = await banks.get_product(session, body.product)
@@ -61,7 +68,8 @@ async def submit(session: AsyncSession, caller: Principal, body: ApplicationIn) 
 
 
 async def decide(session: AsyncSession, rates: RateBook, bank_id: str, application_id: str,
-                 body: DecisionIn) -> ApplicationOut:
+                 body: DecisionIn, disclosure: Callable[[str], loans.Disclose]) -> ApplicationOut:
+    """``disclosure(subject_id)`` hears what the loan tells the bank of the subject's line."""
     app = await repository.get(session, application_id, bank_id)
     if app is None:
         raise not_found("application", application_id)
@@ -73,7 +81,7 @@ async def decide(session: AsyncSession, rates: RateBook, bank_id: str, applicati
         assert body.annual_rate is not None
         loan = await loans.record_loan(session, rates, bank_id, LoanIn(
             subject_id=app.subject_id, amount=from_fen(app.amount_fen), annual_rate=body.annual_rate,
-            term_months=app.term_months, product=app.product))
+            term_months=app.term_months, product=app.product), disclosure(app.subject_id))
         loan_id = loan.id
     now = utcnow()
     if not await repository.decide(session, application_id, APPROVED if loan_id else DECLINED, body.reason, loan_id, now):

@@ -1,5 +1,6 @@
 """Credit lines for banks and the county: one subject's line, its history, a village's lines
-(整村授信). Every grade shown to a bank is logged."""
+(整村授信). Every grade, line or history shown to a bank is logged, refusals too. The provincial
+platform sees aggregates only (stats): no single subject's line, no village's list of lines."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -21,7 +22,7 @@ from lending.policies.rates import RateBook
 from lending.subjects.service import no_consent, refused
 
 router = APIRouter(prefix="/v1", tags=["credit lines"])
-Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform))]
+Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer))]
 
 
 def in_region(caller: Principal, line: CreditLine | LineRow) -> bool:
@@ -50,13 +51,23 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
     return ORJSONResponse(service.line_view(line, benchmark, today))
 
 
-@router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut])
-async def credit_line_history(subject_id: str, caller: Reader, session: Session, after: int = 0,
-                              limit: PageLimit = 100) -> list[CreditLineChangeOut]:
-    """The line's changes, by version: the next page starts ``after`` the last ``version``."""
+@router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut],
+            responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"}})
+async def credit_line_history(subject_id: str, caller: Reader, session: Session, request: Request, after: int = 0,
+                              limit: PageLimit = 100,
+                              purpose: str = Query(default="credit-line-history", max_length=120)
+                              ) -> list[CreditLineChangeOut]:
+    """The line's changes, by version (its grades and amounts over time), a disclosure like the line
+    itself; the next page starts ``after`` the last ``version``."""
     line = await repository.get(session, subject_id)
     if line is None or not in_region(caller, line):
         raise unknown_subject(subject_id)
+    if caller.role == Role.bank:
+        log: DisclosureLog = request.app.state.disclosures
+        if refused(line.consent_lending):  # the attempt is logged, without the grade
+            log.record(str(caller.bank_id), subject_id, None, "credit-line-history-refused", purpose)
+            raise no_consent(subject_id)
+        log.record(str(caller.bank_id), subject_id, line.grade, "credit-line-history", purpose)
     return service.history_out(await repository.history(session, subject_id, after, limit))
 
 

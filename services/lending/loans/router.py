@@ -12,14 +12,21 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
-from common.errors import ProblemError, field_error
+from common.errors import field_error
 from common.idempotency import Idempotency
 from lending.banks.service import partner_bank
+from lending.disclosures.log import DisclosureLog
 from lending.loans import reconciliation, repository, service
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, LoanPage, RepaymentIn, RepaymentOut
 
 router = APIRouter(prefix="/v1", tags=["loans"])
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
+
+
+def disclosure(request: Request, bank_id: str, subject_id: str, purpose: str) -> service.Disclose:
+    """What a loan tells ``bank_id`` of the subject's line goes to the disclosure log."""
+    log: DisclosureLog = request.app.state.disclosures
+    return lambda grade, channel: log.record(bank_id, subject_id, grade, channel, purpose)
 
 
 def scope(caller: Principal, bank_id: str | None) -> str | None:
@@ -35,13 +42,8 @@ async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, sessio
     if guard.replay:
         return guard.replay
     await partner_bank(session, bank.bank_id)
-    try:
-        loan = await service.record_loan(session, request.app.state.rates, str(bank.bank_id), body)
-    except ProblemError as problem:
-        if problem.type == "no-consent":  # an attempt on a subject that refused: logged, without a grade
-            request.app.state.disclosures.record(str(bank.bank_id), body.subject_id, None, "loan-refused",
-                                                 "loan")
-        raise
+    loan = await service.record_loan(session, request.app.state.rates, str(bank.bank_id), body,
+                                     disclosure(request, str(bank.bank_id), body.subject_id, "loan"))
     return await guard.remember(session, 201, loan.model_dump(mode="json"))
 
 

@@ -6,6 +6,7 @@ pass the line together. ``drawn`` is always the sum of what active loans still o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -31,6 +32,12 @@ from lending.money import fen_str, from_fen, max_rate, rate_str, to_fen
 from lending.policies.rates import RateBook
 from lending.risk import service as risk
 from lending.subjects.service import no_consent, refused
+
+# Records one disclosure to the calling bank: (grade shown or None, channel).
+Disclose = Callable[[str | None, str], None]
+# What a bank learns of a line from a loan: the loan (its grade and rate cap), or a refusal that
+# names the grade, the available amount, the cap or the line's state. Each is a logged disclosure.
+LOAN, LOAN_DECLINED, LOAN_REFUSED = "loan", "loan-declined", "loan-refused"
 
 
 def loan_out(loan: Loan, cap: Decimal | None = None) -> LoanOut:
@@ -71,10 +78,14 @@ def over_available(line: CreditLine, amount_fen: int, today: date) -> ProblemErr
                         errors=[{"field": "amount", "message": "more than the available line"}])
 
 
-async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body: LoanIn) -> LoanOut:
+async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body: LoanIn, disclose: Disclose) -> LoanOut:
     """Draw first, check after: the conditional UPDATE returns the line's terms, and any refusal
     raised after it (rate cap, product) rolls the draw back with the transaction. The happy path is
-    three statements: the draw, the loan, the outbox event."""
+    three statements: the draw, the loan, the outbox event.
+
+    Whatever the answer tells the bank of the line is reported through ``disclose``: a refusal
+    for want of consent (nothing shown), a refusal that shows the line's grade, state or available
+    amount (only once consent is known), and the loan itself."""
     now = utcnow()
     today = beijing_day(now)  # due dates and line validity are Beijing days
     amount_fen = to_fen(body.amount)
@@ -94,18 +105,23 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
             raise unknown_subject(body.subject_id)
         await session.refresh(current)
         if refused(current.consent_lending):
+            disclose(None, LOAN_REFUSED)
             raise no_consent(body.subject_id)
+        disclose(current.grade, LOAN_DECLINED)
         raise unusable_line(current, today) or over_available(current, amount_fen, today)
     if refused(line.consent_lending):  # the draw rolls back with the transaction
+        disclose(None, LOAN_REFUSED)
         raise no_consent(body.subject_id)
     if product is not None:
         why = ineligibility(product_rules(product), grade=line.grade, kind=line.kind, industry=line.industry,
                             amount_fen=amount_fen, term_months=body.term_months)
         if why:
+            disclose(line.grade, LOAN_DECLINED)
             raise ProblemError(422, "Product not eligible", f"{product.name}: {why}", type="product-not-eligible",
                                errors=[{"field": "product", "message": why}])
     cap = max_rate(benchmark, Decimal(line.max_markup))
     if body.annual_rate > cap:
+        disclose(line.grade, LOAN_DECLINED)
         raise ProblemError(422, "Rate above the cap", f"{rate_str(body.annual_rate)} % is above the cap of "
                            f"{rate_str(cap)} % for grade {line.grade}", type="rate-above-cap", max_rate=rate_str(cap),
                            errors=[{"field": "annual_rate", "message": f"at most {rate_str(cap)}"}])
@@ -123,6 +139,7 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
         amount=from_fen(amount_fen), annual_rate=body.annual_rate, term_months=body.term_months,
         product=body.product, drawn_at=now))
     await announce_use(session, line, "drawn")
+    disclose(line.grade, LOAN)
     return loan_out(Loan(**values), cap)
 
 

@@ -1,15 +1,26 @@
-"""Short-lived rotating codes for a phone app: ``R1.<payload>.<mac>``, where the payload is the
-static code's look-up hash and an expiry, signed with a key of this service. A rotating code holds
-no personal data and no grade; a photo of it stops working after its lifetime."""
+"""Short-lived rotating codes for a phone app: ``R2.<sealed>``, where ``sealed`` is the static
+code's look-up hash and an expiry, encrypted and authenticated (AES-256-GCM, a fresh random nonce
+each time) with a key of this service. A rotating code holds no personal data and no grade; a
+photo of it stops working after its lifetime; and its bytes are fresh every time, so two rotating
+codes of one household cannot be linked to each other or to the static code without the key
+(a signed but readable payload would carry the same static hash in every code)."""
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import os
 import struct
 from datetime import datetime, timedelta
 
-PREFIX = "R1."
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+PREFIX = "R2."
+_NONCE = 12
+_PLAIN = 32 + 8  # the static code's SHA-256, the expiry in Unix seconds
+_SEALED = _NONCE + _PLAIN + 16  # with the GCM tag
+_CONTEXT = b"merchant rotating household code"
 
 
 def _b64(raw: bytes) -> str:
@@ -22,31 +33,32 @@ def _unb64(text: str) -> bytes:
 
 class RotatingCodes:
     def __init__(self, secret: bytes, lifetime: timedelta = timedelta(seconds=60)) -> None:
-        # A key of its own, derived once, so a rotating code's MAC says nothing about other keys' use.
-        self._key = hmac.new(secret, b"merchant rotating household codes v1", hashlib.sha256).digest()
+        # A key of its own, derived once, so these codes say nothing about other keys' use.
+        self._aead = AESGCM(hmac.new(secret, b"merchant rotating household codes v2", hashlib.sha256).digest())
         self.lifetime = lifetime
-
-    def _mac(self, payload: bytes) -> bytes:
-        return hmac.new(self._key, payload, hashlib.sha256).digest()[:16]
 
     def issue(self, code_hash: str, now: datetime) -> tuple[str, datetime]:
         expires = now + self.lifetime
-        payload = bytes.fromhex(code_hash) + struct.pack(">Q", int(expires.timestamp()))
-        return f"{PREFIX}{_b64(payload)}.{_b64(self._mac(payload))}", expires
+        nonce = os.urandom(_NONCE)
+        plain = bytes.fromhex(code_hash) + struct.pack(">Q", int(expires.timestamp()))
+        return f"{PREFIX}{_b64(nonce + self._aead.encrypt(nonce, plain, _CONTEXT))}", expires
 
     def resolve(self, code: str, now: datetime) -> str | None:
         """The static code's hash if ``code`` is a genuine rotating code still alive, else None."""
         try:
-            payload_text, mac_text = code[len(PREFIX):].split(".")
-            payload, mac = _unb64(payload_text), _unb64(mac_text)
+            sealed = _unb64(code[len(PREFIX):])
         except (ValueError, TypeError):
             return None
-        if len(payload) != 40 or not hmac.compare_digest(mac, self._mac(payload)):
+        if len(sealed) != _SEALED:
             return None
-        (expires,) = struct.unpack(">Q", payload[32:])
+        try:
+            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], _CONTEXT)
+        except InvalidTag:
+            return None
+        (expires,) = struct.unpack(">Q", plain[32:])
         if expires < now.timestamp():
             return None
-        return payload[:32].hex()
+        return plain[:32].hex()
 
 
 def is_rotating(code: str) -> bool:

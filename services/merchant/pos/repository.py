@@ -14,11 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from common.db import UTCDateTime
 from merchant.codes.models import household_codes as c
 from merchant.households.models import households as h
+from merchant.merchants.models import VERIFIER
 from merchant.merchants.models import merchants as m
 from merchant.offers.models import offer_outlets as outlets
 from merchant.offers.models import offers as o
 
 _now = bindparam("now", type_=UTCDateTime())
+
+# The household consented to this merchant's kind of use (benefit verifiers: ``benefits``, shops:
+# ``merchant``). Without it not even its offers are looked for: a household without consent costs
+# the database what an unknown code costs, so the answer does not tell them apart, even in time.
+_consented = or_(and_(m.c.kind == VERIFIER, h.c.consent_benefits), and_(m.c.kind != VERIFIER, h.c.consent_merchant))
 
 # Built once; SQLAlchemy caches its compiled form. Primary keys all the way: merchant, code,
 # household, the merchant's outlets, each offer. An offer above today's grade, expired, withdrawn
@@ -32,7 +38,7 @@ VERIFY = (
         m.outerjoin(c, c.c.code_hash == bindparam("code_hash"))
         .outerjoin(h, h.c.subject_id == c.c.subject_id)
         .outerjoin(outlets, outlets.c.merchant_id == m.c.id)
-        .outerjoin(o, and_(o.c.id == outlets.c.offer_id, o.c.status == "active", o.c.valid_from <= _now,
+        .outerjoin(o, and_(o.c.id == outlets.c.offer_id, _consented, o.c.status == "active", o.c.valid_from <= _now,
                            or_(o.c.valid_until.is_(None), o.c.valid_until > _now),
                            o.c.grade_mask.op("&")(h.c.grade_bit) != 0,
                            or_(o.c.budget_total_fen.is_(None), o.c.spent_fen < o.c.budget_total_fen))))
@@ -107,7 +113,8 @@ class SQLiteVerifyReader:
         region = orjson.loads(head[10]) if head[10] else None
         base = (head[0], head[1], head[2], head[3], head[4], head[5], bool(head[6]), bool(head[7]), bool(head[8]),
                 bool(head[9]), region)
-        if not head[11] or head[2] != "active":
+        consented = head[9] if head[0] == VERIFIER else head[8]  # as the joined statement's _consented
+        if not head[11] or head[2] != "active" or not consented:
             return [LookUpRow(*base, None, None, None, False, None, None)]
         # SQLAlchemy keeps SQLite datetimes as naive UTC text in this format, so text order is time order.
         stamp = now.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")

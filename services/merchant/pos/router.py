@@ -61,10 +61,13 @@ async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempo
     if guard.replay:
         return guard.replay
     merchant_id = pos_merchant(principal)
-    answer, verdict = await service.redeem(session, merchant_id, body, request.app.state.rotating_codes)
     log: DisclosureLog = request.app.state.disclosures
-    log.record(merchant_id=merchant_id, subject_id=verdict.subject_id, outcome=verdict.status,
-               grade=verdict.grade, purpose="pos-redeem", request_key=guard.key)
+
+    def disclose(verdict: service.Verdict) -> None:  # refused or not: what the POS learns is logged
+        log.record(merchant_id=merchant_id, subject_id=verdict.subject_id, outcome=verdict.status,
+                   grade=verdict.grade, purpose="pos-redeem", request_key=guard.key)
+
+    answer = await service.redeem(session, merchant_id, body, request.app.state.rotating_codes, disclose)
     return await guard.remember(session, 201, answer)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -127,11 +128,15 @@ def refuse(v: Verdict) -> ProblemError:
                         errors=[{"field": "code", "message": messages[status]}])
 
 
-async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,
-                 rotating: RotatingCodes) -> tuple[dict[str, Any], Verdict]:
-    """Price the bill, take the budgets and limits (conditional UPDATEs), record, announce."""
+async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn, rotating: RotatingCodes,
+                 disclose: Callable[[Verdict], None]) -> dict[str, Any]:
+    """Price the bill, take the budgets and limits (conditional UPDATEs), record, announce.
+
+    ``disclose`` hears the verdict before anything else: a refused redemption tells the POS as much
+    as a verify does (not a credit household, or which offers apply), so it is logged the same way."""
     now = utcnow()
     v = await verdict(await session.connection(), merchant_id, body.code, now, rotating)
+    disclose(v)
     if not v.valid:
         raise refuse(v)
     applicable = {o["offer_id"] for o in v.offers}
@@ -175,7 +180,7 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn,
                   {"redemption_id": rec["id"], "offer_id": rec["offer_id"], "discount": fen_str(rec["discount_fen"])}
                   for rec in lines],
               "redeemed_at": now.isoformat()}
-    return answer, v
+    return answer
 
 
 async def announce(session: AsyncSession, line: dict[str, Any] | Any, status: str,

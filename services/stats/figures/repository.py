@@ -1,4 +1,4 @@
-"""SQL of the read side: counters per kind for a region, per region for a level, per month.
+"""SQL of the read side: counters per kind for a region, per region and kind for a level, per month.
 
 Column lists are built once at import; a request only adds its filters.
 """
@@ -7,17 +7,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, Table, bindparam, case, cast, func, select
+from sqlalchemy import BigInteger, Select, Table, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stats.readmodel.metrics import ALL_KINDS, COLUMNS
 from stats.readmodel.tables import cells, meta, monthly
 
 Figures = dict[str, int]
-# Per region, besides the totals over kinds: the figures of its village and town subjects, for
-# the credit village / credit town shares.
-UNIT_FIGURES = ("credit_units", "subjects", "rated")
-_N = len(COLUMNS)
 
 
 def _upper(prefix: str) -> str:
@@ -30,14 +26,7 @@ def _sums(table: Table) -> list[Any]:
     return [cast(func.coalesce(func.sum(table.c[name]), 0), BigInteger).label(name) for name in COLUMNS]
 
 
-def _unit_sums(table: Table) -> list[Any]:
-    return [cast(func.coalesce(func.sum(case((table.c.kind == kind, table.c[name]), else_=0)), 0), BigInteger)
-            .label(f"{kind}_{name}")
-            for kind in ("village", "town") for name in UNIT_FIGURES]
-
-
 _SUMS = {cells.name: _sums(cells), monthly.name: _sums(monthly)}
-_UNIT_SUMS = {cells.name: _unit_sums(cells), monthly.name: _unit_sums(monthly)}
 
 
 def _filters(table: Table, region: bool, kind: bool, as_of: bool) -> list[Any]:
@@ -61,41 +50,34 @@ def _by_kind_stmt(table_name: str, region: bool, kind: bool) -> Select[Any]:
 
 
 @cache
-def _by_region_stmt(table_name: str, parent: bool, kind: bool) -> Select[Any]:
-    table = monthly if table_name == monthly.name else cells
-    where = [table.c.level == bindparam("level")]
-    if parent:
-        where += [table.c.region >= bindparam("low"), table.c.region < bindparam("high")]
-    if kind:
-        where.append(table.c.kind == bindparam("kind"))
-    if table is monthly:
-        where.append(table.c.month <= bindparam("as_of"))
-    return (select(table.c.region, *_SUMS[table.name], *_UNIT_SUMS[table.name]).where(*where)
-            .group_by(table.c.region).order_by(table.c.region))
-
-
-@cache
-def _current_by_region_stmt(parent: bool, kind: bool) -> Select[Any]:
-    # Current counters: one row per region and kind (``all`` when no kind is asked), nothing to sum.
-    where = [cells.c.level == bindparam("level"), cells.c.kind == bindparam("kind")]
-    if parent:
-        where += [cells.c.region >= bindparam("low"), cells.c.region < bindparam("high")]
-    return select(cells.c.region, *(cells.c[name] for name in COLUMNS)).where(*where).order_by(cells.c.region)
-
-
-@cache
-def _current_units_stmt(parent: bool) -> Select[Any]:
-    where = [cells.c.level == bindparam("level"), cells.c.kind.in_(("village", "town"))]
-    if parent:
-        where += [cells.c.region >= bindparam("low"), cells.c.region < bindparam("high")]
-    return select(cells.c.region, cells.c.kind, *(cells.c[name] for name in UNIT_FIGURES)).where(*where)
-
-
-@cache
 def _monthly_stmt(region: bool, kind: bool) -> Select[Any]:
     where = _filters(monthly, region, kind, True)
     return (select(monthly.c.month, monthly.c.kind, *_SUMS[monthly.name]).where(*where)
             .group_by(monthly.c.month, monthly.c.kind).order_by(monthly.c.month))
+
+
+@cache
+def _kinds_by_region_stmt(as_of: bool, parent: bool) -> Select[Any]:
+    # Per region and kind: the table small-area suppression decides over (siblings and kinds at once).
+    table = monthly if as_of else cells
+    where = [table.c.level == bindparam("level")]
+    if parent:
+        where += [table.c.region >= bindparam("low"), table.c.region < bindparam("high")]
+    if as_of:
+        where.append(table.c.month <= bindparam("as_of"))
+        return (select(table.c.region, table.c.kind, *_SUMS[table.name]).where(*where)
+                .group_by(table.c.region, table.c.kind).order_by(table.c.region))
+    where.append(cells.c.kind != ALL_KINDS)
+    return select(cells.c.region, cells.c.kind, *(cells.c[name] for name in COLUMNS)).where(*where).order_by(cells.c.region)
+
+
+@cache
+def _monthly_by_region_stmt(parent: bool) -> Select[Any]:
+    where = [monthly.c.level == bindparam("level"), monthly.c.month <= bindparam("as_of")]
+    if parent:
+        where += [monthly.c.region >= bindparam("low"), monthly.c.region < bindparam("high")]
+    return (select(monthly.c.month, monthly.c.region, monthly.c.kind, *_SUMS[monthly.name]).where(*where)
+            .group_by(monthly.c.month, monthly.c.region, monthly.c.kind).order_by(monthly.c.month))
 
 
 def _params(**values: Any) -> dict[str, Any]:
@@ -114,35 +96,6 @@ async def by_kind(session: AsyncSession, region: str | None, kind: str | None, a
     return {row[0]: _figures(row[1:]) for row in result.tuples()}
 
 
-async def by_region(session: AsyncSession, level: str, parent: str | None, kind: str | None,
-                    as_of: str | None) -> list[tuple[str, Figures, dict[str, Figures]]]:
-    """Every region of ``level`` under ``parent``: its counters (over kinds, or of ``kind``), and the
-    figures of its village and town subjects."""
-    params = _params(level=level, kind=kind, as_of=as_of, low=parent, high=_upper(parent) if parent else None)
-    if as_of is None:
-        return await _current_by_region(session, parent is not None, kind, params)
-    stmt = _by_region_stmt(monthly.name, parent is not None, kind is not None)
-    out = []
-    k = len(UNIT_FIGURES)
-    for row in (await session.execute(stmt, params)).tuples():
-        units = row[1 + _N:]
-        out.append((row[0], _figures(row[1:1 + _N]),
-                    {"village": dict(zip(UNIT_FIGURES, units[:k], strict=True)),
-                     "town": dict(zip(UNIT_FIGURES, units[k:], strict=True))}))
-    return out
-
-
-async def _current_by_region(session: AsyncSession, parent: bool, kind: str | None,
-                             params: dict[str, Any]) -> list[tuple[str, Figures, dict[str, Figures]]]:
-    params = {**params, "kind": kind or ALL_KINDS}
-    zero = dict.fromkeys(UNIT_FIGURES, 0)
-    units: dict[str, dict[str, Figures]] = {}
-    for row in (await session.execute(_current_units_stmt(parent), params)).tuples():
-        units.setdefault(row[0], {"village": zero, "town": zero})[row[1]] = dict(zip(UNIT_FIGURES, row[2:], strict=True))
-    rows = (await session.execute(_current_by_region_stmt(parent, kind is not None), params)).tuples()
-    return [(row[0], _figures(row[1:]), units.get(row[0], {"village": zero, "town": zero})) for row in rows]
-
-
 async def monthly_changes(session: AsyncSession, region: str | None, kind: str | None,
                           to: str) -> dict[str, dict[str, Figures]]:
     """The change of every counter per month (up to ``to``) and kind."""
@@ -159,3 +112,23 @@ _GENERATION = select(meta.c.value).where(meta.c.key == "generation")
 
 async def generation(session: AsyncSession) -> int:
     return int((await session.execute(_GENERATION)).scalar_one_or_none() or 0)
+
+
+async def kinds_by_region(session: AsyncSession, level: str, parent: str | None,
+                          as_of: str | None) -> dict[str, dict[str, Figures]]:
+    """Every region of ``level`` under ``parent`` (None: all), its counters per subject kind, now or at a month end."""
+    params = _params(level=level, as_of=as_of, low=parent, high=_upper(parent) if parent else None)
+    out: dict[str, dict[str, Figures]] = {}
+    for row in (await session.execute(_kinds_by_region_stmt(as_of is not None, parent is not None), params)).tuples():
+        out.setdefault(row[0], {})[row[1]] = _figures(row[2:])
+    return out
+
+
+async def monthly_by_region(session: AsyncSession, level: str, parent: str | None,
+                            to: str) -> dict[str, dict[str, dict[str, Figures]]]:
+    """The change of every counter per month (up to ``to``), region of ``level`` under ``parent`` and kind."""
+    params = _params(level=level, as_of=to, low=parent, high=_upper(parent) if parent else None)
+    out: dict[str, dict[str, dict[str, Figures]]] = {}
+    for row in (await session.execute(_monthly_by_region_stmt(parent is not None), params)).tuples():
+        out.setdefault(row[0], {}).setdefault(row[1], {})[row[2]] = _figures(row[3:])
+    return out

@@ -1,7 +1,8 @@
 """GET /v1/stats/summary, /v1/stats/regions, /v1/stats/timeseries: JSON, or CSV with ``Accept: text/csv``.
 
-Read by the provincial platform (role ``platform``), the county (``admin``) and officers (their own
-region only). Nothing here writes: the read model is fed by events alone.
+Read by the provincial platform (role ``platform``: small areas always suppressed), the county
+(``admin``) and officers (their own region only). Nothing here writes: the read model is fed by
+events alone.
 """
 from __future__ import annotations
 
@@ -32,10 +33,11 @@ Reader = Annotated[Principal, Depends(_readers)]
 
 
 def suppression(request: Request, principal: Principal, asked: bool | None) -> service.Suppression:
-    """On if the settings, the token's claim or the request ask for it; a request cannot turn it off
-    when the token or the settings say on."""
+    """Always on for the provincial platform (it sees aggregates only, never a small area's count);
+    for the county's own callers on if the settings, the token's claim or the request ask for it. A
+    request cannot turn it off when the role, the token or the settings say on."""
     settings = request.app.state.settings
-    on = bool(settings.suppress_by_default or asked or principal.suppress)
+    on = bool(principal.role == Role.platform or settings.suppress_by_default or asked or principal.suppress)
     return service.Suppression(on, settings.suppression_threshold)
 
 
@@ -81,7 +83,8 @@ async def install_cache(app: FastAPI) -> None:
     app.state.stats_answers = AnswerCache()
 
 
-SuppressParam = Annotated[bool | None, Query(description="suppress small areas (on only: a token's claim wins)")]
+SuppressParam = Annotated[bool | None, Query(description="suppress small areas (on only: the platform role and a "
+                                                          "token's claim win)")]
 AsOfParam = Annotated[str | None, Query(description="a past month end: YYYY-MM or a date (the month end on or before it)")]
 
 

@@ -1,7 +1,11 @@
-"""The figures of the API: read the counters, apply suppression, shape the answers."""
+"""The figures of the API: read the counters, apply suppression, shape the answers.
+
+With suppression on, every answer is cut from the table suppression decides over (the region's
+siblings, per kind), so the summary of a region, a listing of its level, one kind's figures and a
+month of a time series agree on what is hidden (see ``suppression``)."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,8 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stats.figures import repository
 from stats.figures.params import PARENT_LENGTH, add_months, level_of, month_end
 from stats.figures.render import HEADLINE, UNITS, Figures, money, render, total, with_counts
-from stats.figures.suppression import sibling_groups, suppress
+from stats.figures.suppression import ALL_ROW, decide
 from stats.readmodel.metrics import ALL, COLUMNS, KINDS
+
+PROVINCE = ""  # the key of the province's figures in a table
+Table = dict[str, dict[str, Figures]]  # region -> row (``all`` or a kind) -> figures
+Hidden = Mapping[tuple[str, str], set[str]]
+NOTHING: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -23,25 +32,59 @@ class Suppression:
         return {"applied": self.on, "threshold": self.threshold if self.on else None}
 
 
-def _hidden(rows: Sequence[Figures], suppression: Suppression, siblings: Sequence[Sequence[int]] | None) -> list[set[str]]:
-    if not suppression.on:
-        return [set() for _ in rows]
-    return suppress([with_counts(r) for r in rows], suppression.threshold, siblings)
-
-
 def _region(code: str | None) -> dict[str, Any]:
     return {"code": code, "level": level_of(code)}
 
 
+def _rows(by_region: Mapping[str, Mapping[str, Figures]]) -> Table:
+    """Per region, its kinds' figures and their sum (the ``all`` row)."""
+    return {code: {ALL_ROW: total(dict(kinds)), **kinds} for code, kinds in by_region.items()}
+
+
+def _hidden(table: Table, suppression: Suppression, parent_len: int | None) -> Hidden:
+    if not suppression.on:
+        return {}
+    counted = {code: {row: with_counts(f) for row, f in rows.items()} for code, rows in table.items()}
+    return decide(counted, suppression.threshold, parent_len)
+
+
+def _siblings(region: str) -> tuple[str, str | None, int | None]:
+    """The level of ``region``, its parent (None: the province) and how many digits name the parent."""
+    level = level_of(region)
+    parent_len = PARENT_LENGTH.get(level)
+    return level, region[:parent_len] if parent_len else None, parent_len
+
+
+async def _table_of(session: AsyncSession, region: str | None, as_of: str | None,
+                    suppression: Suppression) -> tuple[Table, str, int | None]:
+    """The table a region's figures are cut from: with suppression, every sibling of the region."""
+    if region is None:
+        return _rows({PROVINCE: await repository.by_kind(session, None, None, as_of)}), PROVINCE, None
+    level, parent, parent_len = _siblings(region)
+    if suppression.on and level in PARENT_LENGTH:
+        by_region = await repository.kinds_by_region(session, level, parent, as_of)
+    else:
+        by_region = {region: await repository.by_kind(session, region, None, as_of)}
+    by_region.setdefault(region, {})
+    return _rows(by_region), region, parent_len
+
+
+def _zero() -> Figures:
+    return dict.fromkeys(COLUMNS, 0)
+
+
 async def summary(session: AsyncSession, region: str | None, kind: str | None, as_of: str | None,
                   suppression: Suppression) -> dict[str, Any]:
-    per_kind = await repository.by_kind(session, region, kind, as_of)
-    kinds = [k for k in KINDS if k in per_kind]
-    rows = [total(per_kind)] + [per_kind[k] for k in kinds]
-    # The kinds add up to the total: they are siblings for complementary suppression.
-    hidden = _hidden(rows, suppression, [list(range(1, len(rows)))])
-    village, town = per_kind.get("village"), per_kind.get("town")
-    figures = render(rows[0], hidden[0], village, town)
+    table, key, parent_len = await _table_of(session, region, as_of, suppression)
+    hidden = _hidden(table, suppression, parent_len)
+    own = table[key]
+    kinds = [k for k in KINDS if k in own and kind in (None, k)]
+    top = ALL_ROW if kind is None else kind
+    raw = own.get(top) or _zero()
+    village = own.get("village") if kind in (None, "village") else None
+    town = own.get("town") if kind in (None, "town") else None
+    top_hidden = hidden.get((key, top), NOTHING)
+    figures = render(raw, top_hidden, village, town)
     return {
         "region": _region(region),
         "kind": kind,
@@ -49,12 +92,12 @@ async def summary(session: AsyncSession, region: str | None, kind: str | None, a
         "suppression": suppression.describe(),
         "headline": {name: figures[name] for name in HEADLINE},
         "figures": figures,
-        "suppressed": sorted(hidden[0]),
+        "suppressed": sorted(top_hidden),
         "by_kind": {
-            k: {"figures": render(per_kind[k], hidden[i + 1], village if k == "village" else None,
+            k: {"figures": render(own[k], hidden.get((key, k), NOTHING), village if k == "village" else None,
                                   town if k == "town" else None),
-                "suppressed": sorted(hidden[i + 1])}
-            for i, k in enumerate(kinds)
+                "suppressed": sorted(hidden.get((key, k), NOTHING))}
+            for k in kinds
         },
         "units": UNITS,
     }
@@ -62,48 +105,75 @@ async def summary(session: AsyncSession, region: str | None, kind: str | None, a
 
 async def regions(session: AsyncSession, level: str, parent: str | None, kind: str | None, as_of: str | None,
                   suppression: Suppression) -> dict[str, Any]:
-    listed_rows = await repository.by_region(session, level, parent, kind, as_of)
-    codes = [code for code, _, _ in listed_rows]
+    table = _rows(await repository.kinds_by_region(session, level, parent, as_of))
     parent_len = PARENT_LENGTH[level]
-    siblings = sibling_groups(codes, parent_len) if parent_len else [list(range(len(codes)))]
-    hidden = _hidden([figures for _, figures, _ in listed_rows], suppression, siblings)
+    hidden = _hidden(table, suppression, parent_len)
+    row = kind or ALL_ROW
     listed = []
-    for i, (code, figures, units) in enumerate(listed_rows):
-        village = units["village"] if kind in (None, "village") else None
-        town = units["town"] if kind in (None, "town") else None
+    for code in sorted(table):
+        rows = table[code]
+        if row not in rows:
+            continue
+        village = rows.get("village", {}) if kind in (None, "village") else None
+        town = rows.get("town", {}) if kind in (None, "town") else None
+        shown = hidden.get((code, row), NOTHING)
         listed.append({"code": code, "level": level, "parent": code[:parent_len] if parent_len else None,
-                       "figures": render(figures, hidden[i], village, town), "suppressed": sorted(hidden[i])})
+                       "figures": render(rows[row], shown, village, town), "suppressed": sorted(shown)})
     return {"level": level, "parent": _region(parent), "kind": kind,
             "as_of": month_end(as_of).isoformat() if as_of else None,
             "suppression": suppression.describe(), "units": UNITS, "regions": listed}
 
 
+async def _monthly(session: AsyncSession, region: str | None, to: str,
+                   suppression: Suppression) -> tuple[dict[str, dict[str, dict[str, Figures]]], str, int | None]:
+    """Per month, region and kind, the change of every counter: the region's, or with suppression
+    its siblings' too (the table of each month end)."""
+    if region is None:
+        changes = await repository.monthly_changes(session, None, None, to)
+        return {m: {PROVINCE: kinds} for m, kinds in changes.items()}, PROVINCE, None
+    level, parent, parent_len = _siblings(region)
+    if suppression.on and level in PARENT_LENGTH:
+        return await repository.monthly_by_region(session, level, parent, to), region, parent_len
+    changes = await repository.monthly_changes(session, region, None, to)
+    return {m: {region: kinds} for m, kinds in changes.items()}, region, parent_len
+
+
 async def timeseries(session: AsyncSession, metric: str, region: str | None, kind: str | None, start: str, end: str,
                      suppression: Suppression) -> dict[str, Any]:
     """Month-end values (月末) of a metric from ``start`` to ``end``: stocks as levels, flows as totals to date,
-    each with the change within the month."""
-    changes = await repository.monthly_changes(session, region, kind, end)
+    each with the change within the month. A change is not shown when either month end's value is
+    suppressed: the shown value minus the change would give the suppressed one back."""
+    changes, key, parent_len = await _monthly(session, region, end, suppression)
     is_ratio = UNITS[metric] == "ratio"
-    running: dict[str, Figures] = {}
+    row = kind or ALL_ROW
+    running: dict[str, dict[str, Figures]] = {}
     points = []
-    previous = 0  # the level at the previous month end
+    previous, previous_hidden = 0, False  # the level at the previous month end, and whether it was hidden
     month = min([start, *changes])
+    first_needed = add_months(start, -1)
     while month <= end:
-        for k, figures in changes.get(month, {}).items():
-            target = running.setdefault(k, dict.fromkeys(COLUMNS, 0))
-            for name, value in figures.items():
-                target[name] += value
-        raw = total(running)
-        level = 0 if is_ratio else with_counts(raw)[metric]
-        if month >= start:
-            hidden = _hidden([raw], suppression, None)[0]
-            shown = render(raw, hidden, running.get("village"), running.get("town"))
-            change: Any = None
-            if not is_ratio and metric not in hidden:
-                change = money(level - previous) if UNITS[metric] == "CNY" else level - previous
-            points.append({"month": month, "month_end": month_end(month).isoformat(), "value": shown[metric],
-                           "change": change, "suppressed": metric in hidden})
-        previous = level
+        for code, kinds in changes.get(month, {}).items():
+            for k, figures in kinds.items():
+                target = running.setdefault(code, {}).setdefault(k, _zero())
+                for name, value in figures.items():
+                    target[name] += value
+        if month >= first_needed:
+            table = _rows(running)
+            table.setdefault(key, {ALL_ROW: _zero()})
+            own = table[key]
+            raw = own.get(row) or _zero()
+            level = 0 if is_ratio else with_counts(raw)[metric]
+            hidden = _hidden(table, suppression, parent_len).get((key, row), NOTHING)
+            if month >= start:
+                village = own.get("village") if kind in (None, "village") else None
+                town = own.get("town") if kind in (None, "town") else None
+                shown = render(raw, hidden, village, town)
+                change: Any = None
+                if not is_ratio and metric not in hidden and not previous_hidden:
+                    change = money(level - previous) if UNITS[metric] == "CNY" else level - previous
+                points.append({"month": month, "month_end": month_end(month).isoformat(), "value": shown[metric],
+                               "change": change, "suppressed": metric in hidden})
+            previous, previous_hidden = level, metric in hidden
         month = add_months(month, 1)
     m = ALL[metric]
     return {"metric": metric, "unit": m.unit, "flow": m.flow, "description": m.description,
