@@ -46,7 +46,7 @@ def seen(r: httpx.Response) -> tuple[int, str, Any]:
 
 
 async def rotating(svc: RunningService, keys: Keys, subject_id: str) -> str:
-    r = await svc.client.post(f"/v1/households/{subject_id}/codes/rotating", headers=keys.headers(Role.service))
+    r = await svc.client.post(f"/v1/households/{subject_id}/codes/rotating", headers=keys.headers(Role.service, service="household-channel"))
     assert r.status_code == 201, r.text
     return str(r.json()["code"])
 
