@@ -254,12 +254,12 @@ def main() -> None:
     from common.auth import Role, generate_keypair, mint_token
     from common.migrations import upgrade
     from common.pii import PIICipher
-    from common.settings import DEV_PII_INDEX_KEY, DEV_PII_KEY
+    from common.settings import DEV_MERCHANT_CODE_KEY
 
     work = Path(tempfile.mkdtemp(prefix="merchant-bench-"))
     url = f"sqlite+aiosqlite:///{work / 'merchant.db'}"
     upgrade(ROOT / "services" / "merchant" / "migrations", url)
-    codes, merchant_id = asyncio.run(prepare(url, PIICipher(DEV_PII_KEY, DEV_PII_INDEX_KEY)))
+    codes, merchant_id = asyncio.run(prepare(url, PIICipher(DEV_MERCHANT_CODE_KEY)))
     private, public = generate_keypair()
     (work / "public.pem").write_bytes(public)
     token = mint_token(private, Role.merchant, merchant_id=merchant_id)

@@ -43,7 +43,6 @@ from common.events.signing import (
 )
 from common.idempotency import purge_expired
 from common.observability import RequestContextMiddleware, configure_logging, health_router
-from common.pii import PIICipher
 from common.settings import ServiceSettings
 
 log = logging.getLogger("common.app")
@@ -237,7 +236,6 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
         denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds))
     app.state.caller_gate = spec.caller_gate
     app.state.service_credential = ServiceCredential(settings.service_token, settings.service_token_file)
-    app.state.pii = PIICipher(settings.pii_key, settings.pii_index_key)
     install_error_handlers(app)
     app.add_middleware(BodyGuard, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
                        upload_limit=spec.max_upload_bytes)

@@ -8,7 +8,6 @@ import hmac
 import os
 import re
 from datetime import date
-from functools import cached_property
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -67,16 +66,17 @@ def mask_name(value: str) -> str:
 
 class PIICipher:
     """Encrypts with AES-256-GCM (random 96-bit nonce, stored with the ciphertext) and computes
-    the blind index with HMAC-SHA256 under a separate key."""
+    the blind index with HMAC-SHA256 under a separate key (only a service that looks values up by
+    their index holds one)."""
 
-    def __init__(self, key_b64: str, index_key_b64: str) -> None:
+    def __init__(self, key_b64: str, index_key_b64: str | None = None) -> None:
         key = base64.b64decode(key_b64)
         if len(key) != 32:
             raise PIIError("the PII key must be 32 bytes, base64-encoded")
         self._aead = AESGCM(key)
-        self._index_key = base64.b64decode(index_key_b64)
         # The keyed HMAC state once (the key's inner and outer pads); each index copies it.
-        self._index_mac = hmac.new(self._index_key, digestmod=hashlib.sha256)
+        self._index_mac = (hmac.new(base64.b64decode(index_key_b64), digestmod=hashlib.sha256)
+                           if index_key_b64 is not None else None)
 
     def encrypt(self, value: str, context: bytes = b"") -> bytes:
         nonce = os.urandom(12)
@@ -86,13 +86,11 @@ class PIICipher:
         return self._aead.decrypt(blob[:12], blob[12:], context or None).decode()
 
     def blind_index(self, value: str) -> str:
+        if self._index_mac is None:
+            raise PIIError("this cipher has no blind-index key")
         mac = self._index_mac.copy()
         mac.update(value.strip().upper().encode())
         return mac.hexdigest()
-
-    @cached_property
-    def key_id(self) -> str:
-        return hashlib.sha256(self._index_key).hexdigest()[:8]
 
 
 def new_key_b64() -> str:

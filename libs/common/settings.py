@@ -5,9 +5,11 @@ so one process environment can configure all five without clashes.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,9 +17,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from common import REPO_ROOT
 from common.clock import CLOCK_FILE_ENV
 
-# Published on purpose: these only protect a developer's laptop. Outside dev they are refused.
+# Published on purpose: these only protect a developer's laptop. In production they are refused.
+# The registry's ID-number keys (encryption, blind index) and the merchant's household-code keys
+# (encryption at rest, rotating codes); no other service holds a key.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLTMyYiE="
 DEV_PII_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWRvLW5vdCE="
+DEV_MERCHANT_CODE_KEY = "ZGV2LW9ubHktbWVyY2hhbnQtY29kZS1rZXktMzJiISE="
+DEV_MERCHANT_ROTATING_CODE_KEY = "ZGV2LW9ubHktcm90YXRpbmctY29kZS1rZXktMzJiISE="
+DEV_KEYS = frozenset({DEV_PII_KEY, DEV_PII_INDEX_KEY, DEV_MERCHANT_CODE_KEY, DEV_MERCHANT_ROTATING_CODE_KEY})
+KEY_BYTES = 32
 DEV_SERVICE_TOKEN_NOTE = "tokens are minted from var/keys in dev"
 
 
@@ -26,8 +34,20 @@ def var_dir() -> Path:
     return Path(os.environ.get("CV_VAR_DIR", REPO_ROOT / "var"))
 
 
+def key_problem(value: str) -> str | None:
+    """Why ``value`` is not a key (32 bytes, base64-encoded), or None if it is."""
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return "is not base64"
+    return None if len(raw) == KEY_BYTES else f"must decode to {KEY_BYTES} bytes, not {len(raw)}"
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CV_", extra="ignore")
+    # The fields that hold this service's keys (each 32 bytes, base64). A service that holds no
+    # personal data holds no key.
+    secret_keys: ClassVar[tuple[str, ...]] = ()
 
     service_name: str = "service"
     env: Literal["dev", "test", "prod"] = "dev"
@@ -54,8 +74,6 @@ class ServiceSettings(BaseSettings):
     # This service's own identity when it calls another one (a service token, kept fresh in the file).
     service_token: str = ""
     service_token_file: str = ""
-    pii_key: str = DEV_PII_KEY
-    pii_index_key: str = DEV_PII_INDEX_KEY
     run_relay: bool = True
     run_consumer: bool = True
     consumer_max_attempts: int = 3
@@ -83,9 +101,8 @@ class ServiceSettings(BaseSettings):
             self.auth_denylist_file = str(var_dir() / "keys" / "revoked-tokens.txt")
         if not self.service_token and not self.service_token_file:
             self.service_token_file = str(var_dir() / "tokens" / f"{self.service_name}.token")
+        self._check_keys()
         if self.env == "prod":
-            if self.pii_key == DEV_PII_KEY or self.pii_index_key == DEV_PII_INDEX_KEY:
-                raise ValueError("pii_key and pii_index_key must be set outside dev (the defaults are public)")
             if self.database_url.startswith("sqlite"):
                 raise ValueError("database_url must name a PostgreSQL database outside dev")
             if os.environ.get(CLOCK_FILE_ENV):
@@ -93,6 +110,29 @@ class ServiceSettings(BaseSettings):
             if not self.event_keys_dir:
                 raise ValueError("event_keys_dir must name the directory of the event keys outside dev")
         return self
+
+    def env_name(self, field: str) -> str:
+        """The environment variable that sets ``field`` (what an operator looks for in an error)."""
+        return f"{self.model_config.get('env_prefix', '')}{field}".upper()
+
+    def _check_keys(self) -> None:
+        """Every key decodes to 32 bytes; in production none is a published default and no two are
+        the same (one key per purpose: a leak or a rotation of one leaves the others)."""
+        published = {base64.b64decode(key) for key in DEV_KEYS}
+        seen: dict[bytes, str] = {}
+        for field in self.secret_keys:
+            value: str = getattr(self, field)
+            problem = key_problem(value)
+            if problem:
+                raise ValueError(f"{self.env_name(field)} {problem} (32 random bytes, base64-encoded)")
+            if self.env != "prod":
+                continue
+            raw = base64.b64decode(value)
+            if raw in published:
+                raise ValueError(f"{self.env_name(field)} is a published development key: set a key of its own")
+            if raw in seen:
+                raise ValueError(f"{self.env_name(field)} is the same key as {seen[raw]}: each purpose has its own key")
+            seen[raw] = self.env_name(field)
 
     def public_key_pem(self) -> bytes:
         if self.auth_public_key:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
+from common.pii import PIICipher
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
 from merchant.access import merchant_gate
@@ -28,6 +29,8 @@ from merchant.settings import MerchantSettings
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or MerchantSettings()
+    if not isinstance(settings, MerchantSettings):
+        raise TypeError("the merchant service runs on MerchantSettings (it holds the code keys)")
     database_url = settings.database_url
     spec = ServiceSpec(
         name="merchant",
@@ -40,10 +43,12 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     )
     app = create_service_app(spec, settings)
     app.router.routes.insert(0, FAST_VERIFY)
-    app.state.rotating_codes = RotatingCodes(base64.b64decode(settings.pii_index_key),
-                                             timedelta(seconds=getattr(settings, "rotating_code_seconds", 60)))
+    # The merchant's own keys: the registry's ID-number keys are never here.
+    app.state.code_cipher = PIICipher(settings.code_key)
+    app.state.rotating_codes = RotatingCodes(base64.b64decode(settings.rotating_code_key),
+                                             timedelta(seconds=settings.rotating_code_seconds))
     base_lifespan = app.router.lifespan_context
-    interval = getattr(settings, "disclosure_flush_seconds", 0.1)
+    interval = settings.disclosure_flush_seconds
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

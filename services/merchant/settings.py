@@ -1,6 +1,8 @@
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
-from common.settings import ServiceSettings
+from common.settings import DEV_MERCHANT_CODE_KEY, DEV_MERCHANT_ROTATING_CODE_KEY, ServiceSettings
 
 
 class MerchantSettings(ServiceSettings):
@@ -8,6 +10,12 @@ class MerchantSettings(ServiceSettings):
 
     service_name: str = "merchant"
     port: int = 8004
+    # The merchant's own keys (32 random bytes each, base64), never the registry's ID-number keys:
+    # code_key encrypts the stored household codes (AES-256-GCM), rotating_code_key seals the
+    # rotating codes a phone shows.
+    secret_keys: ClassVar[tuple[str, ...]] = ("code_key", "rotating_code_key")
+    code_key: str = DEV_MERCHANT_CODE_KEY
+    rotating_code_key: str = DEV_MERCHANT_ROTATING_CODE_KEY
     # How often the in-memory disclosure queue is written (seconds).
     disclosure_flush_seconds: float = 0.1
     # Lifetime of a rotating code shown by a phone app (seconds).

@@ -12,11 +12,11 @@ from typing import Any
 from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
+from common.pii import PIICipher
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
 from registry.civility.router import router as civility_router
 from registry.civility.service import ensure_default_catalogue
-from registry.imports.parsing import Limits
 from registry.imports.router import router as imports_router
 from registry.negative.router import router as negative_router
 from registry.negative.service import expire_due
@@ -66,8 +66,10 @@ def stop_expiry_on_exit(app: FastAPI) -> None:
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
+    if not isinstance(settings, RegistrySettings):
+        raise TypeError("the registry runs on RegistrySettings (it holds the ID-number keys)")
     # The upload's own bound (multipart adds its boundaries and headers to the file's bytes).
-    limits = settings.import_limits() if isinstance(settings, RegistrySettings) else Limits()
+    limits = settings.import_limits()
     upload_bytes = limits.max_bytes + (64 << 10)
     spec = ServiceSpec(
         name="registry",
@@ -80,6 +82,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         max_upload_bytes=upload_bytes,
     )
     app = create_service_app(spec, settings)
+    # The ID-number keys live here only: no other service can decrypt a file or find one by ID.
+    app.state.pii = PIICipher(settings.pii_key, settings.pii_index_key)
     stop_expiry_on_exit(app)
     return app
 

@@ -1,7 +1,9 @@
+from typing import ClassVar
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from common.settings import ServiceSettings
+from common.settings import DEV_PII_INDEX_KEY, DEV_PII_KEY, ServiceSettings
 from registry.imports.parsing import Limits
 
 
@@ -10,6 +12,11 @@ class RegistrySettings(ServiceSettings):
 
     service_name: str = "registry"
     port: int = 8001
+    # The ID-number keys, the registry's alone: AES-256-GCM of the files' personal data and the
+    # HMAC blind index that finds a subject by ID number (32 random bytes each, base64).
+    secret_keys: ClassVar[tuple[str, ...]] = ("pii_key", "pii_index_key")
+    pii_key: str = DEV_PII_KEY
+    pii_index_key: str = DEV_PII_INDEX_KEY
     # The neutral base of the 0–100 civility scale (乡风文明评分) for the shipped catalogue and for a
     # new catalogue that does not state its own; each catalogue version keeps the base it was made with.
     civility_base: int = Field(80, ge=0, le=100)

@@ -24,6 +24,7 @@ from common.pii import (
 )
 from common.settings import DEV_PII_KEY, ServiceSettings
 from rating.ratings import events as rating_events
+from registry.settings import RegistrySettings
 
 VALID_ID = "34118119800101" + "123"
 VALID_ID += id_check_char(VALID_ID)
@@ -66,15 +67,15 @@ def test_encryption_round_trip_and_blind_index() -> None:
 
 
 def test_prod_refuses_default_secrets() -> None:
-    with pytest.raises(ValueError, match="pii_key"):
-        ServiceSettings(env="prod", database_url="postgresql://x/y")
-    ok = ServiceSettings(env="prod", database_url="postgresql://x/y", pii_key=new_key_b64(), pii_index_key=new_key_b64(),
-                         event_keys_dir="/run/keys/events")
+    with pytest.raises(ValueError, match="REGISTRY_PII_KEY"):
+        RegistrySettings(env="prod", database_url="postgresql://x/y")
+    ok = RegistrySettings(env="prod", database_url="postgresql://x/y", pii_key=new_key_b64(), pii_index_key=new_key_b64(),
+                          event_keys_dir="/run/keys/events")
     assert ok.pii_key != DEV_PII_KEY
     with pytest.raises(ValueError, match="event_keys_dir"):
-        ServiceSettings(env="prod", database_url="postgresql://x/y", pii_key=new_key_b64(), pii_index_key=new_key_b64())
+        ServiceSettings(env="prod", database_url="postgresql://x/y")
     with pytest.raises(ValueError, match="PostgreSQL"):
-        ServiceSettings(env="prod", pii_key=new_key_b64(), pii_index_key=new_key_b64())
+        ServiceSettings(env="prod")
 
 
 def test_log_lines_never_carry_id_or_phone_numbers() -> None:

@@ -37,7 +37,7 @@ def test_compose_runs_every_service_on_postgres_and_kafka() -> None:
         assert f"CREATE DATABASE {name};" in init_sql
         urls.add(url)
         assert env_of(api)[p + "ENV"] == "prod"
-        assert env_of(api)[p + "PII_KEY"].startswith("${PII_KEY:?"), "secrets come from the environment"
+        assert env_of(api)[p + "AUTH_PUBLIC_KEY"].startswith("${AUTH_PUBLIC_KEY:?"), "secrets come from the environment"
         assert "readyz" in " ".join(api["healthcheck"]["test"])
         assert services[f"{name}-migrate"]["command"] == [name, "migrate"]
         assert api["depends_on"][f"{name}-migrate"]["condition"] == "service_completed_successfully"
@@ -61,7 +61,6 @@ def test_kubernetes_manifests_have_probes_and_separate_deployments() -> None:
             p = name.upper() + "_"
             assert env[p + "RUN_RELAY"]["value"] == str(role == "relay").lower()
             assert env[p + "RUN_CONSUMER"]["value"] == str(role == "consumer").lower()
-            assert "secretKeyRef" in env[p + "PII_KEY"]["valueFrom"]
             assert "secretKeyRef" in env[p + "DATABASE_URL"]["valueFrom"]
         assert ("Service", f"{name}-api") in by_name
         assert by_name[("Job", f"{name}-migrate")]["spec"]["template"]["spec"]["containers"][0]["args"] == [name, "migrate"]

@@ -2,9 +2,6 @@
 and a production service refuses a PostgreSQL server that would acknowledge a commit it can lose."""
 from __future__ import annotations
 
-import base64
-import os
-
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
@@ -21,11 +18,6 @@ async def test_each_service_syncs_sqlite_commits_as_its_writes_need(
     app = definition(service).create_app(settings_for(service, url, keys))
     async with run_app(app):
         assert await app.state.db.commit_durability() == {"synchronous": level}
-
-
-def prod_overrides() -> dict[str, str]:
-    key = base64.b64encode(os.urandom(32)).decode()
-    return {"env": "prod", "pii_key": key, "pii_index_key": base64.b64encode(os.urandom(32)).decode()}
 
 
 @pytest.mark.postgres
@@ -53,7 +45,7 @@ async def test_production_refuses_postgres_with_synchronous_commit_off(databases
     finally:
         await db.dispose()
     # A production service does not start on it; a test run (env=test) is not checked.
-    app = definition("lending").create_app(settings_for("lending", url, keys, **prod_overrides()))
+    app = definition("lending").create_app(settings_for("lending", url, keys, env="prod"))
     with pytest.raises(NotDurableError):
         async with run_app(app):
             pass

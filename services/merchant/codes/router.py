@@ -33,7 +33,7 @@ async def get_household(subject_id: str, principal: County, session: Session) ->
 @router.post("/{subject_id}/codes", status_code=201)
 async def issue_code(subject_id: str, principal: County, session: Session, request: Request) -> dict[str, Any]:
     """Issue the household's code; a re-issue makes the old one stop working at once."""
-    return await service.issue(session, request.app.state.pii, subject_id, principal)
+    return await service.issue(session, request.app.state.code_cipher, subject_id, principal)
 
 
 @router.post("/{subject_id}/codes/rotating", status_code=201)
@@ -58,6 +58,6 @@ async def revoke_code(subject_id: str, principal: County, session: Session) -> R
 async def code_image(subject_id: str, fmt: Literal["png", "svg"], principal: County, session: Session,
                      request: Request) -> Response:
     """The active code as a QR image to print or show (PNG or SVG)."""
-    code = await service.current_code(session, request.app.state.pii, subject_id, principal)
+    code = await service.current_code(session, request.app.state.code_cipher, subject_id, principal)
     media = "image/png" if fmt == "png" else "image/svg+xml"
     return Response(render(code, fmt), media_type=media, headers={"Cache-Control": "no-store"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
@@ -30,7 +31,7 @@ async def household_for(session: AsyncSession, subject_id: str, principal: Princ
     return row
 
 
-async def issue(session: AsyncSession, pii: PIICipher, subject_id: str, principal: Principal) -> dict[str, Any]:
+async def issue(session: AsyncSession, cipher: PIICipher, subject_id: str, principal: Principal) -> dict[str, Any]:
     # The row lock (BEGIN IMMEDIATE on SQLite) keeps two re-issues from leaving two active codes.
     row = await household_for(session, subject_id, principal, lock=True)
     if row.kind != "household":
@@ -43,7 +44,7 @@ async def issue(session: AsyncSession, pii: PIICipher, subject_id: str, principa
     now = utcnow()
     replaced = await repository.end_active(session, subject_id, REPLACED, now)
     code = new_code()
-    await repository.add(session, subject_id=subject_id, code=code, code_enc=pii.encrypt(code, CODE_CONTEXT),
+    await repository.add(session, subject_id=subject_id, code=code, code_enc=cipher.encrypt(code, CODE_CONTEXT),
                          by=principal.caller_id, at=now)
     return {"subject_id": subject_id, "code": code, "issued_at": now.isoformat(), "replaced": replaced > 0}
 
@@ -54,9 +55,15 @@ async def revoke(session: AsyncSession, subject_id: str, principal: Principal) -
         raise not_found("active code of household", subject_id)
 
 
-async def current_code(session: AsyncSession, pii: PIICipher, subject_id: str, principal: Principal) -> str:
+async def current_code(session: AsyncSession, cipher: PIICipher, subject_id: str, principal: Principal) -> str:
     await household_for(session, subject_id, principal)
     row = await repository.active(session, subject_id)
     if row is None:
         raise not_found("active code of household", subject_id)
-    return pii.decrypt(row.code_enc, CODE_CONTEXT)
+    try:
+        return cipher.decrypt(row.code_enc, CODE_CONTEXT)
+    except InvalidTag:
+        # Sealed under another key (before MERCHANT_CODE_KEY was set, or changed): the code still
+        # verifies (by its hash), but it cannot be shown again; a re-issue seals a new one.
+        raise conflict("Code sealed under another key", "the household's code was stored under a key this "
+                       "service no longer holds: re-issue it (POST .../codes)", type="code-key-changed") from None
