@@ -42,6 +42,7 @@ from common.events.signing import (
     load_verifier,
 )
 from common.idempotency import purge_expired
+from common.internal import InternalPortGuard
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.settings import ServiceSettings
 
@@ -239,6 +240,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodyGuard, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
                        upload_limit=spec.max_upload_bytes)
+    app.add_middleware(InternalPortGuard, enabled=settings.internal_port is not None)
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     app.include_router(health_router())
     for router in spec.routers:

@@ -16,6 +16,8 @@ from fastapi.responses import ORJSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.internal import shows_details
+
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
 HTTP_REQUESTS = Histogram("http_request_duration_seconds", "HTTP request duration",
@@ -144,12 +146,17 @@ def health_router() -> APIRouter:
         settings = request.app.state.settings
         checks["broker"] = "ok" if broker_reachable(settings.kafka_bootstrap) else "unreachable"
         ready = all(v == "ok" for v in checks.values())
+        status = 200 if ready else 503
+        if not shows_details(request.scope, settings.internal_port):
+            # The public port of a service with an internal port: the verdict for load balancers,
+            # none of the checks (error classes, broker reachability) nor the consumer's lag.
+            return ORJSONResponse({"status": "ready" if ready else "not ready"}, status_code=status)
         body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": checks}
         consumer = getattr(request.app.state, "consumer", None)
         if consumer is not None:
             # Detail, not a condition: a consumer that is behind still serves; lag tells how far.
             body["consumer"] = consumer.lag_report()
-        return ORJSONResponse(body, status_code=200 if ready else 503)
+        return ORJSONResponse(body, status_code=status)
 
     @router.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import typer
 from fastapi import FastAPI
 
+from common.internal import serve_two_ports
 from common.migrations import upgrade
 from common.settings import ServiceSettings, var_dir
 
@@ -35,17 +37,28 @@ def migrate(defn: ServiceDefinition, url: str | None = None) -> None:
     upgrade(defn.migrations_dir, url)
 
 
+def serve_app(app: FastAPI, settings: ServiceSettings, host: str, port: int) -> None:
+    import uvicorn
+
+    options: dict[str, Any] = dict(log_config=None, access_log=False, loop="uvloop", http="httptools")
+    if settings.internal_port is None:
+        uvicorn.run(app, host=host, port=port, **options)
+        return
+    if settings.internal_port == port:
+        raise typer.BadParameter(f"the public port {port} is {settings.env_name('internal_port')}")
+    serve_two_ports(app, host=host, port=port, internal_host=settings.internal_host,
+                    internal_port=settings.internal_port, **options)
+
+
 def service_cli(defn: ServiceDefinition) -> typer.Typer:
     app = typer.Typer(help=f"The {defn.name} service.", no_args_is_help=True, add_completion=False)
 
     @app.command()
     def serve(host: str | None = None, port: int | None = None) -> None:
-        """Run the API (and, per settings, the outbox relay and the event consumer)."""
-        import uvicorn
-
+        """Run the API (and, per settings, the outbox relay and the event consumer); with
+        ``<PREFIX>INTERNAL_PORT`` set, metrics, docs and the detailed /readyz on that port only."""
         settings = defn.settings_cls()
-        uvicorn.run(defn.create_app(settings), host=host or settings.host, port=port or settings.port,
-                    log_config=None, access_log=False, loop="uvloop", http="httptools")
+        serve_app(defn.create_app(settings), settings, host or settings.host, port or settings.port)
 
     @app.command("migrate")
     def migrate_cmd(url: str | None = typer.Option(None, help="database URL (default: settings)")) -> None:

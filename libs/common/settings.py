@@ -53,6 +53,11 @@ class ServiceSettings(BaseSettings):
     env: Literal["dev", "test", "prod"] = "dev"
     host: str = "127.0.0.1"
     port: int = 8000
+    # When set, /metrics, /docs, /redoc, /openapi.json and the detailed /readyz are served on this
+    # port (bound to internal_host) and the public port answers them 404 (common.internal).
+    # Production sets it; unset, one port serves everything (the embedded run, the tests).
+    internal_port: int | None = Field(default=None, ge=1, le=65535)
+    internal_host: str = "127.0.0.1"
     database_url: str = ""
     # SQLite only (the embedded run): FULL syncs every commit to disk before the 2xx, so an
     # acknowledged loan, redemption, grade or file survives a power loss. Registry, rating,
@@ -101,6 +106,8 @@ class ServiceSettings(BaseSettings):
             self.auth_denylist_file = str(var_dir() / "keys" / "revoked-tokens.txt")
         if not self.service_token and not self.service_token_file:
             self.service_token_file = str(var_dir() / "tokens" / f"{self.service_name}.token")
+        if self.internal_port is not None and self.internal_port == self.port:
+            raise ValueError(f"{self.env_name('internal_port')} must differ from {self.env_name('port')}")
         self._check_keys()
         if self.env == "prod":
             if self.database_url.startswith("sqlite"):
