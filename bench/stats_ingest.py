@@ -91,7 +91,7 @@ async def fresh_db(url: str | None, tag: str) -> Database:
 
 async def full_path(url: str | None, events: list[Event]) -> tuple[float, float]:
     db = await fresh_db(url, "full")
-    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS, verifier=KEYS.verifier())
+    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS, verifier=KEYS.verifier("stats"))
     batch = messages(events)
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(batch), BATCH):
@@ -104,7 +104,7 @@ async def full_path(url: str | None, events: list[Event]) -> tuple[float, float]
 
 async def handler_path(url: str | None, events: list[Event]) -> tuple[float, float]:
     db = await fresh_db(url, "handlers")
-    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS, verifier=KEYS.verifier())
+    consumer = EventConsumer(db, "127.0.0.1:9", "stats-bench", HANDLERS, verifier=KEYS.verifier("stats"))
     started, cpu = time.perf_counter(), time.process_time()
     for i in range(0, len(events), BATCH):
         async with db.transaction() as session:

@@ -47,8 +47,9 @@ class Keys:
         """The headers the entitled producer's relay would send with ``value`` on ``topic``."""
         return load_signer(self.events_dir, PRODUCERS[event_type_of(topic)]).headers(topic, value)
 
-    def verifier(self) -> EventVerifier:
-        return load_verifier(self.events_dir)
+    def verifier(self, service: str) -> EventVerifier:
+        """``service``'s keys for checking what it consumes."""
+        return load_verifier(self.events_dir, service)
 
     def token(self, role: Role | str, **binding: Any) -> str:
         """A token for ``role``; unless the test names an audience, a person's token is for every

@@ -181,8 +181,8 @@ def event_signer(service: str, settings: ServiceSettings) -> EventSigner | None:
     return load_signer(event_keys(settings), service)
 
 
-def event_verifier(settings: ServiceSettings) -> EventVerifier:
-    return load_verifier(event_keys(settings))
+def event_verifier(service: str, settings: ServiceSettings) -> EventVerifier:
+    return load_verifier(event_keys(settings), service)
 
 
 def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
@@ -208,7 +208,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
         if settings.run_consumer and spec.handlers:
             consumer = EventConsumer(db, settings.kafka_bootstrap, spec.name, spec.handlers,
-                                     verifier=event_verifier(settings), max_attempts=settings.consumer_max_attempts)
+                                     verifier=event_verifier(spec.name, settings), max_attempts=settings.consumer_max_attempts)
             app.state.consumer = consumer
             workers.append(consumer)
             tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))

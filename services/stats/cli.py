@@ -30,7 +30,7 @@ def rebuild_cmd(url: str | None = typer.Option(None, help="database to rebuild i
     async def run() -> None:
         db = Database(target, sqlite_synchronous=settings.sqlite_synchronous)
         try:
-            report = await rebuild(db, bootstrap or settings.kafka_bootstrap, event_verifier(settings), idle_seconds=idle, expect=expect)
+            report = await rebuild(db, bootstrap or settings.kafka_bootstrap, event_verifier("stats", settings), idle_seconds=idle, expect=expect)
         finally:
             await db.dispose()
         typer.echo(f"stats rebuilt: {report.events} events, {report.subjects} subjects, "

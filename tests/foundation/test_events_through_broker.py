@@ -84,7 +84,7 @@ async def pair(databases: DatabaseFactory, backend: str, broker: TansuBroker) ->
     relay = OutboxRelay(producer_db, broker.bootstrap, "test-producer", signer=REGISTRY_SIGNER, poll_interval=0.05, max_backoff=0.5)
     group = f"test-consumer-{uuid.uuid4().hex[:6]}"
     consumer = EventConsumer(consumer_db, broker.bootstrap, group, {"subject-registered": handle},
-                             verifier=session_keys().verifier(), max_attempts=2, retry_delay=0.01)
+                             verifier=session_keys().verifier("rating"), max_attempts=2, retry_delay=0.01)
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     yield {"producer_db": producer_db, "consumer_db": consumer_db, "relay": relay, "consumer": consumer}
     await relay.stop()
@@ -173,7 +173,7 @@ async def test_events_written_while_the_broker_is_down_arrive_after_restart(
 
     relay = OutboxRelay(producer_db, broker.bootstrap, "restart-producer", signer=REGISTRY_SIGNER, poll_interval=0.05, max_backoff=0.5)
     consumer = EventConsumer(consumer_db, broker.bootstrap, "restart-consumer", {"subject-registered": handle},
-                             verifier=session_keys().verifier())
+                             verifier=session_keys().verifier("rating"))
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.run())]
     try:
         await register(producer_db, "before")
@@ -293,7 +293,7 @@ async def test_a_consumer_reads_a_topic_created_after_it_subscribed(
         await session.execute(insert(applied).values(subject_id=event.subject))
 
     consumer = EventConsumer(consumer_db, broker.bootstrap, "late-topics", {"subject-registered": handle},
-                             verifier=session_keys().verifier())
+                             verifier=session_keys().verifier("rating"))
     relay = OutboxRelay(producer_db, broker.bootstrap, "late-producer", signer=REGISTRY_SIGNER, poll_interval=0.05, max_backoff=0.5)
     tasks = [asyncio.create_task(consumer.run())]
     try:

@@ -1,7 +1,7 @@
-"""Events are authentic: a consumer applies only records signed by the service entitled to the
-event type. An unsigned grade, a grade signed with another producer's key (lending's, which may
-announce lines but not grades), a signature over other bytes, and a rating-signed grade replayed
-onto another topic are all dead-lettered; the rating-signed grade applies."""
+"""Events are authentic: a consumer applies only records proved by the service entitled to the
+event type (common.events.signing). A grade without proof, a grade proved with another producer's
+keys (lending's, which may announce lines but not grades), and a proof made over other bytes are all
+dead-lettered; the grade rating's relay would send applies."""
 from __future__ import annotations
 
 from kafka import KafkaProducer

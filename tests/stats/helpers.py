@@ -15,7 +15,7 @@ from tests.harness import NO_BROKER, session_keys
 
 async def apply(db: Database, events: list[Event]) -> None:
     """Apply ``events`` as the consumer does with one batch: one transaction, inbox dedupe."""
-    consumer = EventConsumer(db, NO_BROKER, "stats", HANDLERS, verifier=session_keys().verifier())
+    consumer = EventConsumer(db, NO_BROKER, "stats", HANDLERS, verifier=session_keys().verifier("stats"))
     async with db.transaction() as session:
         await consumer._apply(session, events)
 

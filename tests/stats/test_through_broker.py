@@ -78,7 +78,7 @@ async def test_county_events_move_the_figures_replays_do_not_and_a_rebuild_match
         # Rebuild from zero into a fresh read model: the same figures as the live one.
         rebuilt_db = Database(await databases.create("stats", backend))
         try:
-            report = await rebuild(rebuilt_db, fresh_broker.bootstrap, session_keys().verifier(), idle_seconds=2.0, expect=2 * len(story) + 1)
+            report = await rebuild(rebuilt_db, fresh_broker.bootstrap, session_keys().verifier("stats"), idle_seconds=2.0, expect=2 * len(story) + 1)
             assert report.events == len(story) * 2 + 1  # every message was seen; the inbox kept duplicates out
             assert await read_model(rebuilt_db) == await read_model(svc.db)
         finally:
