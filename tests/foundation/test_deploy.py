@@ -111,3 +111,33 @@ def test_every_deploy_creates_topics_from_the_one_definition(capsys: Any) -> Non
     # The embedded run, the tests and the local cluster create topics through ensure_topics too.
     for path in ("scripts/devrun.py", "tests/conftest.py", "tools/kafka_cluster.py", "tests/e2e/cluster.py"):
         assert "ensure_topics(" in (ROOT / path).read_text(), path
+
+
+def test_every_deployed_service_holds_its_own_event_key_and_every_public_one() -> None:
+    """Events are proved with pairwise keys (common.events.signing): each process of a service needs
+    its own private key and the others' public keys, and no other service's private key."""
+    from common.events.signing import SERVICES
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    for name, spec in compose["services"].items():
+        service = name.split("-")[0]
+        if service not in SERVICES:
+            continue
+        assert spec["environment"][f"{service.upper()}_EVENT_KEYS_DIR"] == "/run/keys/events", name
+        privates = [v for v in spec["volumes"] if "-private.pem" in v]
+        assert len(privates) == 1 and f"/{service}-private.pem:" in privates[0], name
+        assert {s for s in SERVICES if any(f"/{s}-public.pem:" in v for v in spec["volumes"])} == set(SERVICES), name
+    docs = [d for f in sorted((ROOT / "deploy/k8s").glob("*.yaml")) for d in yaml.safe_load_all(f.read_text()) if d]
+    public = next(d for d in docs if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "event-public-keys")
+    assert set(public["data"]) == {f"{s}-public.pem" for s in SERVICES}
+    for doc in docs:
+        if doc["kind"] not in ("Deployment", "Job") or doc["metadata"]["name"] == "create-topics":
+            continue
+        service = doc["metadata"]["name"].split("-")[0]
+        pod = doc["spec"]["template"]["spec"]
+        volume = next(v for v in pod["volumes"] if v["name"] == "event-keys")
+        secret = next(s["secret"] for s in volume["projected"]["sources"] if "secret" in s)
+        assert [i["key"] for i in secret["items"]] == [f"{service}-private.pem"], doc["metadata"]["name"]
+        for container in pod["containers"]:
+            env = {e["name"]: e.get("value") for e in container["env"]}
+            assert env[f"{service.upper()}_EVENT_KEYS_DIR"] == "/run/keys/events", doc["metadata"]["name"]
