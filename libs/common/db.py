@@ -5,6 +5,7 @@ change and the outbox events it produces land together or not at all.
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -135,6 +136,11 @@ class Database:
         self.writer = async_sessionmaker(writer_bind, expire_on_commit=False)
         self.reader = async_sessionmaker(self.engine, expire_on_commit=False)
         self._commit_listeners: list[Callable[[], None]] = []
+        # SQLite has one writer. Its busy handler retries by sleeping, so a writer that commits
+        # and begins again at once (a round's chunks) can starve a waiting one (a veto) for
+        # seconds; this process's writers take turns in arrival order instead.
+        self._write_turns = asyncio.Lock() if self.is_sqlite else None
+        self._turn_holder: asyncio.Task[Any] | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -148,10 +154,14 @@ class Database:
             cb()
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = True) -> AsyncIterator[AsyncSession]:
-        """A unit of work outside a request (consumers, CLIs, jobs): commit on success, else roll back."""
+    async def transaction(self, *, write: bool = True, take_turn: bool = True) -> AsyncIterator[AsyncSession]:
+        """A unit of work outside a request (consumers, CLIs, jobs): commit on success, else roll back.
+
+        ``take_turn=False`` (a request's session): no turn among this process's SQLite writers. A
+        request may wait on other things (a slow caller, another service) before it writes, and
+        SQLite's own lock is taken only at its first statement."""
         factory = self.writer if write else self.reader
-        async with factory() as session:
+        async with self._turn(write and take_turn), factory() as session:
             try:
                 yield session
                 await session.commit()
@@ -160,6 +170,20 @@ class Database:
                 raise
         if session.info.pop("outbox_dirty", False):
             self.notify_outbox()
+
+    @asynccontextmanager
+    async def _turn(self, write: bool) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        # A transaction opened inside another of the same task keeps SQLite's own behaviour.
+        if not write or self._write_turns is None or self._turn_holder is task:
+            yield
+            return
+        async with self._write_turns:
+            self._turn_holder = task
+            try:
+                yield
+            finally:
+                self._turn_holder = None
 
     async def ping(self) -> None:
         from sqlalchemy import text
@@ -203,7 +227,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session. Commits once when the route returns; an error rolls it all back."""
     db: Database = request.app.state.db
     write = request.method not in ("GET", "HEAD", "OPTIONS")
-    async with db.transaction(write=write) as session:
+    async with db.transaction(write=write, take_turn=False) as session:
         yield session
 
 

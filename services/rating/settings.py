@@ -19,9 +19,10 @@ class RatingSettings(ServiceSettings):
     finalise_interval_seconds: float = Field(default=60, gt=0)
     # Rating rounds work in chunks of this many subjects (bounded memory, one transaction each).
     round_chunk_size: int = Field(default=2000, ge=10, le=20000)
-    # Finalising ended publications works in chunks of this many ratings, one transaction each: a
-    # finalised rating holds less than a scored subject, and fewer commits write fewer index pages.
-    finalise_chunk_size: int = Field(default=5000, ge=10, le=20000)
+    # Finalising ended publications works in chunks of this many ratings, one transaction each. A
+    # veto raised meanwhile waits for the chunk being written (SQLite's one writer): a few tenths
+    # of a second at 2,000; larger chunks commit less often but make that wait longer.
+    finalise_chunk_size: int = Field(default=2000, ge=10, le=20000)
     # Credit village (信用村) and credit town (信用镇) policy (DOMAIN.md defaults).
     credit_village_household_share: Decimal = Decimal("0.70")
     credit_village_on_time_share: Decimal = Decimal("0.85")

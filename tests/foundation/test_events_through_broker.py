@@ -311,3 +311,51 @@ async def test_a_consumer_reads_a_topic_created_after_it_subscribed(
         await producer_db.dispose()
         await consumer_db.dispose()
         broker.stop()
+
+
+async def test_a_consumer_applies_the_urgent_lane_before_the_backlog_of_the_same_poll(
+        databases: DatabaseFactory, fresh_broker: TansuBroker) -> None:
+    """A veto that a consumer fetches together with a county round's backlog commits first, in its
+    own transaction, instead of after the backlog's events that came in the same poll."""
+    from rating.ratings.events import rating_changed
+
+    def grade(subject_id: str, new_grade: str, vetoed: bool = False) -> Event:
+        return rating_changed(subject_id=subject_id, kind="household", county="341181", town="341181100",
+                              village="341181100201", old_grade=None, new_grade=new_grade, score=Decimal("80"),
+                              version=1, effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="round",
+                              vetoed=vetoed)
+
+    producer_db = await fresh_db(databases, "rating", "sqlite")
+    consumer_db = await fresh_db(databases, "lending", "sqlite")
+    backlog = [grade(f"hh-round-{i}", "AA") for i in range(300)]
+    async with producer_db.transaction() as session:
+        await emit_many(session, backlog)
+    async with producer_db.transaction() as session:
+        await emit_many(session, [grade("hh-veto", "D", vetoed=True)], urgent=True)
+    relay = rating_relay(producer_db, fresh_broker.bootstrap)
+    try:
+        while await relay.publish_pending():
+            pass
+    finally:
+        await relay.stop()
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        await session.execute(insert(applied).values(subject_id=event.subject))
+
+    consumer = EventConsumer(consumer_db, fresh_broker.bootstrap, f"lanes-{uuid.uuid4().hex[:6]}",
+                             {"rating-changed": handle}, verifier=session_keys().verifier("lending"))
+    task = asyncio.create_task(consumer.run())
+    try:
+        async def all_applied() -> bool:
+            return await applied_count(consumer_db) == 301
+
+        await eventually(all_applied, timeout=30)
+    finally:
+        await consumer.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    async with consumer_db.transaction(write=False) as session:
+        order = list((await session.execute(select(applied.c.subject_id).order_by(applied.c.n))).scalars())
+    await producer_db.dispose()
+    await consumer_db.dispose()
+    assert order.index("hh-veto") < 100, f"the veto was applied after {order.index('hh-veto')} backlog events"

@@ -38,7 +38,7 @@ from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
 from common.events.signing import EventVerifier, ForgedEvent
-from common.events.topics import consumed_topics, dlq_topic, event_type_of
+from common.events.topics import consumed_topics, dlq_topic, event_type_of, is_urgent
 from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
@@ -253,7 +253,12 @@ class EventConsumer:
                 messages = [m for tp in sorted(batches, key=lambda t: (t.topic, t.partition))
                             for m in batches[tp]]
                 if messages:
-                    await self.handle(messages)
+                    # An urgent lane's events commit first, in their own transaction, instead of
+                    # after the backlog's events that came in the same poll.
+                    urgent = [m for m in messages if is_urgent(m.topic)]
+                    for part in (urgent, [m for m in messages if not is_urgent(m.topic)]):
+                        if part:
+                            await self.handle(part)
                     await self._call(self._commit, messages)
                     self.batches += 1
                 await self._call(self._measure_lag)

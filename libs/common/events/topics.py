@@ -64,6 +64,10 @@ def consumed_topics(event_types: Iterable[str]) -> list[str]:
     return sorted(t for e in set(event_types) for t in lanes(e))
 
 
+def is_urgent(topic: str) -> bool:
+    return topic.endswith(URGENT_SUFFIX)
+
+
 def event_type_of(topic: str) -> str:
     """The event type a topic carries (an urgent lane carries its type's events)."""
     return topic.removesuffix(URGENT_SUFFIX) if topic.endswith(URGENT_SUFFIX) else topic
