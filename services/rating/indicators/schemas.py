@@ -103,9 +103,15 @@ class IndicatorSystemIn(BaseModel):
 
 
 class IndicatorSystemOut(IndicatorSystemIn):
+    """A published version: its definition as published, and who published it when."""
+
     version: int
     created_by: str
     created_at: str
+
+
+class IndicatorSystemList(BaseModel):
+    items: list[IndicatorSystemOut]
 
 
 def _err(field: str, message: str) -> dict[str, str]:
