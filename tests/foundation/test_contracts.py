@@ -273,3 +273,10 @@ async def test_stats_answers_match_their_documents(databases: DatabaseFactory, k
         check(doc, "GET", "/v1/stats/timeseries",
               await c.get("/v1/stats/timeseries?metric=credit_households", headers=platform))
         check(doc, "GET", "/v1/stats/timeseries", await c.get("/v1/stats/timeseries?metric=nope", headers=platform))
+
+
+def test_the_documented_figures_are_every_figure_stats_shows() -> None:
+    from stats.figures.render import FIGURE_NAMES
+    from stats.figures.schemas import FiguresOut
+
+    assert list(FiguresOut.model_fields) == list(FIGURE_NAMES)

@@ -65,6 +65,14 @@ class Consent(BaseModel):
                 "scopes": sorted(set(self.scopes))}
 
 
+class ConsentOut(BaseModel):
+    """The consent on file (授权): given or not, when, and to which uses."""
+
+    given: bool = False
+    date: str | None = Field(None, description="the day it was given, YYYY-MM-DD")
+    scopes: list[str] = Field(default_factory=list, description="rating, lending, merchant, benefits, statistics")
+
+
 class Profile(BaseModel):
     """Scoring inputs of the indicator systems, typed (money as exact decimals)."""
 
@@ -290,7 +298,7 @@ class SubjectOut(BaseModel):
     entity_type: str | None = None
     profile: dict[str, Any]
     details: dict[str, Any]
-    consent: dict[str, Any]
+    consent: ConsentOut
     extras: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
