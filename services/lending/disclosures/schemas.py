@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class LookupIn(BaseModel):
@@ -12,6 +12,7 @@ class LookupIn(BaseModel):
 
 
 class LookupOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject_id": "hh-3a9f", "kind": "household", "grade": "AA", "masked_name": "张*", "credit_line_status": "active"}]})
     subject_id: str
     kind: str
     grade: str | None

@@ -44,6 +44,7 @@ class CodeOut(BaseModel):
 
 
 class RotatingCodeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject_id": "hh-3a9f", "code": "R2.q8Zb…", "expires_at": "2026-11-25T08:01:00+00:00"}]})
     subject_id: str
     code: str = Field(description="valid until ``expires_at``, and only while the static code is active")
     expires_at: str

@@ -37,6 +37,7 @@ class ProgrammePage(CursorPage):
 
 
 class VerifierBindingOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"programme_id": "p-8c1d0e2f4a6b", "merchant_id": "m-bus-tianchang", "offer_id": "o-5b7e9a1c3d2f"}]})
     programme_id: str
     merchant_id: str
     offer_id: str

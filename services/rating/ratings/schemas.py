@@ -91,6 +91,7 @@ class GradeOut(BaseModel):
 
 
 class SubjectGradeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject_id": "hh-3a9f", "final": {"subject_id": "hh-3a9f", "kind": "household", "grade": "AA", "score": "86.50", "vetoed": False, "credit_village": None, "version": 2, "reason": "income (家庭年收入): 12.00 of 15 points", "rating_id": 1042, "metrics": None, "effective_at": "2026-12-02T08:00:00+00:00", "region": REGION_EXAMPLE}, "pending": None}]})
     subject_id: str
     final: GradeOut | None = Field(description="the grade in force")
     pending: RatingOut | None = Field(description="a rating under way (proposed or on publication)")
@@ -101,6 +102,7 @@ class RatingListOut(BaseModel):
 
 
 class FinaliseOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"finalised": 60}]})
     finalised: int = Field(description="publications that became final")
 
 
