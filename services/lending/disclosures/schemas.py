@@ -21,6 +21,7 @@ class LookupOut(BaseModel):
 
 
 class DisclosureOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"bank_id": "bank-tcrcb", "subject_id": "hh-3a9f", "grade": "AA", "channel": "credit-line", "purpose": "loan-application", "disclosed_at": "2026-11-25T08:00:00Z"}]})
     bank_id: str
     subject_id: str
     grade: str | None

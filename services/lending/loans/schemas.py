@@ -60,6 +60,7 @@ class DefaultIn(BaseModel):
 
 
 class LoanDefaultOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"loan": {"id": "loan-7d1e", "subject_id": "hh-3a9f", "bank_id": "bank-tcrcb", "kind": "household", "product": "xingcun-funong", "amount": "50000.00", "outstanding": "0.00", "annual_rate": "4.2000", "max_rate": "4.20", "term_months": 12, "grade": "AA", "status": "defaulted", "drawn_at": "2026-11-25T08:00:00Z", "due_on": "2027-11-25", "closed_at": "2027-12-30T08:00:00Z"}, "risk_sharing": {"loan_id": "loan-7d1e", "programme": "4321", "loss_amount": "50000.00", "shares": {"guarantor": "20000.00", "bank": "15000.00", "province": "10000.00", "county": "5000.00"}, "fund_paid": "5000.00", "unfunded_government_share": "0.00", "defaulted_at": "2027-12-30T08:00:00Z"}}]})
     loan: LoanOut
     risk_sharing: DefaultOut
 

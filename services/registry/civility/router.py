@@ -29,7 +29,7 @@ def out(e: CivilityEvaluation) -> EvaluationOut:
         published_at=e.published_at, subject_version=e.subject_version)
 
 
-@router.get("/catalogue", response_model=CatalogueOut)
+@router.get("/catalogue", response_model=CatalogueOut, responses=problems(404))
 async def current_catalogue(principal: Reader, session: Session) -> CatalogueOut:
     """The catalogue in force: positive, negative and veto items with points, by aspect."""
     found = await repository.catalogue(session)

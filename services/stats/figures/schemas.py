@@ -98,6 +98,7 @@ class RegionFiguresOut(BaseModel):
 
 
 class RegionsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"level": "town", "parent": {"code": "341181", "level": "county"}, "kind": None, "as_of": None, "suppression": {"applied": True, "threshold": 5}, "units": {"lines": "count", "line_amount": "CNY"}, "regions": [{"code": "341181100", "level": "town", "parent": "341181", "figures": {"lines": 5400, "line_amount": "1080000000.00"}, "suppressed": []}]}]})
     level: str
     parent: RegionRef
     kind: str | None
