@@ -4,9 +4,13 @@ Prometheus text) declared with a media type and a schema, and every error answer
 these apps never answer, is replaced by it)."""
 from __future__ import annotations
 
+import copy
+import typing
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from common.errors import PROBLEM_JSON, PROBLEM_REF, Problem
 
@@ -49,12 +53,47 @@ def finish_openapi(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _models_of(app: FastAPI) -> dict[str, type[BaseModel]]:
+    """The pydantic models the app's answers are made of, by name (nested ones too)."""
+    found: dict[str, type[BaseModel]] = {}
+
+    def visit(annotation: Any) -> None:
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            if annotation.__name__ not in found:
+                found[annotation.__name__] = annotation
+                for f in annotation.model_fields.values():
+                    visit(f.annotation)
+            return
+        for arg in typing.get_args(annotation):
+            visit(arg)
+
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            visit(route.response_model)
+            for extra in route.responses.values():
+                visit(extra.get("model"))
+    return found
+
+
+def restore_examples(schema: dict[str, Any], app: FastAPI) -> None:
+    """Put each answer model's examples back as written: FastAPI drops every null from the
+    document it builds, examples' nulls included, which would leave examples their schema refuses."""
+    models = _models_of(app)
+    for name, component in schema.get("components", {}).get("schemas", {}).items():
+        model = models.get(name.split("-")[0])
+        extra = model.model_config.get("json_schema_extra") if model is not None else None
+        if "examples" in component and isinstance(extra, dict) and "examples" in extra:
+            component["examples"] = copy.deepcopy(extra["examples"])
+
+
 def install_openapi(app: FastAPI) -> None:
     """Build the app's OpenAPI document once, finished by :func:`finish_openapi`."""
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = finish_openapi(FastAPI.openapi(app))
+            schema = finish_openapi(FastAPI.openapi(app))
+            restore_examples(schema, app)
+            app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -158,6 +158,23 @@ def test_answers_come_with_examples(keys: Keys) -> None:
     assert problem["examples"][0]["errors"][0]["field"] == "amount"
 
 
+def example_faults(doc: dict[str, Any]) -> list[str]:
+    """Examples that do not validate against the schema they illustrate."""
+    faults = []
+    for name, schema in doc["components"]["schemas"].items():
+        validator = jsonschema_rs.Draft202012Validator({"$ref": f"#/components/schemas/{name}",
+                                                        "components": doc["components"]})
+        for example in schema.get("examples", []):
+            faults += [f"{name}: {e}" for e in validator.iter_errors(example)]
+    return faults
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_examples_match_their_schemas(service: str, keys: Keys) -> None:
+    faults = example_faults(openapi_of(service, keys))
+    assert not faults, "\n".join(faults[:20])
+
+
 def test_non_json_answers_declare_their_media_type(keys: Keys) -> None:
     docs = {s: openapi_of(s, keys) for s in SERVICES}
     csv_routes = [("lending", "/v1/reconciliation"), ("rating", "/v1/publications"), ("stats", "/v1/stats/summary"),

@@ -25,6 +25,9 @@ class PairingOut(BaseModel):
 
 
 class PairingProgressOut(PairingOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": 3, "mentor_id": "hh-3a9f", "mentee_id": "hh-71c2", "village": "341181100201", "grade_at_start": "B",
+        "grade_now": "A", "risen_to_credit": True, "status": "active", "created_at": "2026-11-25T08:00:00+00:00"}]})
     grade_now: str | None
     risen_to_credit: bool = Field(description="the paired household is now A or better")
     created_at: str

@@ -55,6 +55,7 @@ class PointsRecordedOut(PointsEntryOut):
 
 
 class BalanceEntryOut(PointsEntryOut):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**ENTRY_EXAMPLE, "active": True}]})
     active: bool = Field(description="counted at ``as_of``")
 
 

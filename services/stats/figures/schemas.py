@@ -62,6 +62,20 @@ class FiguresOut(BaseModel):
     credit_village_share: str | None = Field(description="credit villages over villages on file (信用村占比) (a share, 4 decimals)")
     credit_town_share: str | None = Field(description="credit towns over towns on file (信用镇占比) (a share, 4 decimals)")
 
+def _figures_example() -> dict[str, JsonValue]:
+    def value(name: str) -> JsonValue:
+        description = FiguresOut.model_fields[name].description or ""
+        if "CNY" in description:
+            return "1080000000.00"
+        if "a share" in description:
+            return "0.7550"
+        return 5400
+    return {name: value(name) for name in FiguresOut.model_fields}
+
+
+FIGURES_EXAMPLE = _figures_example()
+
+
 class KindFiguresOut(BaseModel):
     figures: FiguresOut
     suppressed: list[str]
@@ -72,7 +86,8 @@ SUMMARY_EXAMPLE: dict[str, JsonValue] = {
     "suppression": {"applied": True, "threshold": 5},
     "headline": {"line_amount": "1520000000.00", "drawn": "480000000.00", "used_share": "0.3158",
                  "credit_subjects": 86000, "credit_village_share": "0.7550", "credit_town_share": "0.5714"},
-    "suppressed": [], "by_kind": {}, "units": {"lines": "count", "line_amount": "CNY", "used_share": "ratio"}}
+    "figures": FIGURES_EXAMPLE, "suppressed": [], "by_kind": {"household": {"figures": FIGURES_EXAMPLE, "suppressed": []}},
+    "units": {"lines": "count", "line_amount": "CNY", "used_share": "ratio"}}
 
 
 class SummaryOut(BaseModel):
@@ -98,7 +113,7 @@ class RegionFiguresOut(BaseModel):
 
 
 class RegionsOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"level": "town", "parent": {"code": "341181", "level": "county"}, "kind": None, "as_of": None, "suppression": {"applied": True, "threshold": 5}, "units": {"lines": "count", "line_amount": "CNY"}, "regions": [{"code": "341181100", "level": "town", "parent": "341181", "figures": {"lines": 5400, "line_amount": "1080000000.00"}, "suppressed": []}]}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"level": "town", "parent": {"code": "341181", "level": "county"}, "kind": None, "as_of": None, "suppression": {"applied": True, "threshold": 5}, "units": {"lines": "count", "line_amount": "CNY"}, "regions": [{"code": "341181100", "level": "town", "parent": "341181", "figures": FIGURES_EXAMPLE, "suppressed": []}]}]})
     level: str
     parent: RegionRef
     kind: str | None
