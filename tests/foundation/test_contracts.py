@@ -3,8 +3,10 @@
 few representative routes per service really answer validates against what their document says."""
 from __future__ import annotations
 
+import ast
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -325,3 +327,17 @@ def test_the_documented_figures_are_every_figure_stats_shows() -> None:
     from stats.figures.schemas import FiguresOut
 
     assert list(FiguresOut.model_fields) == list(FIGURE_NAMES)
+
+
+@pytest.mark.parametrize("service", ["merchant", "rating"])
+def test_routers_leave_sql_to_repositories(service: str) -> None:
+    """A router parses and answers; SQL lives in a domain's repository.py, rules in its service.py."""
+    root = Path(__file__).resolve().parents[2] / "services" / service
+    offenders = []
+    for router in sorted(root.glob("*/*router.py")):
+        for node in ast.walk(ast.parse(router.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and (
+                    node.module.startswith("sqlalchemy") or node.module.endswith(".repository")
+                    or any(a.name in ("repository", "repo") for a in node.names)):
+                offenders.append(f"{router.relative_to(root)}: from {node.module} import ...")
+    assert not offenders, offenders
