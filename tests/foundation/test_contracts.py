@@ -341,3 +341,36 @@ def test_routers_leave_sql_to_repositories(service: str) -> None:
                     or any(a.name in ("repository", "repo") for a in node.names)):
                 offenders.append(f"{router.relative_to(root)}: from {node.module} import ...")
     assert not offenders, offenders
+
+
+# --- the one paging style ----------------------------------------------------------------------
+
+async def pages(client: httpx.AsyncClient, url: str, headers: dict[str, str]) -> list[list[Any]]:
+    """Every page of a cursor list, following ``next`` links to the end."""
+    out: list[list[Any]] = []
+    next_url: str | None = url
+    while next_url:
+        body = (await client.get(next_url, headers=headers)).json()
+        out.append(body["items"])
+        assert (body["next"] is None) == (body["next_after"] is None)
+        next_url = body["next"]
+    return out
+
+
+async def test_county_lists_page_by_cursor_with_a_next_link(databases: DatabaseFactory, keys: Keys) -> None:
+    async with start_service("merchant", await databases.create("merchant", "sqlite"), keys) as svc:
+        county = merchant_support.County(svc.client, keys)
+        made = sorted([await county.merchant() for _ in range(5)])
+        got = await pages(svc.client, "/v1/merchants?limit=2", county.admin)
+        assert [len(p) for p in got] == [2, 2, 1]
+        assert [m["id"] for p in got for m in p] == made  # each once, in id order
+    async with start_service("rating", await databases.create("rating", "sqlite"), keys) as svc:
+        officer = keys.headers(Role.officer, region=rating_helpers.COUNTY)
+        filed = []
+        for n in range(3):
+            await rating_helpers.apply(svc.db, svc.settings, rating_helpers.subject_event(f"hh-o{n}", rating_helpers.GOOD))
+            rated = (await svc.client.post("/v1/ratings", json={"subject_id": f"hh-o{n}"}, headers=officer)).json()
+            filed.append((await svc.client.post(f"/v1/ratings/{rated['id']}/objections", json={"reason": "收入少算"},
+                                                headers=officer)).json()["id"])
+        got = await pages(svc.client, "/v1/objections?limit=2", officer)
+        assert [len(p) for p in got] == [2, 1] and [o["id"] for p in got for o in p] == filed
