@@ -28,6 +28,7 @@ from common.auth import (
     TokenVerifier,
     principal_of,
 )
+from common.contracts import install_openapi
 from common.db import Database, NotDurableError
 from common.errors import ProblemError, ProblemHTTPException, problem_response
 from common.events import TopicHandler
@@ -238,6 +239,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.caller_gate = spec.caller_gate
     app.state.service_credential = ServiceCredential(settings.service_token, settings.service_token_file)
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodyGuard, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
                        upload_limit=spec.max_upload_bytes)
     app.add_middleware(InternalPortGuard, enabled=settings.internal_port is not None)

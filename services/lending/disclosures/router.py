@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
-from common.errors import ProblemError, field_error
+from common.errors import ProblemError, field_error, problems
 from common.idempotency import Idempotency
 from common.pii import id_number_problem, normalize_id_number
 from lending.banks.service import partner_bank
@@ -19,14 +19,14 @@ from lending.disclosures.schemas import DisclosureOut, LookupIn, LookupOut
 from lending.subjects import repository as subject_facts
 from lending.subjects.service import consents_to_lending, no_consent, refused
 
-router = APIRouter(prefix="/v1", tags=["subjects"])
+router = APIRouter(prefix="/v1", tags=["subjects"], responses=problems(401, 403, 422))
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 
 
 @router.post("/subjects:lookup", response_model=LookupOut,
-             responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"},
-                        422: {"description": "invalid id_number"}})
+             responses=problems(404, 409, s404="unknown-subject", s403="no-consent (scope lending)",
+                                s422="invalid id_number"))
 async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay

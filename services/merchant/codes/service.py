@@ -13,6 +13,9 @@ from common.errors import conflict, not_found
 from common.pii import PIICipher
 from merchant.codes import repository
 from merchant.codes.models import REPLACED, REVOKED
+from merchant.codes.rotating import RotatingCodes
+from merchant.codes.schemas import CodeOut, HouseholdConsentOut, HouseholdOut, RegionCodesOut, RotatingCodeOut
+from merchant.grades import is_credit_household
 from merchant.households import repository as households
 
 CODE_CONTEXT = b"household-code"
@@ -31,7 +34,18 @@ async def household_for(session: AsyncSession, subject_id: str, principal: Princ
     return row
 
 
-async def issue(session: AsyncSession, cipher: PIICipher, subject_id: str, principal: Principal) -> dict[str, Any]:
+async def household_view(session: AsyncSession, subject_id: str, principal: Principal) -> HouseholdOut:
+    row = await household_for(session, subject_id, principal)
+    code = await repository.active(session, subject_id)
+    return HouseholdOut(
+        subject_id=row.subject_id, masked_name=row.masked_name,
+        region=RegionCodesOut(**row.region) if row.region else None, grade=row.grade, vetoed=row.vetoed,
+        credit_household=is_credit_household(row.grade, row.vetoed),
+        consent=HouseholdConsentOut(merchant=row.consent_merchant, benefits=row.consent_benefits),
+        code_issued_at=code.issued_at.isoformat() if code else None)
+
+
+async def issue(session: AsyncSession, cipher: PIICipher, subject_id: str, principal: Principal) -> CodeOut:
     # The row lock (BEGIN IMMEDIATE on SQLite) keeps two re-issues from leaving two active codes.
     row = await household_for(session, subject_id, principal, lock=True)
     if row.kind != "household":
@@ -46,7 +60,17 @@ async def issue(session: AsyncSession, cipher: PIICipher, subject_id: str, princ
     code = new_code()
     await repository.add(session, subject_id=subject_id, code=code, code_enc=cipher.encrypt(code, CODE_CONTEXT),
                          by=principal.caller_id, at=now)
-    return {"subject_id": subject_id, "code": code, "issued_at": now.isoformat(), "replaced": replaced > 0}
+    return CodeOut(subject_id=subject_id, code=code, issued_at=now.isoformat(), replaced=replaced > 0)
+
+
+async def rotating(session: AsyncSession, codes: RotatingCodes, subject_id: str, principal: Principal) -> RotatingCodeOut:
+    """A short-lived code for the household's phone app, only while its static code is active."""
+    await household_for(session, subject_id, principal)
+    row = await repository.active(session, subject_id)
+    if row is None:
+        raise not_found("active code of household", subject_id)
+    code, expires = codes.issue(row.code_hash, utcnow())
+    return RotatingCodeOut(subject_id=subject_id, code=code, expires_at=expires.isoformat())
 
 
 async def revoke(session: AsyncSession, subject_id: str, principal: Principal) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from merchant.offers import discounts
 
@@ -77,6 +77,30 @@ class Terms(BaseModel):
 class OfferIn(Terms):
     title: str = Field(min_length=1, max_length=200)
     rule: RuleIn
+
+
+class OfferOut(BaseModel):
+    """An offer (优惠) or a programme's benefit, as registered; money in CNY strings to the fen."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "o-3f1c2a9b7d10", "merchant_id": "merchant-demo-market", "programme_id": None, "title": "信用户九折",
+        "rule": {"kind": "percent", "percent": "10", "cap": "20.00"}, "eligible_grades": ["AAA", "AA", "A"],
+        "valid_from": "2026-11-25T08:00:00+00:00", "valid_until": None, "budget_total": "5000.00", "spent": "0.00",
+        "budget_daily": None, "per_household_limit": None, "stackable": False, "status": "active"}]})
+    id: str
+    merchant_id: str | None = Field(description="the shop giving it; null for a programme's benefit")
+    programme_id: str | None
+    title: str
+    rule: RuleIn
+    eligible_grades: list[str]
+    valid_from: str = Field(description="ISO 8601, UTC")
+    valid_until: str | None
+    budget_total: str | None
+    spent: str
+    budget_daily: str | None
+    per_household_limit: int | None
+    stackable: bool
+    status: Literal["active", "withdrawn"]
 
 
 def rule_from_json(raw: dict[str, Any]) -> discounts.Rule:

@@ -27,7 +27,7 @@ from merchant.offers import discounts
 from merchant.offers import repository as offers
 from merchant.offers.schemas import rule_from_json
 from merchant.pos import repository
-from merchant.pos.schemas import RedeemIn
+from merchant.pos.schemas import RedeemedOfferOut, RedeemIn, RedeemOut, RefundOut
 from merchant.redemptions import repository as redemptions
 from merchant.redemptions.models import RECORDED
 
@@ -129,7 +129,7 @@ def refuse(v: Verdict) -> ProblemError:
 
 
 async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn, rotating: RotatingCodes,
-                 disclose: Callable[[Verdict], None]) -> dict[str, Any]:
+                 disclose: Callable[[Verdict], None]) -> RedeemOut:
     """Price the bill, take the budgets and limits (conditional UPDATEs), record, announce.
 
     ``disclose`` hears the verdict before anything else: a refused redemption tells the POS as much
@@ -175,12 +175,11 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn, rotati
     await redemptions.add(session, lines)
     for record in lines:
         await announce(session, record, RECORDED)
-    answer = {"redemption_id": receipt_id, "bill_amount": str(priced.bill), "discount": str(priced.discount),
-              "amount_to_pay": str(priced.to_pay), "offers": [
-                  {"redemption_id": rec["id"], "offer_id": rec["offer_id"], "discount": fen_str(rec["discount_fen"])}
-                  for rec in lines],
-              "redeemed_at": now.isoformat()}
-    return answer
+    return RedeemOut(redemption_id=receipt_id, bill_amount=str(priced.bill), discount=str(priced.discount),
+                     amount_to_pay=str(priced.to_pay), offers=[
+                         RedeemedOfferOut(redemption_id=rec["id"], offer_id=rec["offer_id"],
+                                          discount=fen_str(rec["discount_fen"])) for rec in lines],
+                     redeemed_at=now.isoformat())
 
 
 async def announce(session: AsyncSession, line: dict[str, Any] | Any, status: str,
@@ -196,7 +195,7 @@ async def announce(session: AsyncSession, line: dict[str, Any] | Any, status: st
         reversed_at=reversed_at))
 
 
-async def refund(session: AsyncSession, merchant_id: str, redemption_id: str) -> dict[str, Any]:
+async def refund(session: AsyncSession, merchant_id: str, redemption_id: str) -> RefundOut:
     """Reverse a purchase's redemptions, once: budgets, daily budgets and the household's uses come back."""
     rows = await redemptions.receipt_of(session, redemption_id, merchant_id)
     if not rows:
@@ -207,5 +206,5 @@ async def refund(session: AsyncSession, merchant_id: str, redemption_id: str) ->
     for row in rows:
         await offers.give_back(session, row.offer_id, row.subject_id, row.day, row.discount_fen)
         await announce(session, row, "reversed", reversed_at=now)
-    return {"redemption_id": rows[0].receipt_id, "status": "reversed", "reversed_at": now.isoformat(),
-            "discount_returned": fen_str(sum(r.discount_fen for r in rows))}
+    return RefundOut(redemption_id=rows[0].receipt_id, status="reversed", reversed_at=now.isoformat(),
+                     discount_returned=fen_str(sum(r.discount_fen for r in rows)))

@@ -103,9 +103,27 @@ class IndicatorSystemIn(BaseModel):
 
 
 class IndicatorSystemOut(IndicatorSystemIn):
+    """A published version: its definition as published, and who published it when."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "kind": "household", "note": "v1 from DOMAIN.md", "indicators": [
+            {"code": "annual_income", "name": "家庭年收入", "category": "生产经营情况", "input": "annual_income",
+             "weight": "15", "rule": {"type": "bands", "direction": "higher_better", "missing": "0", "bands": [
+                 {"min": None, "max": "30000", "share": "0.2"}, {"min": "30000", "max": None, "share": "1"}]}},
+            {"code": "pboc_report", "name": "征信记录", "category": "资信状况", "input": "pboc_report_clean",
+             "weight": "85", "rule": {"type": "lookup", "values": {"true": "1", "false": "0"}, "missing": "0.5"}}],
+        "grade_bands": [{"grade": "AAA", "min": "90", "max": "100"}, {"grade": "AA", "min": "80", "max": "90"},
+                        {"grade": "A", "min": "70", "max": "80"}, {"grade": "B", "min": "60", "max": "70"},
+                        {"grade": "C", "min": "50", "max": "60"}, {"grade": "D", "min": "0", "max": "50"}],
+        "veto_sources": ["negative_list", "civility"], "veto_grade": "D", "version": 1, "created_by": "migration",
+        "created_at": "2026-01-05T02:00:00+00:00"}]})
     version: int
     created_by: str
     created_at: str
+
+
+class IndicatorSystemList(BaseModel):
+    items: list[IndicatorSystemOut]
 
 
 def _err(field: str, message: str) -> dict[str, str]:

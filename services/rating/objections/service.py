@@ -8,12 +8,17 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.auth import Principal
+from common.db import utcnow
 from common.errors import conflict, not_found
+from rating.access import check_region, visible
 from rating.objections import repository as repo
 from rating.objections.models import OPEN, Objection
+from rating.objections.schemas import AnswerIn, ObjectionIn, ObjectionOut
 from rating.ratings import repository as ratings_repo
 from rating.ratings.lifecycle import rate_subject
 from rating.ratings.models import FINAL, PUBLISHED, Rating
+from rating.ratings.service import load_rating
 from rating.settings import RatingSettings
 from rating.subjects.repository import get_subject
 
@@ -60,3 +65,32 @@ async def answer(session: AsyncSession, objection: Objection, decision: str, tex
 
 
 list_open = repo.list_open
+
+
+def objection_out(o: Objection) -> ObjectionOut:
+    return ObjectionOut(
+        id=o.id, rating_id=o.rating_id, subject_id=o.subject_id, reason=o.reason, filed_by=o.filed_by,
+        filed_at=o.filed_at.isoformat(), answer_due=o.answer_due.isoformat(), status=o.status, answer=o.answer,
+        answered_by=o.answered_by, answered_at=o.answered_at.isoformat() if o.answered_at else None,
+        new_rating_id=o.new_rating_id, overdue=o.status == OPEN and o.answer_due < utcnow())
+
+
+async def file_against(session: AsyncSession, rating_id: int, body: ObjectionIn, who: Principal,
+                       settings: RatingSettings) -> ObjectionOut:
+    rating = await load_rating(session, rating_id, who, lock=True)
+    return objection_out(await file(session, rating, body.reason, body.filed_by or who.caller_id, settings, utcnow()))
+
+
+async def open_page(session: AsyncSession, who: Principal, region: str | None, after: int | None,
+                    limit: int) -> list[ObjectionOut]:
+    region = region or who.region
+    check_region(who, region)
+    return [objection_out(o) for o in await repo.list_open(session, region, limit, after)]
+
+
+async def answer_visible(session: AsyncSession, objection_id: int, body: AnswerIn, who: Principal,
+                         settings: RatingSettings) -> ObjectionOut:
+    objection = await get(session, objection_id, lock=True)
+    if not visible(who, objection.village):
+        raise not_found("objection", objection_id)
+    return objection_out(await answer(session, objection, body.decision, body.answer, who.caller_id, settings, utcnow()))

@@ -3,14 +3,16 @@ programme follows whether the paired household has since risen to A."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.auth import Principal
 from common.errors import ProblemError, conflict, not_found
+from rating.access import check_region
 from rating.grades import is_credit
 from rating.pairing import repository as repo
 from rating.pairing.models import Pairing
+from rating.pairing.schemas import PairingIn, PairingOut, PairingProgressOut
 from rating.subjects.models import Subject
 
 
@@ -47,13 +49,24 @@ async def pair(session: AsyncSession, mentor_id: str, mentee_id: str, actor: str
                                            status="active", created_by=actor, created_at=now))
 
 
-async def listing(session: AsyncSession, village: str | None) -> dict[str, Any]:
-    items = []
-    for p, grade in await repo.with_mentee_grades(session, village):
-        items.append({"id": p.id, "mentor_id": p.mentor_id, "mentee_id": p.mentee_id, "village": p.village,
-                      "grade_at_start": p.grade_at_start, "grade_now": grade, "risen_to_credit": is_credit(grade),
-                      "status": p.status, "created_at": p.created_at.isoformat()})
-    return {"items": items, "paired": len(items), "risen": sum(1 for i in items if i["risen_to_credit"])}
+def pairing_out(p: Pairing) -> PairingOut:
+    return PairingOut(id=p.id, mentor_id=p.mentor_id, mentee_id=p.mentee_id, village=p.village,
+                      grade_at_start=p.grade_at_start, status=p.status)
+
+
+async def create(session: AsyncSession, body: PairingIn, who: Principal, now: datetime) -> PairingOut:
+    p = await pair(session, body.mentor_id, body.mentee_id, who.caller_id, now)
+    check_region(who, p.village)  # refused after the checks: the transaction rolls the pairing back
+    return pairing_out(p)
+
+
+async def listing(session: AsyncSession, who: Principal, village: str | None, after: int | None,
+                  limit: int) -> list[PairingProgressOut]:
+    check_region(who, village or (who.region if who.region else None))
+    region = village or (who.region if who.role == "officer" else None)
+    return [PairingProgressOut(**pairing_out(p).model_dump(), grade_now=grade, risen_to_credit=is_credit(grade),
+                               created_at=p.created_at.isoformat())
+            for p, grade in await repo.with_mentee_grades(session, region, after, limit)]
 
 
 async def get(session: AsyncSession, pairing_id: int) -> Pairing:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from registry.regions.codes import code_problem
 
@@ -23,6 +23,7 @@ class RegionIn(BaseModel):
 
 
 class RegionOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "341181100", "name": "秦栏镇", "level": "town", "parent_code": "341181", "created_at": "2026-01-05T02:00:00Z"}]})
     code: str
     name: str
     level: str
@@ -31,5 +32,6 @@ class RegionOut(BaseModel):
 
 
 class RegionImportOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"created": 151, "unchanged": 14}]})
     created: int
     unchanged: int
