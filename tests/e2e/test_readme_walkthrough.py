@@ -19,10 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PORTS = {"registry": 8001, "rating": 8002, "lending": 8003, "merchant": 8004, "stats": 8005}
 
 
-def walkthrough() -> str:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("<!-- walkthrough:start -->", 1)[1].split("<!-- walkthrough:end -->", 1)[0]
+def examples(document: str, marker: str) -> str:
+    """The bash blocks between ``<!-- marker:start -->`` and ``<!-- marker:end -->`` of ``document``."""
+    text = (ROOT / document).read_text()
+    section = text.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
     return "\n".join(re.findall(r"```bash\n(.*?)```", section, flags=re.S))
+
+
+def walkthrough() -> str:
+    return examples("README.md", "walkthrough")
 
 
 @pytest.mark.slow
@@ -49,14 +54,20 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert (var / "demo.env").exists(), log.read_text()[-3000:]
 
-        script = walkthrough()
-        for name, port in PORTS.items():
-            script = script.replace(f"localhost:{port}", f"localhost:{ports[name]}")
-        script = script.replace("var/", f"{var}/").replace("curl -sf ", "curl -sS --fail-with-body ")
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                                timeout=120, cwd=ROOT)
-        assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
-        assert '"grade"' in result.stdout and "credit_subjects" in result.stdout
+        def run(script: str) -> str:
+            for name, port in PORTS.items():
+                script = script.replace(f"localhost:{port}", f"localhost:{ports[name]}")
+            script = script.replace("var/", f"{var}/").replace("curl -sf ", "curl -sS --fail-with-body ")
+            result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                    timeout=120, cwd=ROOT)
+            assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+            return result.stdout
+
+        out = run(walkthrough())
+        assert '"grade"' in out and "credit_subjects" in out
+        # docs/integrating.md: each caller's examples (auth, errors, idempotency, paging, the change
+        # feed and webhooks, POS, the platform), every `jq -e` an assertion.
+        run(examples("docs/integrating.md", "integrating"))
     finally:
         proc.send_signal(signal.SIGINT)
         try:
