@@ -12,8 +12,9 @@ from common.paths import SerialId
 from rating.access import Admin, Officer, Reader, Settings, visible
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
+from rating.ratings.explain import grade_view, rating_view
 from rating.ratings.models import Rating
-from rating.ratings.schemas import RateIn, grade_out, rating_out
+from rating.ratings.schemas import RateIn, RatingHistoryOut, RatingOut, SubjectGradeOut
 from rating.subjects.repository import get_subject
 
 router = APIRouter(prefix="/v1", tags=["ratings"])
@@ -36,48 +37,48 @@ async def load_rating(session: Any, rating_id: int, who: Principal, lock: bool =
 
 
 @router.post("/ratings", status_code=201, summary="Rate one subject (评级)")
-async def rate(body: RateIn, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def rate(body: RateIn, who: Officer, session: Session, settings: Settings) -> RatingOut:
     subject = await get_subject(session, body.subject_id)
     if subject is None or not visible(who, subject.village, subject.town, subject.county):
         raise ProblemError(404, "Subject not found", f"no subject {body.subject_id} is known to rating",
                            type="unknown-subject", errors=[{"field": "subject_id", "message": "unknown subject"}])
     rating = await lifecycle.rate_subject(session, subject, settings, trigger="manual", actor=who.caller_id,
                                           publish=body.publish)
-    return rating_out(rating)
+    return await rating_view(session, rating)
 
 
 @router.get("/ratings/{rating_id}")
-async def read(rating_id: SerialId, who: Reader, session: Session) -> dict[str, Any]:
+async def read(rating_id: SerialId, who: Reader, session: Session) -> RatingOut:
     rating = await load_rating(session, rating_id, who)
     await check_consent(session, who, rating.subject_id)
-    return rating_out(rating)
+    return await rating_view(session, rating)
 
 
 @router.post("/ratings/{rating_id}/publish", summary="Publish a proposed rating (公示)")
-async def publish(rating_id: SerialId, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def publish(rating_id: SerialId, who: Officer, session: Session, settings: Settings) -> RatingOut:
     rating = await load_rating(session, rating_id, who, lock=True)
-    return rating_out(await lifecycle.publish(session, rating, settings))
+    return await rating_view(session, await lifecycle.publish(session, rating, settings))
 
 
 @router.get("/subjects/{subject_id}/grade", summary="A subject's final grade and any rating under way")
-async def subject_grade(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+async def subject_grade(subject_id: str, who: Reader, session: Session) -> SubjectGradeOut:
     await check_consent(session, who, subject_id)
     grade = await repo.current_grade(session, subject_id)
     pending = await repo.open_rating(session, subject_id)
     shown = grade or pending
     if shown is None or not visible(who, shown.village, shown.town, shown.county):
         raise not_found("grade of subject", subject_id)
-    return {"subject_id": subject_id, "final": grade_out(grade) if grade else None,
-            "pending": rating_out(pending) if pending else None}
+    return SubjectGradeOut(subject_id=subject_id, final=await grade_view(session, grade) if grade else None,
+                           pending=await rating_view(session, pending) if pending else None)
 
 
 @router.get("/subjects/{subject_id}/ratings", summary="A subject's rating history")
-async def subject_history(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+async def subject_history(subject_id: str, who: Reader, session: Session) -> RatingHistoryOut:
     items = await repo.history(session, subject_id)
     if items and not visible(who, items[0].village, items[0].town, items[0].county):
-        return {"items": []}  # outside the officer's region: as for an unknown subject
+        return RatingHistoryOut(items=[])  # outside the officer's region: as for an unknown subject
     await check_consent(session, who, subject_id)
-    return {"items": [rating_out(r) for r in items]}
+    return RatingHistoryOut(items=[await rating_view(session, r) for r in items])
 
 
 @router.post("/publications:finalise", summary="Finalise every publication that has ended, now")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from registry.regions.codes import code_problem
 
@@ -22,14 +22,31 @@ class RegionIn(BaseModel):
         return v
 
 
+class RegionRenameIn(BaseModel):
+    """A region's new name (更名)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=80)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        v = v.strip()
+        if not v:
+            raise ValueError("must not be blank")
+        return v
+
+
 class RegionOut(BaseModel):
     code: str
     name: str
     level: str
     parent_code: str | None
+    version: int = Field(description="raised by every rename")
     created_at: datetime
 
 
 class RegionImportOut(BaseModel):
     created: int
+    renamed: int = Field(description="rows whose region existed under another name")
     unchanged: int
