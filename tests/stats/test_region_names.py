@@ -98,7 +98,7 @@ async def test_the_registry_import_names_every_answer_and_csv_and_a_rename_follo
     # A village becomes a community (村改社区) by the rename route, a town is renamed by a new file.
     r = await registry.client.patch(f"/v1/regions/{V3}", json={"name": "新华社区"}, headers=keys.headers(Role.admin))
     assert r.status_code == 200 and (r.json()["name"], r.json()["version"]) == ("新华社区", 2), r.text
-    renamed_file = REGIONS_CSV.replace("汊涧镇".encode(), "汊涧新镇".encode())
+    renamed_file = REGIONS_CSV.replace("汊涧镇".encode(), "汊涧新镇".encode()).replace("新华村".encode(), "新华社区".encode())
     assert await import_regions(registry, keys, renamed_file) == {"created": 0, "renamed": 1, "unchanged": 5}
     renames = (await published(registry, "region-changed"))[len(announced):]
     assert [(e.subject, e.data["name"], e.data["version"]) for e in renames] == [(V3, "新华社区", 2), (T2, "汊涧新镇", 2)]
