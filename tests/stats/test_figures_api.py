@@ -218,4 +218,4 @@ async def test_a_kept_answer_is_given_again_only_until_events_move_the_read_mode
     # Another caller's scope or another format is another answer.
     officer = await get(stats, keys, "summary", role="officer", officer_region=TOWN_2, region=TOWN_2)
     assert officer["figures"]["subjects"] == 1
-    assert (await get(stats, keys, "summary", csv_=True, region=COUNTY)).startswith("region,level,kind")
+    assert (await get(stats, keys, "summary", csv_=True, region=COUNTY)).startswith("region,region_name,level,kind")

@@ -1,7 +1,7 @@
 """Credit villages (信用村) and towns (信用镇): read their standing, recompute on demand."""
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
 
@@ -37,7 +37,7 @@ async def town(code: Code, who: AggregateReader, session: Session) -> GradeOut:
 
 
 @router.post("/villages/{code}/recompute", summary="Recompute a village and its town now")
-async def recompute(code: Code, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def recompute(code: Code, who: Officer, session: Session, settings: Settings) -> GradeOut:
     check_region(who, code)
     await recompute_villages(session, [code], utcnow(), settings)
     return await village(code, who, session)
