@@ -4,6 +4,7 @@ each, and every answer (summary, drill-down lists, time series) and every CSV na
 beside their codes (天长市, 秦栏镇 ...). Through the broker a rebuild from zero has the names too."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -11,13 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from common.auth import Role
 from common.broker import TansuBroker
 from common.db import Database
 from common.events import Event
+from common.migrations import upgrade
+from registry.regions.codes import level_of, parent_of
 from stats.rebuild import read_model, rebuild
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, session_keys, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, definition, eventually, session_keys, start_service
 from tests.registry_rows import registered
 from tests.stats.helpers import apply, renewed
 from tests.stats.producers import graded, published
@@ -124,6 +128,35 @@ async def test_renames_are_checked_like_every_other_write(registry: RunningServi
     r = await registry.client.patch(f"/v1/regions/{V1}", json={"name": "徐集村"}, headers=outside)
     assert r.status_code == 200 and r.json()["version"] == 1  # the same name: nothing to announce
     assert len(await published(registry, "region-changed")) == len(NAMES)
+
+
+async def test_an_existing_countys_regions_are_announced_once_by_the_migration(
+        databases: DatabaseFactory, backend: str, keys: Keys, stats: RunningService) -> None:
+    """A registry that held regions before ``region-changed`` existed: migration ``registry_0007``
+    announces each (parents first), so stats names them without a re-import."""
+    url = await databases.create("registry", backend, migrate=False)
+    migrations = definition("registry").migrations_dir
+    await asyncio.to_thread(upgrade, migrations, url, "registry_0006_clear_review")
+    db = Database(url)
+    try:
+        async with db.transaction() as session:
+            regions = sa.table("regions", sa.column("code"), sa.column("name"), sa.column("level"),
+                               sa.column("parent_code"), sa.column("created_at"), sa.column("created_by"))
+            await session.execute(regions.insert(), [
+                {"code": c, "name": n, "level": level_of(c), "parent_code": parent_of(c), "created_at": NOV,
+                 "created_by": "admin"} for c, n in sorted(NAMES.items(), key=lambda kv: len(kv[0]))])
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(upgrade, migrations, url)
+    async with start_service("registry", url, keys) as registry:
+        announced = await published(registry, "region-changed")
+        listed = (await registry.client.get("/v1/regions", headers=keys.headers(Role.admin))).json()
+    assert [(e.subject, e.data["name"], e.data["version"]) for e in announced] == \
+        [(c, n, 1) for c, n in sorted(NAMES.items(), key=lambda kv: (len(kv[0]), kv[0]))]
+    assert {r["code"]: r["version"] for r in listed} == dict.fromkeys(NAMES, 1)
+    await apply(stats.db, announced)
+    towns = await get(stats, keys, "regions", level="town", region=COUNTY)
+    assert isinstance(towns, dict) and towns["region_name"] == "天长市"
 
 
 @pytest.mark.broker
