@@ -57,6 +57,9 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
                                 timeout=120, cwd=ROOT)
         assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
         assert '"grade"' in result.stdout and "credit_subjects" in result.stdout
+        # The platform sees region names beside codes; the officer sees structured reasons.
+        assert '"region_name": "天长市"' in result.stdout and "\t天长市\t" in result.stdout, result.stdout[-3000:]
+        assert '"indicator_reasons"' in result.stdout and '"would_raise"' in result.stdout
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -126,10 +126,10 @@ async def regions(session: AsyncSession, level: str, parent: str | None, kind: s
         shown = hidden.get((code, row), NOTHING)
         up = code[:parent_len] if parent_len else None
         listed.append({"code": code, "region_name": names.get(code), "level": level, "parent": up,
-                       "parent_name": names.get(up) if up else None, "figures": render(rows[row], shown, village, town), "suppressed": sorted(shown)})
+                       "parent_name": names.get(up) if up else None,
+                       "figures": render(rows[row], shown, village, town), "suppressed": sorted(shown)})
     return {"level": level, "parent": _region(parent), "region_name": names.get(parent) if parent else None,
-            "kind": kind,
-            "as_of": month_end(as_of).isoformat() if as_of else None,
+            "kind": kind, "as_of": month_end(as_of).isoformat() if as_of else None,
             "suppression": suppression.describe(), "units": UNITS, "regions": listed}
 
 
@@ -186,5 +186,5 @@ async def timeseries(session: AsyncSession, metric: str, region: str | None, kin
         month = add_months(month, 1)
     m = ALL[metric]
     return {"metric": metric, "unit": m.unit, "flow": m.flow, "description": m.description,
-            "region": _region(region), "region_name": await _name(session, region), "kind": kind, "from": start, "to": end,
-            "suppression": suppression.describe(), "points": points}
+            "region": _region(region), "region_name": await _name(session, region), "kind": kind,
+            "from": start, "to": end, "suppression": suppression.describe(), "points": points}
