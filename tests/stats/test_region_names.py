@@ -128,6 +128,12 @@ async def test_renames_are_checked_like_every_other_write(registry: RunningServi
     r = await registry.client.patch(f"/v1/regions/{V1}", json={"name": "徐集村"}, headers=outside)
     assert r.status_code == 200 and r.json()["version"] == 1  # the same name: nothing to announce
     assert len(await published(registry, "region-changed")) == len(NAMES)
+    # An officer adds a village in its town: announced like an imported one.
+    r = await registry.client.post("/v1/regions", json={"code": "341181100203", "name": "东风村"}, headers=outside)
+    assert r.status_code == 201, r.text
+    *_, added = await published(registry, "region-changed")
+    assert (added.subject, added.data["name"], added.data["parent_code"], added.data["version"]) == \
+        ("341181100203", "东风村", T1, 1)
 
 
 async def test_an_existing_countys_regions_are_announced_once_by_the_migration(
