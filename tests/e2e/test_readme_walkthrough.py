@@ -65,6 +65,9 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
 
         out = run(walkthrough())
         assert '"grade"' in out and "credit_subjects" in out
+        # The platform sees region names beside codes; the officer sees structured reasons.
+        assert '"region_name": "天长市"' in out and "\t天长市\t" in out, out[-3000:]
+        assert '"indicator_reasons"' in out and '"would_raise"' in out
         # docs/integrating.md: each caller's examples (auth, errors, idempotency, paging, the change
         # feed and webhooks, POS, the platform), every `jq -e` an assertion.
         run(examples("docs/integrating.md", "integrating"))

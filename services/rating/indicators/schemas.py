@@ -71,10 +71,30 @@ class LookupRule(BaseModel):
 Rule = Annotated[BandsRule | ThresholdRule | LookupRule, Field(discriminator="type")]
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """(Chinese, English) of a name written "annual income 家庭年收入": the English words before the
+    first Chinese character, the Chinese from it on; a name in one language serves as both."""
+    at = next((i for i, ch in enumerate(name) if "\u4e00" <= ch <= "\u9fff"), None)
+    if at is None:
+        return name.strip(), name.strip()
+    zh, en = name[at:].strip(), name[:at].strip()
+    return zh, en or zh
+
+
 class Indicator(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1, max_length=80)
+    name_zh: str | None = Field(default=None, min_length=1, max_length=80,
+                                description="the name people read (中文名称), e.g. 家庭年收入; from ``name`` when absent")
+    name_en: str | None = Field(default=None, min_length=1, max_length=80,
+                                description="the English name, e.g. annual income; from ``name`` when absent")
+
+    def labels(self) -> tuple[str, str]:
+        """(Chinese, English) label of the indicator: its own names, or those of ``name``
+        (versions published before the names were split have only ``name``)."""
+        zh, en = split_name(self.name)
+        return self.name_zh or zh, self.name_en or en
     category: str = Field(default="", max_length=40)
     input: str = Field(min_length=1, max_length=40)
     weight: Annotated[Decimal, Field(gt=0, le=100, max_digits=6, decimal_places=2)]

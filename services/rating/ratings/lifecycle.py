@@ -19,6 +19,7 @@ from common.events import Event
 from rating.indicators.repository import current_compiled
 from rating.ratings import events
 from rating.ratings import repository as repo
+from rating.ratings.explain import stored_explanation
 from rating.ratings.models import FINAL, PROPOSED, PUBLISHED, Rating
 from rating.scoring.engine import ScoreResult, score
 from rating.settings import RatingSettings
@@ -45,7 +46,8 @@ def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status
     published = status in (PUBLISHED, FINAL)
     return {"subject_id": subject.subject_id, "kind": subject.kind, "county": subject.county, "town": subject.town,
             "village": subject.village, "score": result.score, "grade": result.grade, "vetoed": result.vetoed,
-            "reasons": list(result.reasons), "indicator_system_version": version, "status": status,
+            "reasons": list(result.reasons), "explanation": stored_explanation(result),
+            "indicator_system_version": version, "status": status,
             "disputed": False, "trigger": trigger, "round_id": round_id, "created_by": actor, "created_at": now,
             "published_at": now if published else None,
             "publication_ends_at": (now if status == FINAL else publication_end(settings, now)) if published else None,

@@ -12,6 +12,7 @@ from common.errors import ProblemError, not_found
 from rating.access import visible
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
+from rating.ratings.explain import grade_view, rating_view
 from rating.ratings.models import Rating
 from rating.ratings.schemas import (
     FinaliseOut,
@@ -19,8 +20,6 @@ from rating.ratings.schemas import (
     RatingListOut,
     RatingOut,
     SubjectGradeOut,
-    grade_out,
-    rating_out,
 )
 from rating.settings import RatingSettings
 from rating.subjects.repository import get_subject
@@ -53,18 +52,18 @@ async def rate(session: AsyncSession, body: RateIn, who: Principal, settings: Ra
         raise unknown_subject(body.subject_id, f"no subject {body.subject_id} is known to rating")
     rating = await lifecycle.rate_subject(session, subject, settings, trigger="manual", actor=who.caller_id,
                                           publish=body.publish)
-    return rating_out(rating)
+    return await rating_view(session, rating)
 
 
 async def read(session: AsyncSession, rating_id: int, who: Principal) -> RatingOut:
     rating = await load_rating(session, rating_id, who)
     await check_consent(session, who, rating.subject_id)
-    return rating_out(rating)
+    return await rating_view(session, rating)
 
 
 async def publish(session: AsyncSession, rating_id: int, who: Principal, settings: RatingSettings) -> RatingOut:
     rating = await load_rating(session, rating_id, who, lock=True)
-    return rating_out(await lifecycle.publish(session, rating, settings))
+    return await rating_view(session, await lifecycle.publish(session, rating, settings))
 
 
 async def subject_grade(session: AsyncSession, subject_id: str, who: Principal) -> SubjectGradeOut:
@@ -74,8 +73,8 @@ async def subject_grade(session: AsyncSession, subject_id: str, who: Principal) 
     shown = grade or pending
     if shown is None or not visible(who, shown.village, shown.town, shown.county):
         raise not_found("grade of subject", subject_id)
-    return SubjectGradeOut(subject_id=subject_id, final=grade_out(grade) if grade else None,
-                           pending=rating_out(pending) if pending else None)
+    return SubjectGradeOut(subject_id=subject_id, final=await grade_view(session, grade) if grade else None,
+                           pending=await rating_view(session, pending) if pending else None)
 
 
 async def history(session: AsyncSession, subject_id: str, who: Principal) -> RatingListOut:
@@ -83,7 +82,7 @@ async def history(session: AsyncSession, subject_id: str, who: Principal) -> Rat
     if items and not visible(who, items[0].village, items[0].town, items[0].county):
         return RatingListOut(items=[])  # outside the officer's region: as for an unknown subject
     await check_consent(session, who, subject_id)
-    return RatingListOut(items=[rating_out(r) for r in items])
+    return RatingListOut(items=[await rating_view(session, r) for r in items])
 
 
 async def finalise_now(db: Database, settings: RatingSettings) -> FinaliseOut:

@@ -117,7 +117,7 @@ async def village_standing(session: AsyncSession, code: str, who: Principal) -> 
     grade = await ratings_repo.current_grade(session, own.get(code, village_key(code)))
     if grade is None:
         raise not_found("village rating", code)
-    return grade_out(grade)
+    return grade_out(grade, [], [])  # a village's or town's grade is its households' share, not indicators
 
 
 async def town_standing(session: AsyncSession, code: str, who: Principal) -> GradeOut:
@@ -125,7 +125,7 @@ async def town_standing(session: AsyncSession, code: str, who: Principal) -> Gra
     grade = await ratings_repo.current_grade(session, town_key(code))
     if grade is None:
         raise not_found("town rating", code)
-    return grade_out(grade)
+    return grade_out(grade, [], [])  # a village's or town's grade is its households' share, not indicators
 
 
 async def recompute_one(session: AsyncSession, code: str, who: Principal, settings: RatingSettings) -> GradeOut:

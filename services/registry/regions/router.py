@@ -9,13 +9,14 @@ from registry.access import Admin, Keeper, region_prefix
 from registry.regions import repository, service
 from registry.regions.codes import LEVELS
 from registry.regions.models import Region
-from registry.regions.schemas import RegionImportOut, RegionIn, RegionOut
+from registry.regions.schemas import RegionImportOut, RegionIn, RegionOut, RegionRenameIn
 
 router = APIRouter(prefix="/v1", tags=["regions"], responses=problems(401, 403, 422))
 
 
 def out(r: Region) -> RegionOut:
-    return RegionOut(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code, created_at=r.created_at)
+    return RegionOut(code=r.code, name=r.name, level=r.level, parent_code=r.parent_code, version=r.version,
+                     created_at=r.created_at)
 
 
 @router.post("/regions", status_code=201, response_model=RegionOut, responses=problems(404, 409))
@@ -25,9 +26,14 @@ async def create_region(body: RegionIn, principal: Keeper, session: Session) -> 
 
 @router.post("/regions:import", response_model=RegionImportOut, responses=problems(409))
 async def import_regions(file: UploadFile, principal: Admin, session: Session) -> RegionImportOut:
-    """A CSV of ``code,name``: all rows or none; rows already there are left as they are."""
-    created, unchanged = await service.import_csv(session, principal, await file.read())
-    return RegionImportOut(created=created, unchanged=unchanged)
+    """A CSV of ``code,name``: all rows or none; a row whose region exists under another name renames it."""
+    created, renamed, unchanged = await service.import_csv(session, principal, await file.read())
+    return RegionImportOut(created=created, renamed=renamed, unchanged=unchanged)
+
+
+@router.patch("/regions/{code}", response_model=RegionOut, summary="Rename a region (更名)")
+async def rename_region(code: str, body: RegionRenameIn, principal: Keeper, session: Session) -> RegionOut:
+    return out(await service.rename(session, principal, code, body.name))
 
 
 @router.get("/regions", response_model=list[RegionOut])
