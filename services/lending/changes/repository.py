@@ -1,0 +1,65 @@
+"""SQL for the change feed: taking ids, writing changes, and reading a bank's page."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, exists, insert, or_, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from lending.applications.models import APPROVED, PENDING, Application
+from lending.changes.models import FEED, FeedChange, FeedCounter
+from lending.credit_lines.models import CreditLine
+from lending.disclosures.models import Disclosure
+from lending.loans.models import REPAID, Loan
+
+_changes = cast(Table, FeedChange.__table__)
+_counter = cast(Table, FeedCounter.__table__)
+# Disclosures that do not make a relationship: the feed's own answers (else reading the feed
+# would keep a household in it for ever) and refused attempts (no grade was shown).
+FEED_CHANNELS = ("change-feed", "webhook")
+
+
+def write_sync(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Take ``len(rows)`` ids and insert the rows under them, on the synchronous session (called
+    from the commit hook, inside the async session's greenlet)."""
+    taken = session.execute(update(_counter).where(_counter.c.feed == FEED)
+                            .values(last_id=_counter.c.last_id + len(rows)).returning(_counter.c.last_id)).scalar_one()
+    first = int(taken) - len(rows) + 1
+    session.execute(insert(_changes), [{**row, "id": first + i} for i, row in enumerate(rows)])
+
+
+async def last_id(session: AsyncSession) -> int:
+    """The newest committed id (the counter moves only with the rows it numbers)."""
+    return int((await session.execute(select(_counter.c.last_id).where(_counter.c.feed == FEED))).scalar_one())
+
+
+def visible_to(bank_id: str, since: datetime) -> Any:
+    """The changes of subjects ``bank_id`` has a relationship with: an open loan from it, an
+    open application to it (or one made since ``since``), or a grade it was shown since ``since``
+    (a defaulted loan is still open: the bank is owed);
+    never a subject that refused lending use."""
+    subject = _changes.c.subject_id
+    loan = exists().where(Loan.bank_id == bank_id, Loan.subject_id == subject, Loan.status != REPAID)
+    application = exists().where(Application.bank_id == bank_id, Application.subject_id == subject,
+                                 or_(Application.status.in_((PENDING, APPROVED)), Application.submitted_at >= since))
+    looked_up = exists().where(Disclosure.subject_id == subject, Disclosure.bank_id == bank_id,
+                               Disclosure.disclosed_at >= since, Disclosure.grade.is_not(None),
+                               Disclosure.channel.not_in(FEED_CHANNELS))
+    refused = exists().where(CreditLine.subject_id == subject, CreditLine.consent_lending.is_(False))
+    return and_(or_(loan, application, looked_up), ~refused)
+
+
+async def page(session: AsyncSession, bank_id: str, after: int, upto: int, limit: int,
+               since: datetime) -> Sequence[Row[Any]]:
+    """Up to ``limit`` of the bank's changes with ``after < id <= upto``, by id."""
+    q = (select(_changes).where(_changes.c.id > after, _changes.c.id <= upto, visible_to(bank_id, since))
+         .order_by(_changes.c.id).limit(limit))
+    return (await session.execute(q)).all()
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
+    return (await session.execute(select(_changes).where(_changes.c.id.in_(list(ids))).order_by(_changes.c.id))).all()
