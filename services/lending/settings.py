@@ -17,7 +17,9 @@ class LendingSettings(ServiceSettings):
     # The change feed: a bank hears of a household it looked up (was shown a grade of) or applied
     # for within this many days, besides those it lends to or has an open application from.
     feed_relationship_days: int = Field(default=90, ge=1, le=3660)
-    # The webhook worker (lending.webhooks.worker): in this process or not (production runs it
+    # How often the worker below records the lines whose term ran out (kind ``expired``).
+    feed_expiry_check_seconds: float = Field(default=600.0, gt=0)
+    # The webhook worker (lending.webhooks.worker, which also records expiries): in this process or not (production runs it
     # in a process of its own, like the relay and the consumer).
     run_webhooks: bool = True
     # Endpoints are HTTPS; only the tests and `make run` may name http://127.0.0.1 or localhost.

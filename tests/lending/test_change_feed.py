@@ -6,14 +6,18 @@ rating's ``rating-changed`` (built by rating's builder) through lending's handle
 through the loans route."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from common.auth import Role
+from common.clock import beijing_today
+from common.db import utcnow
 from common.events import apply_events
 from lending.changes.models import FeedChange
+from lending.changes.service import record_expiries
 from lending.handlers import HANDLERS
 from tests.harness import Keys, RunningService
 from tests.lending.conftest import apply, bank, rating_changed
@@ -123,3 +127,26 @@ async def test_a_rolled_back_change_leaves_no_trace_in_the_feed(lending: Running
     await apply(lending, rating_changed("hh-2", "AAA", 1))
     rows = await feed_rows(lending)
     assert [(r.id, r.subject_id, r.grade) for r in rows] == [(1, "hh-1", "A"), (2, "hh-2", "AAA")]
+
+
+async def test_a_line_whose_term_ended_is_said_expired_once_per_term(lending: RunningService, keys: Keys) -> None:
+    await apply(lending, rating_changed("hh-1", "AA", 1, effective_at=utcnow() - timedelta(days=2000)))
+    await apply(lending, rating_changed("hh-2", "AA", 1))  # in term
+    for _ in range(2):  # the worker's sweep, twice: said once
+        async with lending.db.transaction() as session:
+            await record_expiries(session, beijing_today())
+    said = [(r.subject_id, r.kind, r.line_version) for r in await feed_rows(lending)]
+    assert said == [("hh-1", "granted", 1), ("hh-2", "granted", 1), ("hh-1", "expired", 1)]
+
+    # Renewed, its new term runs out too (seen from a day after it): said again, once; hh-2's as well.
+    await apply(lending, rating_changed("hh-1", "AA", 2, old_grade="AA"))
+    line = (await lending.client.get("/v1/credit-lines/hh-1", headers=bank(keys, "rcb"))).json()
+    after_term = date.fromisoformat(line["valid_until"]) + timedelta(days=1)
+    for _ in range(2):
+        async with lending.db.transaction() as session:
+            await record_expiries(session, after_term)
+    said = [(r.subject_id, r.kind, r.line_version) for r in await feed_rows(lending)]
+    assert said[3:] == [("hh-1", "expired", 2), ("hh-2", "expired", 1)]
+    await lending.app.state.disclosures.flush()
+    kinds = [c["kind"] for c in (await feed(lending, keys, "rcb"))["items"]]
+    assert kinds == ["granted", "expired", "expired"], "rcb read hh-1's line: it hears of hh-1 only"

@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, insert, or_, select, update
+from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from lending.applications.models import APPROVED, PENDING, Application
 from lending.changes.models import FEED, FeedChange, FeedCounter
-from lending.credit_lines.models import CreditLine
+from lending.credit_lines.models import ACTIVE, CreditLine
 from lending.disclosures.models import Disclosure
 from lending.loans.models import REPAID, Loan
 
@@ -63,3 +63,15 @@ async def page(session: AsyncSession, bank_id: str, after: int, upto: int, limit
 
 async def by_ids(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
     return (await session.execute(select(_changes).where(_changes.c.id.in_(list(ids))).order_by(_changes.c.id))).all()
+
+
+async def expired_candidates(session: AsyncSession, today: date, after: str, limit: int) -> Sequence[Row[Any]]:
+    """Active lines whose term ended before ``today`` (by subject id, after ``after``), with when the
+    feed last said the subject's line expired (None: never)."""
+    lines = cast(Table, CreditLine.__table__).c
+    said = (select(func.max(_changes.c.occurred_at)).where(_changes.c.subject_id == lines.subject_id,
+                                                           _changes.c.kind == "expired").scalar_subquery())
+    q = (select(lines.subject_id, lines.version, lines.grade, lines.status, lines.line_fen, lines.valid_until,
+                said.label("said_at"))
+         .where(lines.status == ACTIVE, lines.valid_until < today, lines.subject_id > after).order_by(lines.subject_id).limit(limit))
+    return (await session.execute(q)).all()

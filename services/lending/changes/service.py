@@ -3,13 +3,14 @@ itself, and a bank's page of them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from common.clock import beijing_day
 from common.db import utcnow
 from lending.changes import repository
 from lending.changes.schemas import LineChangeOut
@@ -22,6 +23,7 @@ PENDING = "credit_line_changes"
 # How many ids one page looks through at most, whatever it finds: a bank with few households
 # gets short (even empty) pages with a cursor that moves on, never a scan of the whole feed.
 SCAN = 5000
+EXPIRY_CHUNK = 1000
 
 
 def feed_kind(change: str, status: str, old_limit_fen: int, limit_fen: int) -> str | None:
@@ -61,6 +63,24 @@ def _write_pending(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING, None)
+
+
+async def record_expiries(session: AsyncSession, today: date, now: datetime | None = None) -> int:
+    """``expired`` for each active line whose term ended before ``today`` (Beijing) and that the feed
+    has not yet said expired since (a renewal sets a new term, which can expire again). Nothing on
+    the line itself changes: an expired line simply cannot be drawn."""
+    now = now or utcnow()
+    found, after = 0, ""
+    while True:
+        candidates = await repository.expired_candidates(session, today, after, EXPIRY_CHUNK)
+        fresh = [c for c in candidates if c.said_at is None or beijing_day(c.said_at) <= c.valid_until]
+        record(session, [{"subject_id": c.subject_id, "version": c.version, "change": "expired",
+                          "old_grade": c.grade, "grade": c.grade, "status": c.status, "old_line_fen": c.line_fen,
+                          "line_fen": c.line_fen, "changed_at": now} for c in fresh])
+        found += len(fresh)
+        if len(candidates) < EXPIRY_CHUNK:
+            return found
+        after = candidates[-1].subject_id
 
 
 def change_out(row: Any) -> LineChangeOut:

@@ -9,7 +9,10 @@
 
 One delivery in flight per endpoint keeps them in order. At least once: a crash after the POST and
 before its result is stored sends it again; receivers dedupe by change id. Nothing here runs in a
-request: the routes only write rows the worker reads. Run one webhook worker per database."""
+request: the routes only write rows the worker reads. Run one webhook worker per database.
+
+Every ``feed_expiry_check_seconds`` it also records the lines whose term ran out (``expired``), for
+the feed and the webhooks alike (``lending.changes.service.record_expiries``)."""
 from __future__ import annotations
 
 import asyncio
@@ -21,6 +24,7 @@ from datetime import datetime, timedelta
 import httpx
 import orjson
 
+from common.clock import beijing_today
 from common.db import Database, utcnow
 from common.pii import PIICipher
 from lending.changes import repository as changes
@@ -47,8 +51,13 @@ class WebhookWorker:
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()
         while not self._stop.is_set():
             try:
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self.settings.feed_expiry_check_seconds
+                    await self.sweep_expiries()
                 busy = await self.tick()
             except asyncio.CancelledError:
                 raise
@@ -62,6 +71,13 @@ class WebhookWorker:
     async def stop(self) -> None:
         self._stop.set()
         await self.client.aclose()
+
+    async def sweep_expiries(self) -> int:
+        async with self.db.transaction() as session:
+            found = await change_feed.record_expiries(session, beijing_today())
+        if found:
+            log.info("expired lines recorded in the change feed", extra={"count": found})
+        return found
 
     async def tick(self) -> bool:
         """One pass over every active endpoint; True if anything was made or sent."""
