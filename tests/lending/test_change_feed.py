@@ -6,6 +6,8 @@ rating's ``rating-changed`` (built by rating's builder) through lending's handle
 through the loans route."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -150,3 +152,17 @@ async def test_a_line_whose_term_ended_is_said_expired_once_per_term(lending: Ru
     await lending.app.state.disclosures.flush()
     kinds = [c["kind"] for c in (await feed(lending, keys, "rcb"))["items"]]
     assert kinds == ["granted", "expired", "expired"], "rcb read hh-1's line: it hears of hh-1 only"
+
+
+async def test_ids_follow_commit_order_so_a_reader_never_skips_one(lending: RunningService, keys: Keys,
+                                                                     backend: str) -> None:
+    """Two writers at once (PostgreSQL): the one that started first but commits last gets the later
+    id, so a reader that already read past the other's id still finds it."""
+    if backend == "sqlite":
+        pytest.skip("SQLite has one writer at a time: commit order is start order")
+    async with contextlib.AsyncExitStack() as stack:
+        slow = await stack.enter_async_context(lending.db.transaction())
+        await apply_events(HANDLERS["rating-changed"], slow, [rating_changed("hh-1", "A", 1)])
+        await asyncio.wait_for(apply(lending, rating_changed("hh-2", "AA", 1)), 10)  # starts later, commits first
+        assert [(r.id, r.subject_id) for r in await feed_rows(lending)] == [(1, "hh-2")]
+    assert [(r.id, r.subject_id) for r in await feed_rows(lending)] == [(1, "hh-2"), (2, "hh-1")]

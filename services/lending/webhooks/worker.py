@@ -91,8 +91,12 @@ class WebhookWorker:
     async def serve(self, webhook_id: str) -> bool:
         async with self.db.transaction(write=False) as session:
             due = await repository.oldest_pending(session, webhook_id)
+            hook = await repository.get(session, webhook_id)
+            behind = hook is not None and hook.cursor < await changes.last_id(session)
         made = False
         if due is None:
+            if not behind:  # nothing new: no write transaction at each poll
+                return False
             made = await self.make_delivery(webhook_id)
             if not made:
                 return False
