@@ -27,6 +27,7 @@ import orjson
 from common.clock import beijing_today
 from common.db import Database, utcnow
 from common.pii import PIICipher
+from lending.banks import repository as banks
 from lending.changes import repository as changes
 from lending.changes import service as change_feed
 from lending.disclosures import repository as disclosures
@@ -83,16 +84,21 @@ class WebhookWorker:
         """One pass over every active endpoint; True if anything was made or sent."""
         async with self.db.transaction(write=False) as session:
             ids = await repository.active_ids(session)
-        busy = False
-        for webhook_id in ids:
-            busy = await self.serve(webhook_id) or busy
-        return busy
+        # Endpoints side by side: a slow or dead one does not hold the others' deliveries up.
+        results = await asyncio.gather(*(self.serve(i) for i in ids), return_exceptions=True)
+        for webhook_id, result in zip(ids, results, strict=True):
+            if isinstance(result, BaseException):
+                log.warning("webhook %s: pass failed: %s", webhook_id, type(result).__name__)
+        return any(r is True for r in results)
 
     async def serve(self, webhook_id: str) -> bool:
         async with self.db.transaction(write=False) as session:
             due = await repository.oldest_pending(session, webhook_id)
             hook = await repository.get(session, webhook_id)
+            bank = await banks.get_bank(session, hook.bank_id) if hook is not None else None
             behind = hook is not None and hook.cursor < await changes.last_id(session)
+        if bank is None or not bank.active:  # a deactivated partner gets nothing, as on every route
+            return False
         made = False
         if due is None:
             if not behind:  # nothing new: no write transaction at each poll
