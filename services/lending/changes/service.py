@@ -10,7 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from common.clock import beijing_day
+from common.clock import beijing_day_bounds
 from common.db import utcnow
 from lending.changes import repository
 from lending.changes.schemas import LineChangeOut
@@ -65,18 +65,20 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING, None)
 
 
-async def record_expiries(session: AsyncSession, today: date, now: datetime | None = None) -> int:
+async def record_expiries(session: AsyncSession, today: date) -> int:
     """``expired`` for each active line whose term ended before ``today`` (Beijing) and that the feed
     has not yet said expired since (a renewal sets a new term, which can expire again). Nothing on
     the line itself changes: an expired line simply cannot be drawn."""
-    now = now or utcnow()
     found, after = 0, ""
     while True:
         candidates = await repository.expired_candidates(session, today, after, EXPIRY_CHUNK)
-        fresh = [c for c in candidates if c.said_at is None or beijing_day(c.said_at) <= c.valid_until]
+        # A term expires at the end of its last Beijing day; that moment is the change's time, so
+        # "said for this term" is a row at or after it.
+        ends = {c.subject_id: beijing_day_bounds(c.valid_until)[1] for c in candidates}
+        fresh = [c for c in candidates if c.said_at is None or c.said_at < ends[c.subject_id]]
         record(session, [{"subject_id": c.subject_id, "version": c.version, "change": "expired",
                           "old_grade": c.grade, "grade": c.grade, "status": c.status, "old_line_fen": c.line_fen,
-                          "line_fen": c.line_fen, "changed_at": now} for c in fresh])
+                          "line_fen": c.line_fen, "changed_at": ends[c.subject_id]} for c in fresh])
         found += len(fresh)
         if len(candidates) < EXPIRY_CHUNK:
             return found
