@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-CHANGE_EXAMPLE = {"id": 1042, "subject_id": "hh-3411811002010001", "line_version": 4, "kind": "frozen",
+CHANGE_EXAMPLE: dict[str, JsonValue] = {"id": 1042, "subject_id": "hh-3411811002010001", "line_version": 4, "kind": "frozen",
                   "old_grade": "AA", "grade": "B", "status": "frozen", "old_limit": "300000.00",
                   "limit": "300000.00", "occurred_at": "2026-12-03T02:15:00Z"}
 

@@ -5,7 +5,7 @@ again answers 409 ``webhook-exists`` (rotate to get a new secret)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -17,7 +17,7 @@ from lending.webhooks.schemas import DeliveryOut, DeliveryPageOut, SecretOut, We
 
 router = APIRouter(prefix="/v1", tags=["webhooks"])
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
-NOT_FOUND = {404: {"description": "not-found (another bank's webhook answers the same)"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "not-found (another bank's webhook answers the same)"}}
 
 
 @router.post("/webhooks", response_model=WebhookCreatedOut, status_code=201,
