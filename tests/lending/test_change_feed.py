@@ -21,7 +21,7 @@ from common.events import apply_events
 from lending.changes.models import FeedChange
 from lending.changes.service import record_expiries
 from lending.handlers import HANDLERS
-from tests.harness import Keys, RunningService
+from tests.harness import Keys, RunningService, eventually
 from tests.lending.conftest import apply, bank, rating_changed
 
 
@@ -166,3 +166,24 @@ async def test_ids_follow_commit_order_so_a_reader_never_skips_one(lending: Runn
         await asyncio.wait_for(apply(lending, rating_changed("hh-2", "AA", 1)), 10)  # starts later, commits first
         assert [(r.id, r.subject_id) for r in await feed_rows(lending)] == [(1, "hh-2")]
     assert [(r.id, r.subject_id) for r in await feed_rows(lending)] == [(1, "hh-2"), (2, "hh-1")]
+
+
+async def test_a_policy_applied_is_said_as_what_it_did_to_each_line(lending: RunningService, keys: Keys) -> None:
+    admin = keys.headers(Role.admin)
+    for subject, grade in (("hh-1", "A"), ("hh-2", "AA"), ("hh-3", "AAA")):
+        await apply(lending, rating_changed(subject, grade, 1))
+    r = await lending.client.post("/v1/policies", headers=admin, json={"validity_months": 12, "rows": [
+        {"kind": "household", "grade": "A", "line_amount": "150000.00", "max_markup": "0.35"},
+        {"kind": "household", "grade": "AA", "line_amount": "200000.00", "max_markup": "0.25"}]})
+    assert r.status_code == 201, r.text
+    r = await lending.client.post("/v1/policy-applications", headers=admin)
+    assert r.status_code == 202, r.text
+
+    async def finished() -> bool:
+        job = (await lending.client.get(f"/v1/policy-applications/{r.json()['id']}", headers=admin)).json()
+        return job["status"] == "done"  # type: ignore[no-any-return]
+
+    await eventually(finished, timeout=20)
+    said = [(row.subject_id, row.kind, row.old_limit_fen, row.limit_fen) for row in await feed_rows(lending)][3:]
+    assert said == [("hh-1", "raised", 10_000_000, 15_000_000), ("hh-2", "cut", 30_000_000, 20_000_000),
+                    ("hh-3", "frozen", 50_000_000, 50_000_000)]

@@ -127,13 +127,21 @@ async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningSe
     kinds = [(c["subject_id"], c["kind"]) for d in receiver.accepted() for c in d["body"]["changes"]]
     assert kinds == [("hh-1", "raised"), ("hh-1", "frozen")]
 
-    log = (await svc.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=bank(keys, "rcb"))).json()
+    async def settled() -> dict[str, Any] | None:  # the worker stores each answer just after it came
+        log = (await svc.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=bank(keys, "rcb"))).json()
+        return log if all(d["status"] == "delivered" for d in log["items"]) else None  # type: ignore[no-any-return]
+
+    log = await eventually(settled, timeout=20)
     first = log["items"][0]
     assert first["status"] == "delivered" and first["attempts"] == 2
     assert [a["status_code"] for a in first["attempt_log"]] == [500, 200]
     assert first["attempt_log"][0]["error"] == "HTTP 500"
     delivered = [i for d in log["items"] for i in d["change_ids"]]
     assert sorted(delivered) == delivered == [3, 5], "each change in one delivery only"
+    # Each push is a logged disclosure, of rcb's household only.
+    log = (await svc.client.get("/v1/disclosures?bank_id=rcb", headers=keys.headers(Role.admin))).json()
+    assert sorted((d["subject_id"], d["grade"]) for d in log if d["channel"] == "webhook") == [("hh-1", "AAA"),
+                                                                                                 ("hh-1", "B")]
     other = await svc.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=bank(keys, "abc"))
     assert other.status_code == 404 and other.json()["type"] == "not-found"
 
@@ -149,9 +157,9 @@ async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningSe
     await eventually(redelivered, timeout=20)
     assert receiver.accepted()[-1]["body"] == receiver.accepted()[0]["body"]
     assert receiver.accepted()[-1]["delivery"] == str(first["id"])
-    log = (await svc.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=bank(keys, "rcb"))).json()
+    log = await eventually(settled, timeout=20)
     assert [i for d in log["items"] for i in d["change_ids"]] == [3, 5]
-    assert log["items"][0]["status"] == "delivered" and log["items"][0]["attempts"] == 3
+    assert log["items"][0]["attempts"] == 3
 
     # Rotation: the new secret signs, and the old one too during the overlap.
     r = await svc.client.post(f"/v1/webhooks/{hook['id']}/secret:rotate", headers=bank(keys, "rcb"))
