@@ -181,7 +181,8 @@ async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningSe
 async def test_endpoints_must_be_https(lending: RunningService, keys: Keys) -> None:
     """Without the loopback setting (production), only https:// endpoints; the field is named."""
     for url in ("http://127.0.0.1:9999/hook", "ftp://bank.example/x", "https://user:pw@bank.example/x",
-                "bank.example/hook", "https://bank.example:port/x"):
+                "bank.example/hook", "https://bank.example:port/x", "https://10.1.2.3/x", "https://[::1]/x",
+                "https://169.254.169.254/latest"):
         r = await lending.client.post("/v1/webhooks", json={"url": url}, headers=bank(keys, "rcb"))
         assert r.status_code == 422, (url, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")

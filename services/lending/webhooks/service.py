@@ -36,7 +36,8 @@ def secret_context(webhook_id: str) -> bytes:
 
 def url_problem(url: str, allow_http_loopback: bool) -> str | None:
     """Why ``url`` is not an endpoint lending will call, or None: HTTPS with a host, no user or
-    password in it; plain http only to this machine, and only where the setting allows (tests, dev)."""
+    password in it, not an internal address; plain http only to this machine, and only where the
+    setting allows (tests, dev)."""
     try:
         parts = urlsplit(url)
         host = parts.hostname
@@ -47,11 +48,25 @@ def url_problem(url: str, allow_http_loopback: bool) -> str | None:
         return "must name a host"
     if parts.username or parts.password:
         return "must not carry a user name or password"
-    if parts.scheme == "https":
-        return None
     if parts.scheme == "http" and allow_http_loopback and is_loopback(host):
         return None
-    return "must be https://" + (" (or http://127.0.0.1 here)" if allow_http_loopback else "")
+    if parts.scheme != "https":
+        return "must be https://" + (" (or http://127.0.0.1 here)" if allow_http_loopback else "")
+    if is_internal(host) and not (allow_http_loopback and is_loopback(host)):
+        return "must not name a private, loopback or link-local address"  # lending's own network is no endpoint
+    return None
+
+
+def is_internal(host: str) -> bool:
+    """An address literal of a private, loopback, link-local or reserved network (a name is not
+    resolved here: the worker does not follow redirects, and production egress should be limited)."""
+    if host in LOOPBACK_HOSTS:
+        return True
+    try:
+        address = ip_address(host)
+    except ValueError:
+        return False
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
 
 
 def is_loopback(host: str) -> bool:
