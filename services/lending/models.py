@@ -1,7 +1,7 @@
 """The lending service's tables, one module per concept; imported here so Alembic sees them all."""
 from lending.applications.models import Application
 from lending.banks.models import Bank, Product
-from lending.changes.models import FeedChange, FeedCounter
+from lending.changes.models import FeedChange
 from lending.credit_lines.models import CreditLine, CreditLineChange
 from lending.db import Base
 from lending.disclosures.models import Disclosure
@@ -20,7 +20,6 @@ __all__ = [
            "CreditLineChange",
            "Disclosure",
            "FeedChange",
-           "FeedCounter",
            "FundAccount",
            "FundEntry",
            "GradePolicy",

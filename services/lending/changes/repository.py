@@ -1,40 +1,29 @@
-"""SQL for the change feed: taking ids, writing changes, and reading a bank's page."""
+"""SQL for the change feed: its newest id and a bank's page (rows are written by common.feeds)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, exists, func, insert, or_, select, update
+from sqlalchemy import Table, and_, exists, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from common import feeds
 from lending.applications.models import APPROVED, PENDING, Application
-from lending.changes.models import FEED, FeedChange, FeedCounter
+from lending.changes.models import FEED, FeedChange
 from lending.credit_lines.models import ACTIVE, CreditLine
 from lending.disclosures.models import Disclosure
 from lending.loans.models import REPAID, Loan
 
 _changes = cast(Table, FeedChange.__table__)
-_counter = cast(Table, FeedCounter.__table__)
 # Disclosures that do not make a relationship: the feed's own answers (else reading the feed
 # would keep a household in it for ever) and refused attempts (no grade was shown).
 FEED_CHANNELS = ("change-feed", "webhook")
 
 
-def write_sync(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Take ``len(rows)`` ids and insert the rows under them, on the synchronous session (called
-    from the commit hook, inside the async session's greenlet)."""
-    taken = session.execute(update(_counter).where(_counter.c.feed == FEED)
-                            .values(last_id=_counter.c.last_id + len(rows)).returning(_counter.c.last_id)).scalar_one()
-    first = int(taken) - len(rows) + 1
-    session.execute(insert(_changes), [{**row, "id": first + i} for i, row in enumerate(rows)])
-
-
 async def last_id(session: AsyncSession) -> int:
-    """The newest committed id (the counter moves only with the rows it numbers)."""
-    return int((await session.execute(select(_counter.c.last_id).where(_counter.c.feed == FEED))).scalar_one())
+    return await feeds.last_id(session, FEED)
 
 
 def visible_to(bank_id: str, since: datetime) -> Any:

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
+from common import feeds
 from common.clock import beijing_day_bounds
 from common.db import utcnow
 from lending.changes import repository
+from lending.changes.models import FEED, FeedChange
 from lending.changes.schemas import LineChangeOut
 from lending.credit_lines.models import FROZEN
 from lending.money import fen_str
 
 # The feed's kinds; the line's own history says more (renewed, moved, none, drawn ...).
 KINDS = ("granted", "raised", "cut", "frozen", "unfrozen", "expired", "closed", "regraded")
-PENDING = "credit_line_changes"
+FEED_TABLE = cast(Table, FeedChange.__table__)
 # How many ids one page looks through at most, whatever it finds: a bank with few households
 # gets short (even empty) pages with a cursor that moves on, never a scan of the whole feed.
 SCAN = 5000
@@ -38,7 +39,7 @@ def feed_kind(change: str, status: str, old_limit_fen: int, limit_fen: int) -> s
 
 def record(session: AsyncSession, history: list[dict[str, Any]]) -> None:
     """Queue the feed rows of these line history rows; they are numbered and written as the
-    transaction commits (``_write_pending``), so a rolled-back change leaves no trace."""
+    transaction commits (``common.feeds``), so a rolled-back change leaves no trace."""
     rows = []
     for h in history:
         kind = feed_kind(h["change"], h["status"], int(h["old_line_fen"]), int(h["line_fen"]))
@@ -47,22 +48,7 @@ def record(session: AsyncSession, history: list[dict[str, Any]]) -> None:
                          "old_grade": h["old_grade"], "grade": h["grade"], "status": h["status"],
                          "old_limit_fen": h["old_line_fen"], "limit_fen": h["line_fen"],
                          "occurred_at": h["changed_at"]})
-    if rows:
-        session.info.setdefault(PENDING, []).extend(rows)
-
-
-@event.listens_for(Session, "before_commit")
-def _write_pending(session: Session) -> None:
-    # The counter's row lock is the last lock the transaction takes and is held only for the
-    # commit: writers never wait on each other in a cycle, and ids follow commit order.
-    rows = session.info.pop(PENDING, None)
-    if rows:
-        repository.write_sync(session, rows)
-
-
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(PENDING, None)
+    feeds.queue(session, FEED, FEED_TABLE, rows)
 
 
 async def record_expiries(session: AsyncSession, today: date) -> int:

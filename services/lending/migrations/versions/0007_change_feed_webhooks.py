@@ -1,4 +1,4 @@
-"""The change feed (credit_line_changes, numbered by change_feed_counters at commit) and webhooks
+"""The change feed (credit_line_changes, numbered at commit by common.feeds) and webhooks
 (endpoints, deliveries, attempts).
 
 Revision ID: lending_0007_feed
@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import common.db
+from common.feeds import create_feed_counter, drop_feed_counter
 
 revision = "lending_0007_feed"
 down_revision = "lending_0006_idempotency"
@@ -33,13 +34,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_credit_line_changes")),
     )
     op.create_index("ix_credit_line_changes_subject", "credit_line_changes", ["subject_id", "id"])
-    counters = op.create_table(
-        "change_feed_counters",
-        sa.Column("feed", sa.String(length=40), nullable=False),
-        sa.Column("last_id", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("feed", name=op.f("pk_change_feed_counters")),
-    )
-    op.bulk_insert(counters, [{"feed": "credit-line-changes", "last_id": 0}])
+    create_feed_counter(op.get_bind(), "credit-line-changes")
     op.create_table(
         "webhooks",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -93,6 +88,6 @@ def downgrade() -> None:
     op.drop_table("webhook_deliveries")
     op.drop_index("ix_webhooks_bank", table_name="webhooks")
     op.drop_table("webhooks")
-    op.drop_table("change_feed_counters")
+    drop_feed_counter(op.get_bind(), "credit-line-changes")
     op.drop_index("ix_credit_line_changes_subject", table_name="credit_line_changes")
     op.drop_table("credit_line_changes")
