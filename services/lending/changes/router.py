@@ -25,6 +25,9 @@ async def credit_line_changes(bank: BankCaller, session: Session, request: Reque
                               after: int = Query(default=0, ge=0, description="the cursor: the last id read"),
                               limit: PageLimit = 100,
                               purpose: str = Query(default="change-feed", max_length=120)) -> ChangePageOut:
+    """The changes (granted, raised, cut, frozen, unfrozen, expired, closed, regraded) to the lines of
+    the households this bank lends to, was applied to, or was shown lately, after ``after``, in order.
+    Resume with ``next_after`` (also when ``items`` is empty); dedupe by ``id``."""
     settings = request.app.state.settings
     page = await service.page_for(session, str(bank.bank_id), after, limit, settings.feed_relationship_days)
     log: DisclosureLog = request.app.state.disclosures

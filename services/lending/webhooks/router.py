@@ -24,6 +24,8 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "not-found (a
              responses={422: {"description": "invalid-field (url: not https; after: beyond the newest change)"},
                         409: {"description": "webhook-exists (with webhook_id)"}})
 async def register(body: WebhookIn, bank: BankCaller, session: Session, request: Request) -> WebhookCreatedOut:
+    """Register an HTTPS endpoint for the change feed's pushes; the signing secret is in this answer
+    only (``X-CV-Signature: t=..,v1=..``: HMAC-SHA256 over ``f"{t}.{body}"``)."""
     settings = request.app.state.settings
     return await service.register(session, str(bank.bank_id), body, request.app.state.webhook_cipher,
                                   settings.webhook_allow_http_loopback)
@@ -36,6 +38,7 @@ async def webhooks(bank: BankCaller, session: Session) -> WebhookListOut:
 
 @router.post("/webhooks/{webhook_id}/secret:rotate", response_model=SecretOut, responses=NOT_FOUND)
 async def rotate_secret(webhook_id: str, bank: BankCaller, session: Session, request: Request) -> SecretOut:
+    """A new secret; the old one signs too (a second ``v1=``) until ``previous_secret_valid_until``."""
     overlap = timedelta(hours=request.app.state.settings.webhook_secret_overlap_hours)
     return await service.rotate(session, str(bank.bank_id), webhook_id, request.app.state.webhook_cipher, overlap)
 
@@ -51,5 +54,6 @@ async def deliveries(webhook_id: str, bank: BankCaller, session: Session,
              status_code=202, responses=NOT_FOUND)
 async def redeliver(webhook_id: str, delivery_id: int, bank: BankCaller, session: Session,
                     request: Request) -> DeliveryOut:
+    """Send a delivery again (the same changes, the same ids), as soon as the worker gets to it."""
     window = timedelta(hours=request.app.state.settings.webhook_retry_hours)
     return await service.redeliver(session, str(bank.bank_id), webhook_id, delivery_id, window)
