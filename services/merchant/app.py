@@ -16,6 +16,7 @@ from merchant.codes.rotating import RotatingCodes
 from merchant.codes.router import router as codes_router
 from merchant.disclosures.log import DisclosureLog
 from merchant.disclosures.router import router as disclosures_router
+from merchant.grade_changes.router import router as grade_changes_router
 from merchant.handlers import HANDLERS
 from merchant.merchants.router import router as merchants_router
 from merchant.offers.router import router as offers_router
@@ -37,7 +38,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Merchant service",
         description="Merchants and offers of the credit business circle (信用商圈), public benefits, household credit codes (一户一码), POS verify and redeem.",
         routers=[pos_router, codes_router, merchants_router, offers_router, programmes_router, redemptions_router,
-                 disclosures_router],
+                 disclosures_router, grade_changes_router],
         handlers=dict(HANDLERS),
         caller_gate=merchant_gate,
     )

@@ -120,10 +120,6 @@ async def update_terms(session: AsyncSession, subject_id: str, values: dict[str,
     await session.execute(update(CreditLine).where(CreditLine.subject_id == subject_id).values(**values))
 
 
-async def add_history(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(CreditLineChange).values(**values))
-
-
 async def add_histories(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await insert_rows(session, cast(Table, CreditLineChange.__table__), rows)
 
