@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from common.db import Session, utcnow
 from common.errors import not_found
 from common.paths import SerialId
-from rating.access import Officer, Settings, check_region, visible
+from common.auth import Role
+from common.errors import ProblemError
+from rating.access import Officer, Settings, SubjectReader, check_region, visible
+from rating.ratings.models import PUBLISHED
 from rating.objections import service
 from rating.objections.models import Objection
 from rating.ratings.router import load_rating
@@ -38,9 +41,18 @@ def objection_out(o: Objection) -> dict[str, Any]:
 
 
 @router.post("/ratings/{rating_id}/objections", status_code=201, summary="Record an objection (异议)")
-async def file(rating_id: SerialId, body: ObjectionIn, who: Officer, session: Session, settings: Settings) -> dict[str, Any]:
+async def file(rating_id: SerialId, body: ObjectionIn, who: SubjectReader, session: Session,
+               settings: Settings) -> dict[str, Any]:
+    """An officer records one on the household's behalf; the household files its own, on its own
+    rating and only while it is on publication (公示期), under its own name."""
     rating = await load_rating(session, rating_id, who, lock=True)
-    objection = await service.file(session, rating, body.reason, body.filed_by or who.caller_id, settings, utcnow())
+    filed_by = body.filed_by or who.caller_id
+    if who.role == Role.household:
+        if rating.status != PUBLISHED:
+            raise ProblemError(409, "Not on publication", f"rating {rating.id} is {rating.status}: a household files "
+                               "its objection during the publication period", type="invalid-state")
+        filed_by = who.caller_id
+    objection = await service.file(session, rating, body.reason, filed_by, settings, utcnow())
     return objection_out(objection)
 
 

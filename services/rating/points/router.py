@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from common.db import Session, utcnow
 from common.errors import ProblemError, conflict, not_found
 from common.paths import SerialId
-from rating.access import Officer, Reader, Settings, check_region, visible
+from rating.access import Officer, Reader, Settings, SubjectReader, check_region, sees, visible
 from rating.points import repository
 from rating.points.models import PointsEntry
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
@@ -90,10 +90,10 @@ async def correct(entry_id: SerialId, who: Officer, session: Session, settings: 
 
 
 @router.get("/subjects/{subject_id}/points", summary="A subject's points balance and entries")
-async def balance(subject_id: str, who: Reader, session: Session, settings: Settings,
+async def balance(subject_id: str, who: SubjectReader, session: Session, settings: Settings,
                   as_of: datetime | None = None) -> dict[str, Any]:
     subject = await get_subject(session, subject_id)
-    hidden = subject is not None and not visible(who, subject.village, subject.town, subject.county)
+    hidden = subject is not None and not sees(who, subject_id, subject.village, subject.town, subject.county)
     when = as_of_or_now(as_of)
     if hidden:  # outside the officer's region: exactly what an unknown subject shows
         return {"subject_id": subject_id, "as_of": when.isoformat(), "base": settings.points_base,

@@ -9,7 +9,7 @@ from common.auth import Principal
 from common.db import Session, utcnow
 from common.errors import ProblemError, not_found
 from common.paths import SerialId
-from rating.access import Admin, Officer, Reader, Settings, visible
+from rating.access import Admin, Officer, Reader, Settings, SubjectReader, sees, visible
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
 from rating.ratings.models import Rating
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1", tags=["ratings"])
 async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
     """A subject that did not consent to rating has no grade to show (its old ratings included)."""
     subject = await get_subject(session, subject_id)
-    if subject is not None and not visible(who, subject.village, subject.town, subject.county):
+    if subject is not None and not sees(who, subject_id, subject.village, subject.town, subject.county):
         return  # outside the officer's region: the caller answers as for an unknown subject
     if subject is not None and not subject.rating_consent:
         raise lifecycle.no_consent(subject_id)
@@ -30,7 +30,7 @@ async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
 
 async def load_rating(session: Any, rating_id: int, who: Principal, lock: bool = False) -> Rating:
     rating = await repo.get(session, rating_id, lock=lock)
-    if rating is None or not visible(who, rating.village, rating.town, rating.county):
+    if rating is None or not sees(who, rating.subject_id, rating.village, rating.town, rating.county):
         raise not_found("rating", rating_id)
     return rating
 
@@ -47,7 +47,7 @@ async def rate(body: RateIn, who: Officer, session: Session, settings: Settings)
 
 
 @router.get("/ratings/{rating_id}")
-async def read(rating_id: SerialId, who: Reader, session: Session) -> dict[str, Any]:
+async def read(rating_id: SerialId, who: SubjectReader, session: Session) -> dict[str, Any]:
     rating = await load_rating(session, rating_id, who)
     await check_consent(session, who, rating.subject_id)
     return rating_out(rating)
@@ -60,21 +60,21 @@ async def publish(rating_id: SerialId, who: Officer, session: Session, settings:
 
 
 @router.get("/subjects/{subject_id}/grade", summary="A subject's final grade and any rating under way")
-async def subject_grade(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+async def subject_grade(subject_id: str, who: SubjectReader, session: Session) -> dict[str, Any]:
     await check_consent(session, who, subject_id)
     grade = await repo.current_grade(session, subject_id)
     pending = await repo.open_rating(session, subject_id)
     shown = grade or pending
-    if shown is None or not visible(who, shown.village, shown.town, shown.county):
+    if shown is None or not sees(who, subject_id, shown.village, shown.town, shown.county):
         raise not_found("grade of subject", subject_id)
     return {"subject_id": subject_id, "final": grade_out(grade) if grade else None,
             "pending": rating_out(pending) if pending else None}
 
 
 @router.get("/subjects/{subject_id}/ratings", summary="A subject's rating history")
-async def subject_history(subject_id: str, who: Reader, session: Session) -> dict[str, Any]:
+async def subject_history(subject_id: str, who: SubjectReader, session: Session) -> dict[str, Any]:
     items = await repo.history(session, subject_id)
-    if items and not visible(who, items[0].village, items[0].town, items[0].county):
+    if items and not sees(who, subject_id, items[0].village, items[0].town, items[0].county):
         return {"items": []}  # outside the officer's region: as for an unknown subject
     await check_consent(session, who, subject_id)
     return {"items": [rating_out(r) for r in items]}
