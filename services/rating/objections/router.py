@@ -6,15 +6,14 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from common.db import Session, utcnow
-from common.errors import not_found
-from common.paths import SerialId
 from common.auth import Role
-from common.errors import ProblemError
+from common.db import Session, utcnow
+from common.errors import ProblemError, not_found
+from common.paths import SerialId
 from rating.access import Officer, Settings, SubjectReader, check_region, visible
-from rating.ratings.models import PUBLISHED
 from rating.objections import service
 from rating.objections.models import Objection
+from rating.ratings.models import PUBLISHED
 from rating.ratings.router import load_rating
 
 router = APIRouter(prefix="/v1", tags=["objections"])

@@ -9,7 +9,7 @@ from common.auth import Principal
 from common.db import Session, utcnow
 from common.errors import ProblemError, not_found
 from common.paths import SerialId
-from rating.access import Admin, Officer, Reader, Settings, SubjectReader, sees, visible
+from rating.access import Admin, Officer, Settings, SubjectReader, sees, visible
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
 from rating.ratings.models import Rating
