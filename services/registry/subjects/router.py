@@ -73,7 +73,7 @@ async def lookup_subject(body: LookupIn, request: Request, principal: LookupCall
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectOut)
-async def get_subject(subject_id: str, principal: Reader, session: Session) -> SubjectOut:
+async def get_subject(subject_id: str, principal: SelfOrKeeper, session: Session) -> SubjectOut:
     return out(await service.get_visible(session, principal, subject_id))
 
 
