@@ -1,0 +1,222 @@
+"""The console in a real browser (Debian's chromium, headless, driven by Playwright) against `make run`:
+an officer publishes a village (a rating round puts its grades on publication, 公示) and answers an
+objection; a household opens the personal link the officer issued, sees its grade and the reasons in
+Chinese and files an objection; the platform drills down from the province to the village. Each page
+is photographed into docs/screens/ and checked with axe-core (no serious or critical violation). A
+console whose statistics service does not answer says so on the page."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+import pytest
+
+from common.broker import free_port
+from tests.console.conftest import ROOT, DevCaller, DevRun
+from tests.e2e.flow import households, make_village, poll, register_household
+
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
+SCREENS = ROOT / "docs" / "screens"
+COUNTY, TOWN = "341181", "341181100"
+STATE: dict[str, Any] = {}
+
+
+def shoot(page: Any, name: str, **options: Any) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENS / f"{name}.png"), full_page=True, **options)
+
+
+def no_serious_violations(page: Any) -> None:
+    """axe-core from the package the console serves (/vendor/axe-core): WCAG 2 A and AA rules."""
+    page.add_script_tag(url="/vendor/axe-core/axe.min.js")
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'best-practice'] });
+        return r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }));
+    }""")
+    serious = [v for v in result if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+
+
+def log_in(page: Any, run: DevRun, account: str) -> None:
+    """The demo log-in of `make run`: one button per demo account."""
+    page.goto(run.console + "/")
+    page.locator(f"button[data-account={account}]").click()
+
+
+@pytest.fixture(scope="module")
+def village(devrun: DevRun) -> dict[str, Any]:
+    """A village of six households with strong files, registered over the registry's API."""
+    officer = DevCaller(devrun, "OFFICER_TOKEN")
+    code = make_village(officer, 1, 0)  # type: ignore[arg-type]
+    hs = households(seed=17, count=6, village=code)
+    ids = [register_household(officer, code, h) for h in hs]  # type: ignore[arg-type]
+    return {"code": code, "households": hs, "ids": ids}
+
+
+def test_the_officer_publishes_a_village_and_issues_a_household_link(devrun: DevRun, browser: Any,
+                                                                      village: dict[str, Any]) -> None:
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=devrun.console)
+    page = context.new_page()
+    log_in(page, devrun, "OFFICER_TOKEN")
+    page.wait_for_url("**/county.html")
+    assert "网格员" in page.locator("#who").inner_text()
+    page.fill("#village-code", village["code"])
+    page.click("#village-open")
+    # A round covers the households rating has heard of: start again until it has heard of all six.
+    for _ in range(20):
+        page.click("#round-start")
+        done = page.locator("#round-done")
+        done.wait_for(timeout=60_000)
+        if f"共 {len(village['ids'])} 户" in done.inner_text():
+            break
+        page.wait_for_timeout(1000)
+    assert f"共 {len(village['ids'])} 户" in page.locator("#round-done").inner_text()
+    rows = page.locator("#publication-table tbody tr")
+    poll(lambda: rows.count() == len(village["ids"]) or page.click("#village-open"), timeout=30, interval=1)
+    deadline = page.locator("#objection-deadline").inner_text()
+    assert deadline and deadline != "—"
+    expected = (dt.datetime.now(dt.UTC) + dt.timedelta(days=7)).astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert expected.strftime("%Y/%m/%d") in deadline or expected.strftime("%m/%d") in deadline, deadline
+    assert "公示中" in page.locator("#roster").inner_text()
+    shoot(page, "county-console")
+    page.emulate_media(media="print")
+    shoot(page, "county-publication-print")
+    page.emulate_media(media="screen")
+    no_serious_violations(page)
+
+    # The personal link for the first household (专属链接): the household opens it with its ID ending.
+    star = village["ids"][0]
+    page.click(f"button[data-link-for='{star}']")
+    link = page.locator("#household-link")
+    link.wait_for()
+    STATE["link"] = link.get_attribute("href")
+    assert STATE["link"].startswith(devrun.console + "/household.html#")
+    context.close()
+
+
+def test_a_household_sees_its_reasons_and_files_an_objection(devrun: DevRun, browser: Any, village: dict[str, Any]) -> None:
+    assert STATE.get("link"), "the officer's test issues the link"
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN",
+                                base_url=devrun.console)
+    page = phone.new_page()
+    page.goto(STATE["link"])
+    head_id = village["households"][0].head.id_number
+    wrong = "0000" if head_id[-4:] != "0000" else "1111"
+    page.fill("#id-ending", wrong)
+    page.click("#unlock-button")
+    page.locator("#unlock-result.error").wait_for()
+    assert "不正确" in page.locator("#unlock-result").inner_text()
+    page.fill("#id-ending", head_id[-4:])
+    page.click("#unlock-button")
+    page.locator("#my-grade").wait_for()
+    assert page.locator("#my-grade").inner_text() in ("AAA", "AA", "A", "B", "C", "D")
+    reasons = page.locator("#reason-list li")
+    assert reasons.count() >= 1
+    assert all("分" in t or "满分" in t or "否决" in t for t in reasons.all_inner_texts()), reasons.all_inner_texts()
+    assert "公示中" in page.locator("#grade").inner_text()
+    page.locator("#consent-state").wait_for()
+    assert "已授权" in page.locator("#consent-state").inner_text()
+    no_serious_violations(page)
+    page.fill("#objection-reason", "家庭年收入填报有误，实际高于档案记载。")
+    page.click("#objection-submit")
+    page.locator("#objection-filed").wait_for()
+    shoot(page, "household-page")
+
+    # The household's token reaches its own things only: not a neighbour's grade, not the village list.
+    token = page.evaluate("() => sessionStorage.getItem('cv-token')")
+    other = httpx.get(f"{devrun.console}/api/rating/v1/subjects/{village['ids'][1]}/grade",
+                      headers={"Authorization": f"Bearer {token}"})
+    assert other.status_code == 404, other.text
+    listing = httpx.get(f"{devrun.console}/api/rating/v1/publications", params={"region": village["code"]},
+                        headers={"Authorization": f"Bearer {token}"})
+    assert listing.status_code == 403, listing.text
+    phone.close()
+
+
+def test_the_officer_answers_the_objection(devrun: DevRun, browser: Any, village: dict[str, Any]) -> None:
+    officer = DevCaller(devrun, "OFFICER_TOKEN")
+    open_ones = officer.ok("rating", "GET", f"/v1/objections?region={village['code']}")["items"]
+    assert len(open_ones) == 1 and open_ones[0]["subject_id"] == village["ids"][0], open_ones
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=devrun.console)
+    page = context.new_page()
+    log_in(page, devrun, "OFFICER_TOKEN")
+    page.wait_for_url("**/county.html")
+    page.goto(f"{devrun.console}/county.html?village={village['code']}")
+    form = page.locator(f"form[data-objection='{open_ones[0]['id']}']")
+    form.wait_for()
+    assert "家庭年收入填报有误" in page.locator("#objections").inner_text()
+    form.locator("select").select_option("rejected")
+    form.locator("textarea").fill("经核实，档案收入与村委会调查一致，维持评定等级。")
+    shoot(page, "county-objections")
+    form.locator("button[type=submit]").click()
+    page.locator("#objections .ok").wait_for()
+    assert officer.ok("rating", "GET", f"/v1/objections?region={village['code']}")["items"] == []
+    context.close()
+
+
+def test_the_platform_drills_down_to_the_village(devrun: DevRun, browser: Any, village: dict[str, Any]) -> None:
+    platform = DevCaller(devrun, "PLATFORM_TOKEN")
+    # The read model hears of the files from events: wait until the village is in the figures.
+    poll(lambda: (platform.ok("stats", "GET", f"/v1/stats/summary?region={village['code']}")["figures"].get("subjects")
+                  or 0) >= 5, timeout=60, interval=0.5)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=devrun.console)
+    page = context.new_page()
+    log_in(page, devrun, "PLATFORM_TOKEN")
+    page.wait_for_url("**/province.html")
+    for code in (COUNTY, TOWN, village["code"]):
+        button = page.locator(f"#regions-table button[data-region='{code}']")
+        button.wait_for()
+        if code == COUNTY:
+            page.wait_for_function("() => document.querySelector('#regions-chart canvas') !== null")
+            shoot(page, "province-dashboard")
+        button.click()
+        poll(lambda code=code: code in page.locator("#scope-name").inner_text(), timeout=10, interval=0.2)
+    page.locator("[data-figure=subjects] .value").wait_for()
+    assert page.locator("#village-grade").count() == 1 or "评级服务" in page.locator("#service-alerts").inner_text()
+    # Small areas: a count under 5 is said to be suppressed, never shown as 0.
+    assert "已抑制" in page.locator("#headline").inner_text()
+    assert "行政村" in page.locator("#scope-name").inner_text()
+    page.locator("#trend-chart canvas").wait_for()
+    shoot(page, "province-village")
+    no_serious_violations(page)
+    context.close()
+
+
+def test_a_page_names_the_service_that_is_down(devrun: DevRun, browser: Any) -> None:
+    """A second console whose statistics service does not answer: the dashboard says which one."""
+    port = free_port()
+    env = dict(devrun.env, CONSOLE_PORT=str(port), CONSOLE_STATS_URL=f"http://127.0.0.1:{free_port()}",
+               CONSOLE_ENV="dev")
+    proc = subprocess.Popen([sys.executable, "-m", "console", "serve"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        poll(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), timeout=30, interval=0.2)
+        context = browser.new_context(locale="zh-CN", base_url=f"http://127.0.0.1:{port}")
+        page = context.new_page()
+        page.goto("/")
+        page.locator("button[data-account=PLATFORM_TOKEN]").click()
+        page.wait_for_url("**/province.html")
+        alert = page.locator("#service-alerts")
+        alert.wait_for()
+        assert "统计服务（stats）" in alert.inner_text()
+        assert "暂不可用" in page.locator("#regions").inner_text()
+        shoot(page, "province-stats-down")
+        context.close()
+        status = httpx.get(f"http://127.0.0.1:{port}/console/api/status").json()
+        assert {s["service"]: s["ready"] for s in status["services"]}["stats"] is False
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
