@@ -76,7 +76,7 @@ SERVICE_IDENTITIES: dict[str, ServiceIdentity] = {
 ROLE_AUDIENCE: dict[Role, tuple[str, ...]] = {
     Role.admin: SERVICES, Role.officer: SERVICES, Role.bank: ("lending", "rating"),
     Role.merchant: ("merchant",), Role.platform: ("stats", "lending", "rating"),
-    Role.household: ("registry", "rating"),
+    Role.household: SERVICES[:4],  # registry, rating, lending, merchant: never stats
 }
 
 # Statistical area codes: county 6 digits, town 9, village 12, village group 13 to 15.

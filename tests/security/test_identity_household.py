@@ -22,6 +22,9 @@ OPEN_TO_HOUSEHOLD = {
     "rating": {("GET", "/v1/subjects/{subject_id}/grade"), ("GET", "/v1/subjects/{subject_id}/ratings"),
                ("GET", "/v1/subjects/{subject_id}/points"), ("GET", "/v1/ratings/{rating_id}"),
                ("POST", "/v1/ratings/{rating_id}/objections")},
+    # who saw its grade: banks (lending) and tills (merchant)
+    "lending": {("GET", "/v1/disclosures")},
+    "merchant": {("GET", "/v1/disclosures")},
 }
 OPEN = {"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"}
 
@@ -31,7 +34,7 @@ def issuer() -> tuple[bytes, bytes]:
     return generate_keypair()
 
 
-@pytest.mark.parametrize("service", ["registry", "rating"])
+@pytest.mark.parametrize("service", ["registry", "rating", "lending", "merchant"])
 async def test_a_household_token_enters_only_the_routes_opened_to_it(
         service: str, databases: DatabaseFactory, keys: Keys, issuer: tuple[bytes, bytes]) -> None:
     url = await databases.create(service, "sqlite")
@@ -46,7 +49,13 @@ async def test_a_household_token_enters_only_the_routes_opened_to_it(
             for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
                 r = await svc.client.request(method, path, json={}, headers={"Authorization": f"Bearer {token}",
                                                                           "Idempotency-Key": "household"})
-                if (method, route.path) in OPEN_TO_HOUSEHOLD[service]:
+                if (method, route.path) == ("GET", "/v1/disclosures"):
+                    # let in for its own subject only: someone else's log is refused or not found
+                    assert r.status_code in (403, 404, 422), f"{method} {route.path}: {r.status_code}"
+                    own = await svc.client.get(path, params={"subject_id": "00000000-0000-4000-8000-000000000000"},
+                                               headers={"Authorization": f"Bearer {token}"})
+                    assert own.status_code in (200, 404), f"{service} own disclosures: {own.status_code} {own.text[:200]}"
+                elif (method, route.path) in OPEN_TO_HOUSEHOLD[service]:
                     # let in, then nothing found for a subject that is not there (or a body refused)
                     assert r.status_code in (200, 404, 422), f"{method} {route.path}: {r.status_code} {r.text[:200]}"
                 else:

@@ -96,12 +96,31 @@ async function points() {
   });
 }
 
+const OUTCOMES = { valid: "扫码核验", "lookup": "查询", "lookup-refused": "查询被拒（未授权）" };
+
 async function disclosures() {
-  await guarded("disclosures", async () => {
-    const items = await api("registry", `/v1/subjects/${subjectId}/disclosures`);
-    document.getElementById("disclosures").replaceChildren(table("查询记录", ["查询方", "身份", "用途", "时间"],
-      items.map((d) => [d.caller, ROLES[d.role] || d.role, d.purpose || "—", when(d.at)])));
-  });
+  // Three logs, each from its own service: a service that is down is named and the others still show.
+  const box = document.getElementById("disclosures");
+  const parts = { banks: h("div", { id: "disclosures-banks" }), merchants: h("div", { id: "disclosures-merchants" }),
+    lookups: h("div", { id: "disclosures-lookups" }) };
+  box.replaceChildren(parts.banks, parts.merchants, parts.lookups);
+  await Promise.all([
+    guarded(parts.banks, async () => {
+      const items = await api("lending", `/v1/disclosures?subject_id=${subjectId}`);
+      parts.banks.replaceChildren(table("银行查看记录", ["银行", "看到的等级", "方式", "用途", "时间"],
+        items.map((d) => [d.bank_id, d.grade || "—", OUTCOMES[d.channel] || d.channel, d.purpose || "—", when(d.disclosed_at)])));
+    }),
+    guarded(parts.merchants, async () => {
+      const items = await api("merchant", `/v1/disclosures?subject_id=${subjectId}`);
+      parts.merchants.replaceChildren(table("商户查看记录", ["商户", "看到的等级", "结果", "时间"],
+        items.map((d) => [d.merchant_id, d.grade || "—", OUTCOMES[d.outcome] || d.outcome, when(d.at)])));
+    }),
+    guarded(parts.lookups, async () => {
+      const items = await api("registry", `/v1/subjects/${subjectId}/disclosures`);
+      parts.lookups.replaceChildren(table("按身份证号查询记录", ["查询方", "身份", "用途", "时间"],
+        items.map((d) => [d.caller, ROLES[d.role] || d.role, d.purpose || "—", when(d.at)])));
+    }),
+  ]);
 }
 
 async function consent() {

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 
 from common.db import Session
-from merchant.access import County
+from merchant.access import CountyOrSelf
 from merchant.codes.service import household_for
 from merchant.disclosures.log import DisclosureLog
 from merchant.disclosures.models import disclosures
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/disclosures", tags=["disclosures"])
 
 
 @router.get("")
-async def list_disclosures(request: Request, principal: County, session: Session,
+async def list_disclosures(request: Request, principal: CountyOrSelf, session: Session,
                            subject_id: str = Query(min_length=1, max_length=80),
                            limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
     log: DisclosureLog = request.app.state.disclosures
