@@ -111,7 +111,10 @@ async function disclosures() {
         items.map((d) => [d.bank_id, d.grade || "—", OUTCOMES[d.channel] || d.channel, d.purpose || "—", when(d.disclosed_at)])));
     }),
     guarded(parts.merchants, async () => {
-      const items = await api("merchant", `/v1/disclosures?subject_id=${subjectId}`);
+      let items = [];
+      try { items = await api("merchant", `/v1/disclosures?subject_id=${subjectId}`); } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) throw error;  // no code issued yet: nothing seen
+      }
       parts.merchants.replaceChildren(table("商户查看记录", ["商户", "看到的等级", "结果", "时间"],
         items.map((d) => [d.merchant_id, d.grade || "—", OUTCOMES[d.outcome] || d.outcome, when(d.at)])));
     }),
