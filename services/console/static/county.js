@@ -1,4 +1,4 @@
-import { api, ApiError, guarded, h, missingPoints, reasonText, say, signedIn, statusName, table, when } from "/app.js";
+import { api, ApiError, guarded, h, reasonText, say, signedIn, statusName, table, when } from "/app.js";
 
 const me = signedIn(["officer", "admin"]);
 let village = "";
@@ -127,7 +127,7 @@ function answerForm(o) {
   h("button", { type: "submit" }, "提交答复"));
 }
 
-const EVALUATION_STATUS = { recorded: "待复核", reviewed: "已复核待公开", rejected: "复核未通过", published: "已公开" };
+const EVALUATION_STATUS = { recorded: "待复核", reviewed: "已复核待公开", returned: "复核退回", published: "已公开" };
 
 async function civility() {
   const box = document.getElementById("civility");
@@ -153,7 +153,8 @@ document.getElementById("civility-form").addEventListener("submit", async (e) =>
     await api("registry", "/v1/civility/evaluations", { method: "POST", json: {
       subject_id: document.getElementById("civility-subject").value.trim(), evaluated_on: document.getElementById("civility-date").value,
       evaluators: document.getElementById("civility-evaluators").value.split(/[、,，]/).map((x) => x.trim()).filter(Boolean), items } });
-    civility();
+    await civility();
+    document.getElementById("civility").prepend(h("p", { class: "ok", id: "civility-recorded" }, "评议已记录，请由另一位工作人员复核。"));
   } catch (error) { say("civility", error); }
 });
 

@@ -1,11 +1,11 @@
-import { api, guarded, h, money, signedIn, table } from "/app.js";
+import { api, ApiError, guarded, h, money, signedIn, table } from "/app.js";
 
 signedIn(["platform", "admin", "officer"]);
 const LEVEL_NAMES = { province: "全省", county: "县（市、区）", town: "乡镇（街道）", village: "行政村" };
 const CHILD = { province: "county", county: "town", town: "village" };
 const FIGURES = [
   ["subjects", "建档主体", "count"], ["credit_subjects", "信用户", "count"], ["credit_subject_share", "信用户占比", "ratio"],
-  ["credit_units", "信用村/镇", "count"], ["credit_village_share", "信用村占比", "ratio"], ["credit_town_share", "信用镇占比", "ratio"],
+  ["credit_units", "信用村/镇", "count"], ["evaluated", "已开展文明评议", "count"], ["negative_subjects", "负面清单户数", "count"], ["credit_village_share", "信用村占比", "ratio"], ["credit_town_share", "信用镇占比", "ratio"],
   ["lines", "授信户数", "count"], ["line_amount", "授信金额", "CNY"], ["drawn", "用信金额", "CNY"], ["used_share", "用信率", "ratio"],
   ["loans", "贷款笔数", "count"], ["loan_amount", "贷款金额", "CNY"], ["defaults", "不良笔数", "count"],
   ["fund_paid", "风险补偿金代偿", "CNY"], ["redemptions", "商户优惠核销", "count"], ["discount_amount", "优惠金额", "CNY"],
@@ -36,11 +36,14 @@ async function headline() {
     box.replaceChildren(...FIGURES.map(([name, label, unit]) =>
       h("div", { class: "card", "data-figure": name }, h("div", {}, label), h("div", { class: "value" }, shown(s.figures, s.suppressed, name, unit)))));
     if (here().level === "village") {
+      let standing = "未评定";
       try {
         const v = await api("rating", `/v1/villages/${here().code}`);
-        box.append(h("div", { class: "card", id: "village-grade" }, h("div", {}, "信用村评定"),
-          h("div", { class: "value" }, `${v.grade || "未评定"}${v.credit_village ? "（信用村）" : ""}`)));
-      } catch { /* the rating service is named in the notice already */ }
+        standing = `${v.grade || "未评定"}${v.credit_village ? "（信用村）" : ""}`;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.status === 404)) standing = error.message;  // a service down is named above too
+      }
+      box.append(h("div", { class: "card", id: "village-grade" }, h("div", {}, "信用村评定"), h("div", { class: "value" }, standing)));
     }
   });
 }
