@@ -114,10 +114,16 @@ export const STATUS_NAMES = { proposed: "待公示", published: "公示中", fin
   failed: "失败", recorded: "待复核", reviewed: "已复核", published_ev: "已公开", active: "生效中", cleared: "已解除", expired: "已过期" };
 export function statusName(s) { return STATUS_NAMES[s] || s || "—"; }
 
-/** "income (家庭年收入): 12.50 of 20 points" → "家庭年收入：得 12.50 分（满分 20 分）". */
+/** An indicator's name as the county's systems give it ("labour force 劳动力"): its Chinese part. */
+function chineseName(name) {
+  const m = /[\u4e00-\u9fff][\u4e00-\u9fff（）()、·\w]*$/.exec(name);
+  return m ? m[0] : name;
+}
+
+/** "labour (labour force 劳动力): 3.00 of 5 points" → "劳动力：得 3.00 分（满分 5 分）". */
 export function reasonText(reason) {
   let m = /^[\w.-]+ \((.+)\): ([\d.]+) of ([\d.]+) points$/.exec(reason);
-  if (m) return `${m[1]}：得 ${m[2]} 分（满分 ${m[3]} 分）`;
+  if (m) return `${chineseName(m[1])}：得 ${m[2]} 分（满分 ${m[3]} 分）`;
   m = /^veto: (.+) \(一票否决\)$/.exec(reason);
   if (m) return `一票否决：${m[1].replace("negative-list record", "负面清单记录").replace("civility veto item", "乡风文明否决项")
     .replace(/(\d+) defaulted loan\(s\)/, "$1 笔贷款违约")}`;
@@ -130,7 +136,7 @@ export function reasonText(reason) {
 /** The points an indicator lacks, from a reason, or null. */
 export function missingPoints(reason) {
   const m = /^[\w.-]+ \((.+)\): ([\d.]+) of ([\d.]+) points$/.exec(reason);
-  return m ? { name: m[1], missing: Number(m[3]) - Number(m[2]) } : null;
+  return m ? { name: chineseName(m[1]), missing: Number(m[3]) - Number(m[2]) } : null;
 }
 
 /** The header's signed-in line and the sign-out button; redirects to the log-in page without a token. */
