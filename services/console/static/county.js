@@ -165,9 +165,24 @@ async function negative() {
   await guarded(box, async () => {
     const items = await api("registry", "/v1/negative-records?limit=100");
     box.replaceChildren(table("负面清单记录", ["农户编号", "认定部门", "类别", "一票否决", "状态", "生效日期", "到期日期"], items.map((r) => [
-      r.subject_id, r.agency, r.record_kind, r.veto ? "是" : "否", NEGATIVE_STATUS[r.status] || r.status, r.effective_from, r.expires_on || "—"])));
+      r.subject_id, r.agency, KIND_NAMES[r.record_kind] || r.record_kind, r.veto ? "是" : "否", NEGATIVE_STATUS[r.status] || r.status, r.effective_from, r.expires_on || "—"])));
   });
 }
+
+const KIND_NAMES = { dishonest_judgment_debtor: "失信被执行人", malicious_default: "恶意逃废债", criminal_record: "刑事犯罪",
+  tax_evasion: "偷逃税款", subsidy_fraud: "骗取补贴", illegal_fundraising: "非法集资", environmental_violation: "环境违法",
+  disruptive_petitioning: "非正常上访", other: "其他" };
+
+document.getElementById("negative-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const value = (id) => document.getElementById(id).value.trim();
+  try {
+    await api("registry", "/v1/negative-records", { method: "POST", json: { subject_id: value("negative-subject"),
+      agency: value("negative-agency"), record_kind: value("negative-kind"), effective_from: value("negative-from"),
+      evidence_ref: value("negative-evidence"), veto: document.getElementById("negative-veto").checked } });
+    negative();
+  } catch (error) { say("negative", error); }
+});
 
 document.getElementById("round-start").addEventListener("click", async () => {
   const box = document.getElementById("round-status");
