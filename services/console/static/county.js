@@ -21,10 +21,15 @@ async function loadAll() {
 }
 
 async function standing() {
-  await guarded("village-standing", async () => {
-    const v = await api("rating", `/v1/villages/${village}`);
-    document.getElementById("village-standing").textContent =
-      `信用村评定：${v.grade || "未评定"}${v.credit_village ? "（信用村）" : ""}`;
+  const box = document.getElementById("village-standing");
+  await guarded(box, async () => {
+    try {
+      const v = await api("rating", `/v1/villages/${village}`);
+      box.textContent = `信用村评定：${v.grade || "未评定"}${v.credit_village ? "（信用村）" : ""}`;
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      box.textContent = "信用村评定：未评定（本村尚无生效等级）";
+    }
   });
 }
 

@@ -51,10 +51,11 @@ async function grade() {
     }
     const pending = g.pending;
     const current = pending || g.final;
-    document.getElementById("grade").replaceChildren(
+    document.getElementById("grade").replaceChildren(...[
       h("p", {}, h("span", { class: "grade", id: "my-grade" }, current.grade), `　得分 ${current.score}`),
       pending ? h("p", {}, `状态：${statusName(pending.status)}`, pending.publication_ends_at ? `，公示截止 ${when(pending.publication_ends_at)}` : "") : null,
-      g.final ? h("p", { class: "muted" }, `生效等级：${g.final.grade}（${when(g.final.effective_at)} 起）`) : null);
+      g.final ? h("p", { class: "muted" }, `生效等级：${g.final.grade}（${when(g.final.effective_at)} 起）`) : null,
+    ].filter(Boolean));
     const history = await api("rating", `/v1/subjects/${subjectId}/ratings`);
     const latest = pending || history.items.find((r) => r.id === (g.final && g.final.rating_id)) || history.items[0];
     const reasons = latest ? latest.reasons : [];

@@ -14,7 +14,8 @@ const path = [{ code: null, level: "province", name: "全省" }];
 
 function shown(figures, suppressed, name, unit) {
   const value = figures[name];
-  if (value === null || value === undefined || (suppressed || []).includes(name)) return h("span", { class: "suppressed" }, "已抑制（<5）");
+  if ((suppressed || []).includes(name)) return h("span", { class: "suppressed" }, "已抑制（<5）");
+  if (value === null || value === undefined) return h("span", { class: "muted", title: "无分母，不适用" }, "—");
   if (unit === "CNY") return money(value);
   if (unit === "ratio") return (Number(value) * 100).toFixed(1) + "%";
   return Number(value).toLocaleString("zh-CN");
@@ -51,6 +52,11 @@ async function headline() {
 let regionsChart = null;
 let trendChart = null;
 
+/** A chart's box is hidden while its figures cannot be had (the notice names the service). */
+function hideChartOnError(box, chartBox) {
+  if (box.querySelector(".error")) chartBox.hidden = true;
+}
+
 async function regions() {
   const box = document.getElementById("regions");
   const chartBox = document.getElementById("regions-chart");
@@ -75,7 +81,7 @@ async function regions() {
     if (window.echarts) {
       regionsChart = regionsChart || window.echarts.init(chartBox);
       regionsChart.setOption({
-        tooltip: {}, legend: { data: ["建档主体", "信用户"] }, grid: { left: 60, right: 20, bottom: 60 },
+        animation: false, tooltip: {}, legend: { data: ["建档主体", "信用户"] }, grid: { left: 60, right: 20, bottom: 60 },
         xAxis: { type: "category", data: body.regions.map((r) => r.code), axisLabel: { rotate: 30 } },
         yAxis: { type: "value" },
         series: [{ name: "建档主体", type: "bar", data: body.regions.map((r) => r.figures.subjects) },
@@ -85,11 +91,13 @@ async function regions() {
       chartBox.replaceChildren(h("p", { class: "error" }, "图表库未安装（请运行 make install 中的 npm ci）；数据见下表。"));
     }
   });
+  hideChartOnError(box, chartBox);
 }
 
 async function trend() {
   const box = document.getElementById("trend");
   const chartBox = document.getElementById("trend-chart");
+  chartBox.hidden = false;
   await guarded(box, async () => {
     const metric = document.getElementById("trend-metric").value;
     const q = `?metric=${metric}` + (here().code ? `&region=${here().code}` : "");
@@ -100,12 +108,13 @@ async function trend() {
     if (window.echarts) {
       trendChart = trendChart || window.echarts.init(chartBox);
       trendChart.setOption({
-        tooltip: { trigger: "axis" }, grid: { left: 70, right: 20 },
+        animation: false, tooltip: { trigger: "axis" }, grid: { left: 70, right: 20 },
         xAxis: { type: "category", data: body.points.map((p) => p.month) }, yAxis: { type: "value" },
         series: [{ name: label, type: "line", data: body.points.map((p) => (p.value === null ? null : Number(p.value))) }],
       }, true);
     }
   });
+  hideChartOnError(box, chartBox);
 }
 
 document.getElementById("trend-metric").addEventListener("change", trend);
