@@ -31,6 +31,7 @@ function crumbs() {
 
 async function headline() {
   const box = document.getElementById("headline");
+  box.replaceChildren(h("p", { class: "muted" }, "正在读取……"));  // never the previous level's figures
   await guarded(box, async () => {
     const q = here().code ? `?region=${here().code}` : "";
     const s = await api("stats", `/v1/stats/summary${q}`);
