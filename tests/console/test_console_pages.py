@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tools.admin.demo import households_csv
 
 from common.broker import free_port
 from tests.console.conftest import ROOT, DevCaller, DevRun
@@ -237,3 +238,26 @@ def _answers(url: str) -> bool:
         return False
 
 
+
+
+def test_the_officer_imports_a_file_and_sees_the_refused_rows(devrun: DevRun, browser: Any) -> None:
+    """Import with progress and per-row errors: two good households and one with a broken ID number."""
+    officer = DevCaller(devrun, "OFFICER_TOKEN")
+    other = make_village(officer, 2, 1)  # type: ignore[arg-type]
+    hs = households(seed=23, count=3, village=other)
+    broken = households_csv(hs).decode().replace(hs[2].head.id_number, hs[2].head.id_number[:-1] + "0"
+                                                 if not hs[2].head.id_number.endswith("0") else hs[2].head.id_number[:-1] + "1")
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=devrun.console)
+    page = context.new_page()
+    log_in(page, devrun, "OFFICER_TOKEN")
+    page.wait_for_url("**/county.html")
+    page.goto(f"{devrun.console}/county.html?village={other}")
+    page.set_input_files("#import-file", files=[{"name": "农户.csv", "mimeType": "text/csv", "buffer": broken.encode()}])
+    page.click("#import-form button[type=submit]")
+    errors = page.locator("#import-status table")
+    errors.wait_for(timeout=60_000)
+    status = page.locator("#import-status").inner_text()
+    assert "新增 2" in status and "出错 1 行" in status, status
+    assert "head_id_number" in errors.inner_text() or "身份证" in errors.inner_text(), errors.inner_text()
+    shoot(page, "county-import")
+    context.close()
