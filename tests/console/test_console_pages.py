@@ -84,7 +84,8 @@ def test_the_officer_publishes_a_village_and_issues_a_household_link(devrun: Dev
     assert expected.strftime("%Y/%m/%d") in deadline or expected.strftime("%m/%d") in deadline, deadline
     poll(lambda: "公示中" in page.locator("#roster").inner_text(), timeout=15, interval=0.2)
     shoot(page, "county-console")
-    page.emulate_media(media="print")
+    page.emulate_media(media="print")  # the printed page is the publication list alone, with its deadline
+    assert page.locator("#publication-table").is_visible() and not page.locator("#roster-section").is_visible()
     shoot(page, "county-publication-print")
     page.emulate_media(media="screen")
     no_serious_violations(page)
