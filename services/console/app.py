@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -21,6 +22,13 @@ from console import household, proxy
 from console.settings import HERE, ConsoleSettings
 
 log = logging.getLogger("console")
+# Scripts only from the console itself (its pages and node_modules), no framing, no referrer: a page
+# holds a token, and the household's link carries its code in the fragment.
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                               "img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY",
+}
 router = APIRouter()
 # The demo tokens of `make run` the dev log-in page offers, with who they are (Chinese labels).
 DEV_ACCOUNTS = {"OFFICER_TOKEN": "网格员（天长市 341181）", "ADMIN_TOKEN": "县金融监管局管理员",
@@ -186,6 +194,14 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.links = household.LinkBook(settings.household_link_days, settings.household_link_attempts)
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     app.add_middleware(RequestContextMiddleware, service="console")
     app.include_router(router)
     vendor = Path(settings.node_modules_dir)
