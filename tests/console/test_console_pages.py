@@ -64,7 +64,7 @@ def village(devrun: DevRun) -> dict[str, Any]:
     return {"code": code, "households": hs, "ids": ids}
 
 
-def test_the_officer_publishes_a_village_and_issues_a_household_link(devrun: DevRun, browser: Any,
+def test_the_officer_publishes_a_village_and_issues_a_household_link(browser: Any, devrun: DevRun,
                                                                       village: dict[str, Any]) -> None:
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=devrun.console)
     page = context.new_page()
@@ -115,7 +115,7 @@ def test_the_officer_publishes_a_village_and_issues_a_household_link(devrun: Dev
     context.close()
 
 
-def test_a_household_sees_its_reasons_and_files_an_objection(devrun: DevRun, browser: Any, village: dict[str, Any]) -> None:
+def test_a_household_sees_its_reasons_and_files_an_objection(browser: Any, devrun: DevRun, village: dict[str, Any]) -> None:
     assert STATE.get("link"), "the officer's test issues the link"
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN",
                                 base_url=devrun.console)
@@ -154,7 +154,7 @@ def test_a_household_sees_its_reasons_and_files_an_objection(devrun: DevRun, bro
     phone.close()
 
 
-def test_the_officer_answers_the_objection(devrun: DevRun, browser: Any, village: dict[str, Any]) -> None:
+def test_the_officer_answers_the_objection(browser: Any, devrun: DevRun, village: dict[str, Any]) -> None:
     officer = DevCaller(devrun, "OFFICER_TOKEN")
     open_ones = officer.ok("rating", "GET", f"/v1/objections?region={village['code']}")["items"]
     assert len(open_ones) == 1 and open_ones[0]["subject_id"] == village["ids"][0], open_ones
@@ -175,7 +175,7 @@ def test_the_officer_answers_the_objection(devrun: DevRun, browser: Any, village
     context.close()
 
 
-def test_the_platform_drills_down_to_the_village(devrun: DevRun, browser: Any, village: dict[str, Any]) -> None:
+def test_the_platform_drills_down_to_the_village(browser: Any, devrun: DevRun, village: dict[str, Any]) -> None:
     platform = DevCaller(devrun, "PLATFORM_TOKEN")
     admin = DevCaller(devrun, "ADMIN_TOKEN")
     # The officer's civility evaluation, reviewed by a second person and published: one household
@@ -214,7 +214,7 @@ def test_the_platform_drills_down_to_the_village(devrun: DevRun, browser: Any, v
     context.close()
 
 
-def test_a_page_names_the_service_that_is_down(devrun: DevRun, browser: Any) -> None:
+def test_a_page_names_the_service_that_is_down(browser: Any, devrun: DevRun) -> None:
     """A second console whose statistics service does not answer: the dashboard says which one."""
     port = free_port()
     env = dict(devrun.env, CONSOLE_PORT=str(port), CONSOLE_STATS_URL=f"http://127.0.0.1:{free_port()}",
@@ -251,7 +251,7 @@ def _answers(url: str) -> bool:
 
 
 
-def test_the_officer_imports_a_file_and_sees_the_refused_rows(devrun: DevRun, browser: Any) -> None:
+def test_the_officer_imports_a_file_and_sees_the_refused_rows(browser: Any, devrun: DevRun) -> None:
     """Import with progress and per-row errors: two good households and one with a broken ID number."""
     officer = DevCaller(devrun, "OFFICER_TOKEN")
     other = make_village(officer, 2, 1)  # type: ignore[arg-type]

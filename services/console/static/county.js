@@ -138,7 +138,7 @@ async function civility() {
   const box = document.getElementById("civility");
   await guarded(box, async () => {
     const items = await api("registry", "/v1/civility/evaluations?limit=100");
-    box.replaceChildren(table("评议记录", ["农户编号", "评议日期", "得分", "否决项", "状态", "操作"], items.map((e) => [
+    box.replaceChildren(table("本辖区评议记录（最近 100 条）", ["农户编号", "评议日期", "得分", "否决项", "状态", "操作"], items.map((e) => [
       e.subject_id, e.evaluated_on, String(e.score), e.veto ? e.veto_items.join("、") : "无", EVALUATION_STATUS[e.status] || e.status,
       h("span", {}, e.status === "recorded" ? h("button", { type: "button", onclick: () => civilityAct(e.id, "review", { approved: true }) }, "复核通过") : null,
         e.status === "reviewed" ? h("button", { type: "button", onclick: () => civilityAct(e.id, "publish") }, "公开") : null)])));
