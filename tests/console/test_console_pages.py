@@ -214,11 +214,12 @@ def test_the_platform_drills_down_to_the_village(browser: Any, devrun: DevRun, v
     context.close()
 
 
-def test_a_page_names_the_service_that_is_down(browser: Any, devrun: DevRun) -> None:
-    """A second console whose statistics service does not answer: the dashboard says which one."""
+def test_a_page_names_the_service_that_is_down(browser: Any, devrun: DevRun, village: dict[str, Any]) -> None:
+    """A second console whose statistics and registry services do not answer: the dashboard and the
+    county console say which one, and what the other services answer still shows."""
     port = free_port()
     env = dict(devrun.env, CONSOLE_PORT=str(port), CONSOLE_STATS_URL=f"http://127.0.0.1:{free_port()}",
-               CONSOLE_ENV="dev")
+               CONSOLE_REGISTRY_URL=f"http://127.0.0.1:{free_port()}", CONSOLE_ENV="dev")
     proc = subprocess.Popen([sys.executable, "-m", "console", "serve"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -234,9 +235,19 @@ def test_a_page_names_the_service_that_is_down(browser: Any, devrun: DevRun) -> 
         page.locator("#regions .error").wait_for()
         assert "暂不可用" in page.locator("#regions").inner_text()
         shoot(page, "province-stats-down")
+
+        page.goto("/")
+        page.locator("button[data-account=OFFICER_TOKEN]").click()
+        page.wait_for_url("**/county.html")
+        page.goto(f"/county.html?village={village['code']}")
+        page.locator("#roster .error").wait_for()
+        assert "档案服务（registry）" in page.locator("#service-alerts").inner_text()
+        page.locator("#publication-table tbody tr").first.wait_for()  # rating still answers: the publication shows
+        assert page.locator("#publication-table tbody tr").count() == len(village["ids"])
         context.close()
         status = httpx.get(f"http://127.0.0.1:{port}/console/api/status").json()
-        assert {s["service"]: s["ready"] for s in status["services"]}["stats"] is False
+        ready = {s["service"]: s["ready"] for s in status["services"]}
+        assert ready == {"registry": False, "rating": True, "lending": True, "merchant": True, "stats": False}, ready
     finally:
         proc.terminate()
         proc.wait(timeout=15)
