@@ -235,7 +235,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.token_verifier = TokenVerifier(
         settings.public_key_pem(), settings.service_name, leeway=settings.auth_leeway_seconds,
         max_lifetime=timedelta(seconds=settings.auth_max_token_seconds),
-        denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds))
+        denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds),
+        household_issuer_pem=settings.household_issuer_pem())
     app.state.caller_gate = spec.caller_gate
     app.state.service_credential = ServiceCredential(settings.service_token, settings.service_token_file)
     install_error_handlers(app)

@@ -70,6 +70,10 @@ class ServiceSettings(BaseSettings):
     # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
     auth_public_key: str = ""
     auth_public_key_file: str = ""
+    # The console's household-issuer public key (PEM text or file): trusted for household tokens only.
+    # Default: var/keys/household-issuer-public.pem when it exists (the embedded run makes it).
+    auth_household_issuer_key: str = ""
+    auth_household_issuer_key_file: str = ""
     # The producers' event keys (common.events.signing): this service's private key if it produces
     # events, every producer's public key. Default: var/keys/events, made for the embedded run.
     event_keys_dir: str = ""
@@ -148,3 +152,10 @@ class ServiceSettings(BaseSettings):
         if self.auth_public_key:
             return self.auth_public_key.encode()
         return Path(self.auth_public_key_file).read_bytes()
+
+    def household_issuer_pem(self) -> bytes:
+        """The console's household-issuer public key, or nothing (no household page then)."""
+        if self.auth_household_issuer_key:
+            return self.auth_household_issuer_key.encode()
+        path = Path(self.auth_household_issuer_key_file or var_dir() / "keys" / "household-issuer-public.pem")
+        return path.read_bytes() if path.is_file() else b""

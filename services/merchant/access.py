@@ -11,6 +11,7 @@ from merchant.merchants import repository as merchants
 
 County = Annotated[Principal, Depends(require_roles(Role.officer))]        # admin or officer
 Admin = Annotated[Principal, Depends(require_roles())]                     # admin only
+CountyOrSelf = Annotated[Principal, Depends(require_roles(Role.officer, Role.household))]  # + the household itself
 Pos = Annotated[Principal, Depends(require_roles(Role.merchant))]          # a merchant's POS (or admin)
 Reader = Annotated[Principal, Depends(require_roles(Role.officer, Role.merchant))]
 

@@ -37,6 +37,7 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
     var = tmp_path / "var"
     env = dict(os.environ, CV_VAR_DIR=str(var), CV_BROKER_PORT=str(free_port()),
                PYTHONPATH=f"{ROOT / 'libs'}:{ROOT / 'services'}:{ROOT}")
+    env["CONSOLE_PORT"] = str(free_port())  # the console (8006) too: the default port may be taken
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
         env[f"CV_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"

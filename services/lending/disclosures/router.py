@@ -22,6 +22,8 @@ from lending.subjects.service import consents_to_lending, no_consent, refused
 router = APIRouter(prefix="/v1", tags=["subjects"], responses=problems(401, 403, 422))
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+# The county reads the whole log; a household reads its own part (who saw its grade: 知情权).
+AdminOrSelf = Annotated[Principal, Depends(require_roles(Role.household))]
 
 
 @router.post("/subjects:lookup", response_model=LookupOut,
@@ -59,8 +61,11 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
 
 
 @router.get("/disclosures", response_model=list[DisclosureOut])
-async def disclosures(_: Admin, session: Session, subject_id: str | None = None, bank_id: str | None = None,
+async def disclosures(who: AdminOrSelf, session: Session, subject_id: str | None = None, bank_id: str | None = None,
                       limit: int = Query(default=100, ge=1, le=1000)) -> list[DisclosureOut]:
+    if who.role == Role.household and (bank_id or not who.is_self(subject_id)):
+        raise ProblemError(403, "Forbidden", "a household reads its own disclosures only", type="forbidden",
+                           errors=[{"field": "query.subject_id", "message": "not your own"}])
     if subject_id:
         rows = await repository.for_subject(session, subject_id, limit)
     elif bank_id:

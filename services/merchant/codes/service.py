@@ -29,7 +29,8 @@ def new_code() -> str:
 async def household_for(session: AsyncSession, subject_id: str, principal: Principal, *, lock: bool = False) -> Any:
     row = await households.get(session, subject_id, lock=lock)
     # Outside an officer's region a household answers exactly like one that does not exist.
-    if row is None or row.masked_name is None or not principal.in_region(row.region_code):
+    if row is None or row.masked_name is None or not (principal.in_region(row.region_code)
+                                                      or principal.is_self(subject_id)):
         raise not_found("household", subject_id)
     return row
 

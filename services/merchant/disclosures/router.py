@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from common.db import Session
 from common.errors import problems
 from common.paging import PageLimit, next_page
-from merchant.access import County
+from merchant.access import CountyOrSelf
 from merchant.disclosures import service
 from merchant.disclosures.schemas import DisclosurePage
 
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/v1/disclosures", tags=["disclosures"], responses=pro
 
 
 @router.get("", response_model=DisclosurePage)
-async def list_disclosures(request: Request, principal: County, session: Session,
+async def list_disclosures(request: Request, principal: CountyOrSelf, session: Session,
                            subject_id: str = Query(min_length=1, max_length=80),
                            after: Annotated[int | None, Query(ge=1, description="the previous page's next_after")] = None,
                            limit: PageLimit = 100) -> DisclosurePage:

@@ -9,7 +9,7 @@ from common.db import Session
 from common.errors import problems
 from common.paging import next_page
 from common.paths import SerialId
-from rating.access import Officer, Settings
+from rating.access import Officer, Settings, SubjectReader
 from rating.objections import service
 from rating.objections.schemas import AnswerIn, ObjectionIn, ObjectionOut, ObjectionPage
 
@@ -18,7 +18,10 @@ router = APIRouter(prefix="/v1", tags=["objections"], responses=problems(401, 40
 
 @router.post("/ratings/{rating_id}/objections", status_code=201, summary="Record an objection (异议)",
              response_model=ObjectionOut, responses=problems(404, 409, s409="invalid-state: not published nor final"))
-async def file(rating_id: SerialId, body: ObjectionIn, who: Officer, session: Session, settings: Settings) -> ObjectionOut:
+async def file(rating_id: SerialId, body: ObjectionIn, who: SubjectReader, session: Session,
+               settings: Settings) -> ObjectionOut:
+    """An officer records one on the household's behalf; the household files its own, on its own
+    rating and only while it is on publication (公示期), under its own name."""
     return await service.file_against(session, rating_id, body, who, settings)
 
 

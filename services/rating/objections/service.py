@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from common.auth import Principal
+from common.auth import Principal, Role
 from common.db import utcnow
-from common.errors import conflict, not_found
+from common.errors import ProblemError, conflict, not_found
 from rating.access import check_region, visible
 from rating.objections import repository as repo
 from rating.objections.models import OPEN, Objection
@@ -78,7 +78,13 @@ def objection_out(o: Objection) -> ObjectionOut:
 async def file_against(session: AsyncSession, rating_id: int, body: ObjectionIn, who: Principal,
                        settings: RatingSettings) -> ObjectionOut:
     rating = await load_rating(session, rating_id, who, lock=True)
-    return objection_out(await file(session, rating, body.reason, body.filed_by or who.caller_id, settings, utcnow()))
+    filed_by = body.filed_by or who.caller_id
+    if who.role == Role.household:
+        if rating.status != PUBLISHED:
+            raise ProblemError(409, "Not on publication", f"rating {rating.id} is {rating.status}: a household files "
+                               "its objection during the publication period", type="invalid-state")
+        filed_by = who.caller_id
+    return objection_out(await file(session, rating, body.reason, filed_by, settings, utcnow()))
 
 
 async def open_page(session: AsyncSession, who: Principal, region: str | None, after: int | None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from common.db import Session
 from common.errors import problems
 from common.paths import SerialId
-from rating.access import Officer, Reader, Settings
+from rating.access import Officer, Reader, Settings, SubjectReader
 from rating.points import service
 from rating.points.schemas import BalanceOut, PointsIn, PointsRecordedOut, RankingsOut
 
@@ -30,7 +30,7 @@ async def correct(entry_id: SerialId, who: Officer, session: Session, settings: 
 
 
 @router.get("/subjects/{subject_id}/points", summary="A subject's points balance and entries", response_model=BalanceOut)
-async def balance(subject_id: str, who: Reader, session: Session, settings: Settings,
+async def balance(subject_id: str, who: SubjectReader, session: Session, settings: Settings,
                   as_of: datetime | None = None) -> BalanceOut:
     return await service.balance(session, subject_id, who, settings, as_of)
 

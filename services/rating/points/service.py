@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import utcnow
 from common.errors import ProblemError, conflict, not_found
-from rating.access import check_region, visible
+from rating.access import check_region, sees, visible
 from rating.points import repository
 from rating.points.models import PointsEntry
 from rating.points.schemas import (
@@ -85,7 +85,7 @@ async def correct(session: AsyncSession, entry_id: int, who: Principal, settings
 async def balance(session: AsyncSession, subject_id: str, who: Principal, settings: RatingSettings,
                   as_of: datetime | None) -> BalanceOut:
     subject = await get_subject(session, subject_id)
-    hidden = subject is not None and not visible(who, subject.village, subject.town, subject.county)
+    hidden = subject is not None and not sees(who, subject_id, subject.village, subject.town, subject.county)
     when = as_of_or_now(as_of)
     if hidden:  # outside the officer's region: exactly what an unknown subject shows
         return BalanceOut(subject_id=subject_id, as_of=when.isoformat(), base=settings.points_base,

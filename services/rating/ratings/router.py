@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from common.db import Session
 from common.errors import problems
 from common.paths import SerialId
-from rating.access import Admin, Officer, Reader, Settings
+from rating.access import Admin, Officer, Settings, SubjectReader
 from rating.ratings import service
 from rating.ratings.schemas import FinaliseOut, RateIn, RatingListOut, RatingOut, SubjectGradeOut
 
@@ -21,7 +21,7 @@ async def rate(body: RateIn, who: Officer, session: Session, settings: Settings)
 
 
 @router.get("/ratings/{rating_id}", response_model=RatingOut, responses=problems(404, 409, s409=NO_CONSENT))
-async def read(rating_id: SerialId, who: Reader, session: Session) -> RatingOut:
+async def read(rating_id: SerialId, who: SubjectReader, session: Session) -> RatingOut:
     return await service.read(session, rating_id, who)
 
 
@@ -33,13 +33,13 @@ async def publish(rating_id: SerialId, who: Officer, session: Session, settings:
 
 @router.get("/subjects/{subject_id}/grade", summary="A subject's final grade and any rating under way",
             response_model=SubjectGradeOut, responses=problems(404, 409, s409=NO_CONSENT))
-async def subject_grade(subject_id: str, who: Reader, session: Session) -> SubjectGradeOut:
+async def subject_grade(subject_id: str, who: SubjectReader, session: Session) -> SubjectGradeOut:
     return await service.subject_grade(session, subject_id, who)
 
 
 @router.get("/subjects/{subject_id}/ratings", summary="A subject's rating history", response_model=RatingListOut,
             responses=problems(409, s409=NO_CONSENT))
-async def subject_history(subject_id: str, who: Reader, session: Session) -> RatingListOut:
+async def subject_history(subject_id: str, who: SubjectReader, session: Session) -> RatingListOut:
     return await service.history(session, subject_id, who)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import Database, utcnow
 from common.errors import ProblemError, not_found
-from rating.access import visible
+from rating.access import sees
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
 from rating.ratings.explain import grade_view, rating_view
@@ -28,7 +28,7 @@ from rating.subjects.repository import get_subject
 async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
     """A subject that did not consent to rating has no grade to show (its old ratings included)."""
     subject = await get_subject(session, subject_id)
-    if subject is not None and not visible(who, subject.village, subject.town, subject.county):
+    if subject is not None and not sees(who, subject_id, subject.village, subject.town, subject.county):
         return  # outside the officer's region: the caller answers as for an unknown subject
     if subject is not None and not subject.rating_consent:
         raise lifecycle.no_consent(subject_id)
@@ -36,7 +36,7 @@ async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
 
 async def load_rating(session: Any, rating_id: int, who: Principal, lock: bool = False) -> Rating:
     rating = await repo.get(session, rating_id, lock=lock)
-    if rating is None or not visible(who, rating.village, rating.town, rating.county):
+    if rating is None or not sees(who, rating.subject_id, rating.village, rating.town, rating.county):
         raise not_found("rating", rating_id)
     return rating
 
@@ -71,7 +71,7 @@ async def subject_grade(session: AsyncSession, subject_id: str, who: Principal) 
     grade = await repo.current_grade(session, subject_id)
     pending = await repo.open_rating(session, subject_id)
     shown = grade or pending
-    if shown is None or not visible(who, shown.village, shown.town, shown.county):
+    if shown is None or not sees(who, subject_id, shown.village, shown.town, shown.county):
         raise not_found("grade of subject", subject_id)
     return SubjectGradeOut(subject_id=subject_id, final=await grade_view(session, grade) if grade else None,
                            pending=await rating_view(session, pending) if pending else None)
@@ -79,7 +79,7 @@ async def subject_grade(session: AsyncSession, subject_id: str, who: Principal) 
 
 async def history(session: AsyncSession, subject_id: str, who: Principal) -> RatingListOut:
     items = await repo.history(session, subject_id)
-    if items and not visible(who, items[0].village, items[0].town, items[0].county):
+    if items and not sees(who, subject_id, items[0].village, items[0].town, items[0].county):
         return RatingListOut(items=[])  # outside the officer's region: as for an unknown subject
     await check_consent(session, who, subject_id)
     return RatingListOut(items=[await rating_view(session, r) for r in items])

@@ -8,13 +8,14 @@ from fastapi import APIRouter, Body, Query, Request
 from common.db import Session
 from common.errors import ProblemError, problem_response, problems
 from common.paging import PageLimit
-from registry.access import Keeper, LookupCaller, Reader, region_prefix
+from registry.access import Keeper, LookupCaller, Reader, SelfOrKeeper, region_prefix
 from registry.subjects import repository, service
 from registry.subjects.files import region_of
 from registry.subjects.models import Subject
 from registry.subjects.schemas import (
     ChangeOut,
     CollectiveIn,
+    Consent,
     ConsentOut,
     DisclosureOut,
     EntityIn,
@@ -73,7 +74,7 @@ async def lookup_subject(body: LookupIn, request: Request, principal: LookupCall
 
 
 @router.get("/subjects/{subject_id}", response_model=SubjectOut, responses=problems(404))
-async def get_subject(subject_id: str, principal: Reader, session: Session) -> SubjectOut:
+async def get_subject(subject_id: str, principal: SelfOrKeeper, session: Session) -> SubjectOut:
     return out(await service.get_visible(session, principal, subject_id))
 
 
@@ -83,6 +84,15 @@ async def change_subject(subject_id: str, patch: SubjectPatch, request: Request,
     """Change a file; a real change makes a new version and a ``subject-updated`` event. A new
     ``village`` is a move (迁居): the event carries the new region and every service follows it."""
     return out(await service.update(session, request.app.state.pii, principal, subject_id, patch))
+
+
+@router.put("/subjects/{subject_id}/consent", response_model=SubjectOut, responses=problems(404, 409))
+async def change_consent(subject_id: str, consent: Consent, request: Request, principal: SelfOrKeeper,
+                         session: Session) -> SubjectOut:
+    """Give or withdraw the subject's consent (授权): the household itself on its own page, or a keeper.
+    A change makes a new file version and a ``subject-updated`` event like any other."""
+    return out(await service.update(session, request.app.state.pii, principal, subject_id,
+                                    SubjectPatch(consent=consent)))
 
 
 @router.get("/subjects/{subject_id}/changes", response_model=list[ChangeOut], responses=problems(404))
@@ -95,7 +105,7 @@ async def subject_changes(subject_id: str, principal: Reader, session: Session, 
 
 
 @router.get("/subjects/{subject_id}/disclosures", response_model=list[DisclosureOut], responses=problems(404))
-async def subject_disclosures(subject_id: str, principal: Keeper, session: Session, after: int = 0,
+async def subject_disclosures(subject_id: str, principal: SelfOrKeeper, session: Session, after: int = 0,
                               limit: PageLimit = 100) -> list[DisclosureOut]:
     """Who looked this subject up, when and why (for the household's right to know); the next page
     starts ``after`` the last ``id``."""
