@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import Database, utcnow
 from common.errors import ProblemError, not_found
-from rating.access import sees
+from rating.access import sees, visible
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
 from rating.ratings.explain import grade_view, rating_view
