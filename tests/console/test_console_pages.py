@@ -115,6 +115,10 @@ def test_the_officer_publishes_a_village_and_issues_a_household_link(browser: An
     context.close()
 
 
+def star_id(village: dict[str, Any]) -> str:
+    return str(village["ids"][0])
+
+
 def test_a_household_sees_its_reasons_and_files_an_objection(browser: Any, devrun: DevRun, village: dict[str, Any]) -> None:
     assert STATE.get("link"), "the officer's test issues the link"
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN",
@@ -134,6 +138,16 @@ def test_a_household_sees_its_reasons_and_files_an_objection(browser: Any, devru
     reasons = page.locator("#reason-list li")
     reasons.first.wait_for()
     assert all("分" in t or "满分" in t or "否决" in t for t in reasons.all_inner_texts()), reasons.all_inner_texts()
+    # What would raise the grade is rating's own advice (would_raise), named in Chinese.
+    token = page.evaluate("() => sessionStorage.getItem('cv-token')")
+    grade = httpx.get(f"{devrun.console}/api/rating/v1/subjects/{star_id(village)}/grade",
+                      headers={"Authorization": f"Bearer {token}"}).json()
+    shown = grade["pending"] or grade["final"]
+    raise_text = page.locator("#raise").inner_text()
+    for advice in shown["would_raise"]:
+        assert advice["label"]["zh"] in raise_text and advice["next_grade"] in raise_text, raise_text
+    for lost in shown["indicator_reasons"]:
+        assert lost["label"]["zh"] in " ".join(reasons.all_inner_texts())
     assert "公示中" in page.locator("#grade").inner_text()
     page.locator("#consent-state").wait_for()
     assert "已授权" in page.locator("#consent-state").inner_text()

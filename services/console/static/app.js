@@ -133,12 +133,6 @@ export function reasonText(reason) {
   return reason;
 }
 
-/** The points an indicator lacks, from a reason, or null. */
-export function missingPoints(reason) {
-  const m = /^[\w.-]+ \((.+)\): ([\d.]+) of ([\d.]+) points$/.exec(reason);
-  return m ? { name: chineseName(m[1]), missing: Number(m[3]) - Number(m[2]) } : null;
-}
-
 /** The header's signed-in line and the sign-out button; redirects to the log-in page without a token. */
 export function signedIn(allowed) {
   const c = claims();

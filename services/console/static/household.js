@@ -1,4 +1,4 @@
-import { api, ApiError, claims, guarded, h, missingPoints, reasonText, say, setToken, statusName, table, token, when } from "/app.js";
+import { api, ApiError, claims, guarded, h, reasonText, say, setToken, statusName, table, token, when } from "/app.js";
 
 const code = location.hash.slice(1);
 const SCOPES = { rating: "信用评级", lending: "银行授信", merchant: "商户优惠", benefits: "公共服务优惠", statistics: "统计汇总" };
@@ -58,12 +58,19 @@ async function grade() {
     ].filter(Boolean));
     const history = await api("rating", `/v1/subjects/${subjectId}/ratings`);
     const latest = pending || history.items.find((r) => r.id === (g.final && g.final.rating_id)) || history.items[0];
-    const reasons = latest ? latest.reasons : [];
-    document.getElementById("reasons").replaceChildren(h("ul", { id: "reason-list" }, reasons.map((r) => h("li", {}, reasonText(r)))));
-    const gaps = reasons.map(missingPoints).filter((x) => x && x.missing > 0).sort((a, b) => b.missing - a.missing).slice(0, 3);
-    document.getElementById("raise").replaceChildren(gaps.length
-      ? h("ul", {}, gaps.map((x) => h("li", {}, `${x.name}：还有 ${x.missing.toFixed(2)} 分的提升空间`)))
-      : h("p", {}, "各项指标已接近满分，请继续保持良好信用。"));
+    // Structured reasons (indicator, points of its weight, Chinese label); a veto or a serious item
+    // is said only in the English reasons, which reasonText puts into Chinese.
+    const lost = latest ? latest.indicator_reasons || [] : [];
+    const said = lost.map((r) => `${r.label.zh}：得 ${r.points} 分（满分 ${r.of_points} 分）`);
+    const others = (latest ? latest.reasons : []).filter((r) => !/ points$/.test(r)).map(reasonText);
+    const reasons = [...others, ...said];
+    document.getElementById("reasons").replaceChildren(h("ul", { id: "reason-list" },
+      (reasons.length ? reasons : ["各项指标均为满分"]).map((r) => h("li", {}, r))));
+    const raise = latest ? latest.would_raise || [] : [];
+    document.getElementById("raise").replaceChildren(raise.length
+      ? h("ul", { id: "raise-list" }, raise.map((w) => h("li", {}, `${w.label.zh}提高 ${w.points_needed} 分，可升至 ${w.next_grade} 级`)))
+      : h("p", {}, latest && latest.vetoed ? "受一票否决影响，消除否决事项后方可提升等级。"
+                                           : "已是最高等级，或单靠一两项指标无法提升等级，请继续保持良好信用。"));
     objectionForm(pending);
   });
 }
