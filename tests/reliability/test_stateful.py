@@ -25,8 +25,13 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.stateful import Bundle
 from schemathesis.core.transport import Response
+from schemathesis.generation import GenerationMode
 from schemathesis.generation.case import Case
+from schemathesis.generation.feedback import NO_FEEDBACK
+from schemathesis.generation.stateful.state_machine import StepInput, normalize_name
+from schemathesis.specs.openapi.stateful import _step_case_strategy, is_root_allowed, transition
 from sqlalchemy import func, select
 
 from common.auth import Role
@@ -79,6 +84,24 @@ def narrow_path(raw: dict[str, Any], path: str, method: str, name: str, values: 
             param["schema"] = {"type": "string", "enum": values}
 
 
+def with_roots(schema: Any, labels: list[str]) -> type:
+    """The schema's state machine, where each of ``labels`` (``POST /v1/...``) may also start a
+    sequence: schemathesis starts only from operations it expects to succeed with generated data,
+    and does not count a household code's issue among them (its ``subject_id`` has no producer in
+    the flow). The county's ids come from the narrowed schema; the rule is built as schemathesis
+    builds its own roots (positive data only)."""
+    base = schema.as_state_machine()
+    extra: dict[str, Any] = {}
+    for label in labels:
+        operation = next(r.ok() for r in schema.get_all_operations() if r.ok().label == label)
+        name = normalize_name(f"COUNTY -> {label}")
+        extra[name] = transition(name=name, target=Bundle("catch_all"), precondition=is_root_allowed(label),
+                                 input=_step_case_strategy(operation, [GenerationMode.POSITIVE],
+                                                           feedback=NO_FEEDBACK).map(StepInput.initial))
+    return type("CountyFlow", (base,), {**extra, "root_rules": base.root_rules | set(extra),
+                                        "_root_labels": base._root_labels | set(labels)})
+
+
 class Driver:
     """Runs the state machine (in a worker thread) against a service on the test's event loop."""
 
@@ -92,11 +115,11 @@ class Driver:
     def on_loop(self, coro: Awaitable[Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)  # type: ignore[arg-type]
 
-    def machine(self, raw: dict[str, Any]) -> type:
+    def machine(self, raw: dict[str, Any], roots: list[str]) -> type:
         schema = schemathesis.openapi.from_dict(raw)
         driver = self
 
-        class Flow(schema.as_state_machine()):  # type: ignore[misc]
+        class Flow(with_roots(schema, roots)):  # type: ignore[misc]
             def call(self, case: Case, **kwargs: Any) -> Response:
                 kw = case.as_transport_kwargs(base_url="http://test", headers=driver.headers(case))
                 request: dict[str, Any] = {"params": kw.get("params"), "headers": kw.get("headers")}
@@ -121,8 +144,8 @@ class Driver:
 
         return Flow
 
-    async def run(self, raw: dict[str, Any]) -> None:
-        machine = self.machine(raw)
+    async def run(self, raw: dict[str, Any], roots: tuple[str, ...] = ()) -> None:
+        machine = self.machine(raw, list(roots))
         options = settings(max_examples=SCENARIOS, stateful_step_count=STEPS, deadline=None, database=None,
                            phases=[Phase.generate], suppress_health_check=list(HealthCheck), derandomize=not RANDOM)
         await asyncio.to_thread(machine.run, settings=options)
@@ -216,7 +239,7 @@ async def test_the_bank_flow_chains_real_ids_and_never_overdraws(databases: Data
         narrow(raw, "DecisionIn", "annual_rate", ["3.80", "9.90"])
         driver = Driver(lending, asyncio.get_running_loop(),
                         lambda case: {**bank, "Idempotency-Key": uuid.uuid4().hex}, books)
-        await driver.run(raw)
+        await driver.run(raw, roots=("POST /v1/subjects:lookup",))
         # The chains reached the end of the flow: loans were made and repaid.
         assert 201 in driver.statuses.get("POST /v1/loans", set()), driver.statuses
         assert 201 in driver.statuses.get("POST /v1/loans/{loan_id}/repayments", set()), driver.statuses
@@ -276,6 +299,6 @@ async def test_the_pos_flow_chains_real_codes_and_a_refund_never_exceeds_its_red
             return {**who, "Idempotency-Key": uuid.uuid4().hex}
 
         driver = Driver(merchant, asyncio.get_running_loop(), headers, books)
-        await driver.run(raw)
+        await driver.run(raw, roots=("POST /v1/households/{subject_id}/codes",))
         assert 201 in driver.statuses.get("POST /v1/pos/redemptions", set()), driver.statuses
         assert 200 in driver.statuses.get("POST /v1/pos/redemptions/{redemption_id}/refund", set()), driver.statuses
