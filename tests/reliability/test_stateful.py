@@ -37,7 +37,7 @@ from sqlalchemy import func, select
 from common.auth import Role
 from common.errors import PROBLEM_JSON
 from common.events import Event, apply_events
-from common.links import Link
+from common.links import Link, add_links
 from common.tables import outbox_events
 from lending.app import LINKS as BANK_LINKS
 from lending.credit_lines.models import CreditLine
@@ -302,3 +302,15 @@ async def test_the_pos_flow_chains_real_codes_and_a_refund_never_exceeds_its_red
         await driver.run(raw, roots=("POST /v1/households/{subject_id}/codes",))
         assert 201 in driver.statuses.get("POST /v1/pos/redemptions", set()), driver.statuses
         assert 200 in driver.statuses.get("POST /v1/pos/redemptions/{redemption_id}/refund", set()), driver.statuses
+
+
+def test_a_link_to_an_operation_the_app_lacks_fails_loudly() -> None:
+    """A renamed path or status breaks the document at once, not the stateful test's chains quietly."""
+    schema = {"paths": {"/v1/loans": {"post": {"responses": {"201": {}}}}}}
+    with pytest.raises(ValueError, match="no operation GET /v1/loans/"):
+        add_links(schema, [Link("Loan", ("POST", "/v1/loans"), 201, ("GET", "/v1/loans/{loan_id}"))])
+    with pytest.raises(ValueError, match="has no 200 response"):
+        add_links(schema, [Link("Again", ("POST", "/v1/loans"), 200, ("POST", "/v1/loans"))])
+    add_links(schema, [Link("Again", ("POST", "/v1/loans"), 201, ("POST", "/v1/loans"), body={"subject_id": "$response.body#/subject_id"})])
+    assert schema["paths"]["/v1/loans"]["post"]["responses"]["201"]["links"] == {
+        "Again": {"operationRef": "#/paths/~1v1~1loans/post", "requestBody": {"subject_id": "$response.body#/subject_id"}}}
