@@ -119,7 +119,7 @@ class Driver:
     def on_loop(self, coro: Awaitable[Any]) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=120)  # type: ignore[arg-type]
 
-    def machine(self, raw: dict[str, Any], roots: list[str]) -> type:
+    def machine(self, raw: dict[str, Any], roots: list[str]) -> Any:
         schema = schemathesis.openapi.from_dict(raw)
         driver = self
 
@@ -229,13 +229,14 @@ async def test_the_bank_flow_chains_real_ids_and_never_overdraws(databases: Data
             broken = []
             async with lending.db.transaction(write=False) as session:
                 lines = (await session.execute(select(CreditLine))).scalars().all()
-                owed = dict((await session.execute(select(Loan.subject_id, func.sum(Loan.outstanding_fen))
-                                                   .where(Loan.status == "active").group_by(Loan.subject_id))).all())
+                owed: dict[str, int] = {row[0]: int(row[1]) for row in (await session.execute(
+                    select(Loan.subject_id, func.sum(Loan.outstanding_fen))
+                    .where(Loan.status == "active").group_by(Loan.subject_id))).all()}
                 loans = (await session.execute(select(Loan))).scalars().all()
             for line in lines:
                 if not 0 <= line.drawn_fen <= line.line_fen:
                     broken.append(f"line {line.subject_id}: drawn {line.drawn_fen} of {line.line_fen}")
-                if line.drawn_fen != int(owed.get(line.subject_id) or 0):
+                if line.drawn_fen != owed.get(line.subject_id, 0):
                     broken.append(f"line {line.subject_id}: drawn {line.drawn_fen}, its loans owe {owed.get(line.subject_id)}")
             broken += [f"loan {loan.id}: owes {loan.outstanding_fen} of {loan.amount_fen}" for loan in loans
                        if not 0 <= loan.outstanding_fen <= loan.amount_fen]
@@ -297,11 +298,11 @@ async def test_the_pos_flow_chains_real_codes_and_a_refund_never_exceeds_its_red
                 if was is None or given != was:
                     broken.append(f"refund of {r.json()['redemption_id']} gave back {given}, it took {was}")
             async with merchant.db.transaction(write=False) as session:
-                standing = dict((await session.execute(
+                standing: dict[str, int] = {row[0]: int(row[1]) for row in (await session.execute(
                     select(redemptions.c.offer_id, func.sum(redemptions.c.discount_fen))
-                    .where(redemptions.c.status == RECORDED).group_by(redemptions.c.offer_id))).all())
+                    .where(redemptions.c.status == RECORDED).group_by(redemptions.c.offer_id))).all()}
                 for offer in (await session.execute(select(offers))).all():
-                    if offer.spent_fen != int(standing.get(offer.id) or 0) or offer.spent_fen < 0:
+                    if offer.spent_fen != standing.get(offer.id, 0) or offer.spent_fen < 0:
                         broken.append(f"offer {offer.id}: spent {offer.spent_fen}, standing {standing.get(offer.id)}")
                     if offer.budget_total_fen is not None and offer.spent_fen > offer.budget_total_fen:
                         broken.append(f"offer {offer.id}: spent {offer.spent_fen} over {offer.budget_total_fen}")
@@ -327,7 +328,7 @@ async def test_the_pos_flow_chains_real_codes_and_a_refund_never_exceeds_its_red
 
 def test_a_link_to_an_operation_the_app_lacks_fails_loudly() -> None:
     """A renamed path or status breaks the document at once, not the stateful test's chains quietly."""
-    schema = {"paths": {"/v1/loans": {"post": {"responses": {"201": {}}}}}}
+    schema: dict[str, Any] = {"paths": {"/v1/loans": {"post": {"responses": {"201": {}}}}}}
     with pytest.raises(ValueError, match="no operation GET /v1/loans/"):
         add_links(schema, [Link("Loan", ("POST", "/v1/loans"), 201, ("GET", "/v1/loans/{loan_id}"))])
     with pytest.raises(ValueError, match="has no 200 response"):
