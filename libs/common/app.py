@@ -44,6 +44,7 @@ from common.events.signing import (
 )
 from common.idempotency import purge_expired
 from common.internal import InternalPortGuard
+from common.links import Link, install_links
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.settings import ServiceSettings
 
@@ -96,6 +97,8 @@ class ServiceSpec:
     max_upload_bytes: int = 64 << 20
     # Checks the caller against the service's own records on every route (e.g. a deactivated bank).
     caller_gate: CallerGate | None = None
+    # OpenAPI links between operations (common.links): which answer's ids feed which request.
+    links: Sequence[Link] = ()
 
 
 class BodyGuard:
@@ -248,4 +251,5 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
+    install_links(app, spec.links)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
+from common.links import Link
 from common.pii import PIICipher
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
@@ -48,6 +49,33 @@ async def start_lending(app: FastAPI) -> None:
         app.state.webhook_task = asyncio.create_task(worker.run(), name="lending-webhooks")
 
 
+LOOKUP = ("POST", "/v1/subjects:lookup")
+LINE = ("GET", "/v1/credit-lines/{subject_id}")
+LOAN = ("POST", "/v1/loans")
+GET_LOAN = ("GET", "/v1/loans/{loan_id}")
+REPAY = ("POST", "/v1/loans/{loan_id}/repayments")
+APPLY = ("POST", "/v1/applications")
+DECIDE = ("POST", "/v1/applications/{application_id}/decision")
+SUBJECT = "$response.body#/subject_id"
+# The bank's flow (look-up or application → credit line → draw → repayment), as OpenAPI links: a
+# client, and the stateful fuzz test (tests/reliability/test_stateful.py), chain the real ids.
+LINKS = [
+    Link("CreditLine", LOOKUP, 200, LINE, {"path.subject_id": SUBJECT}, description="the subject's line"),
+    Link("DrawLoan", LOOKUP, 200, LOAN, body={"subject_id": SUBJECT}, description="a loan for the subject"),
+    Link("Apply", LOOKUP, 200, APPLY, body={"subject_id": SUBJECT}, description="an application for the subject"),
+    Link("DrawLoan", LINE, 200, LOAN, body={"subject_id": SUBJECT}, description="a loan on this line"),
+    Link("Repay", LOAN, 201, REPAY, {"path.loan_id": "$response.body#/id"}, description="a repayment of this loan"),
+    Link("Loan", LOAN, 201, GET_LOAN, {"path.loan_id": "$response.body#/id"}, description="the loan"),
+    Link("CreditLine", LOAN, 201, LINE, {"path.subject_id": SUBJECT}, description="the line drawn on"),
+    Link("Repay", REPAY, 201, REPAY, {"path.loan_id": "$response.body#/loan_id"}, description="another repayment"),
+    Link("Loan", REPAY, 201, GET_LOAN, {"path.loan_id": "$response.body#/loan_id"}, description="the loan repaid"),
+    Link("Decide", APPLY, 201, DECIDE, {"path.application_id": "$response.body#/id"}, description="the bank's decision"),
+    Link("CreditLine", APPLY, 201, LINE, {"path.subject_id": SUBJECT}, description="the applicant's line"),
+    Link("Repay", DECIDE, 200, REPAY, {"path.loan_id": "$response.body#/loan_id"}, description="a repayment of the loan granted"),
+    Link("CreditLine", DECIDE, 200, LINE, {"path.subject_id": SUBJECT}, description="the applicant's line"),
+]
+
+
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     spec = ServiceSpec(
         name="lending",
@@ -58,6 +86,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         handlers=dict(HANDLERS),
         on_startup=[start_lending],
         caller_gate=bank_gate,
+        links=LINKS,
     )
     app = create_service_app(spec, settings or LendingSettings())
     started = app.router.lifespan_context

@@ -191,8 +191,8 @@ async def count_lines(session: AsyncSession) -> int:
 async def in_village(session: AsyncSession, village: str, after: str | None, limit: int,
                      consented_only: bool = False) -> Sequence[CreditLine]:
     q = select(CreditLine).where(CreditLine.region_village == village)
-    if consented_only:  # a bank sees only subjects that did not refuse lending use (unknown: not refused)
-        q = q.where(or_(CreditLine.consent_lending.is_(None), CreditLine.consent_lending.is_(True)))
+    if consented_only:  # a bank sees only subjects that consented to lending use (unknown: not consented)
+        q = q.where(CreditLine.consent_lending.is_(True))
     if after:
         q = q.where(CreditLine.subject_id > after)
     return (await session.execute(q.order_by(CreditLine.subject_id).limit(limit))).scalars().all()

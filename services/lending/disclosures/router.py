@@ -46,8 +46,8 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
                            type="unknown-subject")
     facts = await subject_facts.get(session, found["subject_id"])
     consent = found.get("consent")  # if the registry says, it has the last word
-    if (consent is not None and not consents_to_lending(consent)) or (consent is None and facts is not None
-                                                                       and refused(facts.consent_lending)):
+    if (consent is not None and not consents_to_lending(consent)) or (
+            consent is None and refused(facts.consent_lending if facts is not None else None)):
         # Logged as an attempt (no grade shown), in its own transaction: the refusal rolls this one back.
         request.app.state.disclosures.record(str(bank.bank_id), found["subject_id"], None, "lookup-refused",
                                              body.purpose)
