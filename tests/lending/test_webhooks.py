@@ -5,11 +5,13 @@ signatures during the overlap). The receiver is a real HTTP server on 127.0.0.1 
 signature; the changes come from rating's own ``rating-changed`` through lending's handler."""
 from __future__ import annotations
 
+import re
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -19,9 +21,11 @@ from sqlalchemy import select
 from common.auth import Role
 from common.pii import PIICipher
 from common.settings import DEV_LENDING_WEBHOOK_KEY
+from lending.changes.schemas import CHANGE_EXAMPLE, LineChangeOut
 from lending.webhooks.models import Webhook
+from lending.webhooks.schemas import WebhookPayload
 from lending.webhooks.service import secret_context
-from lending.webhooks.signing import HEADER, verify
+from lending.webhooks.signing import HEADER, header, new_secret, verify
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.lending.conftest import apply, bank, rating_changed
 
@@ -129,7 +133,7 @@ async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningSe
 
     async def settled() -> dict[str, Any] | None:  # the worker stores each answer just after it came
         log = (await svc.client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=bank(keys, "rcb"))).json()
-        return log if all(d["status"] == "delivered" for d in log["items"]) else None  # type: ignore[no-any-return]
+        return log if all(d["status"] == "delivered" for d in log["items"]) else None
 
     log = await eventually(settled, timeout=20)
     first = log["items"][0]
@@ -195,3 +199,33 @@ async def test_endpoints_must_be_https(lending: RunningService, keys: Keys) -> N
     listed = (await lending.client.get("/v1/webhooks", headers=bank(keys, "rcb"))).json()["items"]
     assert [h["url"] for h in listed] == ["https://bank.example/x"] and "secret" not in listed[0]
     assert (await lending.client.get("/v1/webhooks", headers=bank(keys, "abc"))).json()["items"] == []
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "integrating.md"
+
+
+def guide_verifier() -> Callable[[str, str, bytes], bool]:
+    """The ``verified`` function of docs/integrating.md, run as a bank would copy it."""
+    [block] = [b for b in re.findall(r"```python\n(.*?)```", GUIDE.read_text(), re.S) if "def verified(" in b]
+    scope: dict[str, Any] = {}
+    exec(compile(block, str(GUIDE), "exec"), scope)
+    return scope["verified"]
+
+
+def test_the_guide_checks_signatures_as_lending_signs() -> None:
+    """A bank that copies the guide's check accepts what the worker signs (also both signatures of a
+    rotation) and nothing else: not a changed body, not an old or missing timestamp."""
+    verified = guide_verifier()
+    secret, old_secret, now = new_secret(), new_secret(), int(time.time())
+    body = orjson.dumps(WebhookPayload(webhook_id="hook-1", delivery_id=7,
+                                       changes=[LineChangeOut.model_validate(CHANGE_EXAMPLE)]).model_dump(mode="json"))
+    assert verified(secret, header([secret], now, body), body)
+    rotating = header([secret, old_secret], now, body)
+    assert verified(secret, rotating, body) and verified(old_secret, rotating, body)
+    tampered = body.replace(b'"frozen"', b'"unfrozen"', 1)
+    assert tampered != body and not verified(secret, header([secret], now, body), tampered)
+    assert not verified(new_secret(), header([secret], now, body), body)
+    assert not verified(secret, header([secret], now - 301, body), body)
+    assert verified(secret, header([secret], now - 200, body), body)
+    for malformed in ("", "v1=" + "0" * 64, f"t=soon,v1={header([secret], now, body).split('v1=')[1]}"):
+        assert not verified(secret, malformed, body)

@@ -67,7 +67,8 @@ async def test_a_merchant_that_asked_hears_of_the_households_it_served(svc: Runn
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "query.after"
 
     for subject, shown in ((served, True), (scanned, True), (stranger, False)):
-        log = (await svc.client.get(f"/v1/disclosures?subject_id={subject}", headers=keys.headers(Role.admin))).json()["items"]
+        log = (await svc.client.get(f"/v1/disclosures?subject_id={subject}",
+                                    headers=keys.headers(Role.admin))).json()["items"]
         assert any(d["outcome"] == "grade-feed" and d["merchant_id"] == shop for d in log) is shown, subject
 
     r = await svc.client.post("/v1/grade-changes:unsubscribe", headers=merchant)

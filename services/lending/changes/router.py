@@ -9,18 +9,18 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
+from common.errors import problems
 from common.paging import PageLimit
 from lending.changes import service
 from lending.changes.schemas import ChangePageOut
 from lending.disclosures.log import DisclosureLog
 
-router = APIRouter(prefix="/v1", tags=["change feed"])
+router = APIRouter(prefix="/v1", tags=["change feed"], responses=problems(401, 403, 422))
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 
 
 @router.get("/credit-line-changes", response_model=ChangePageOut,
-            responses={422: {"description": "validation-error (query.after, query.limit)"},
-                       403: {"description": "unknown-bank"}})
+            responses=problems(403, 422, s403="unknown-bank", s422="validation-error (query.after, query.limit)"))
 async def credit_line_changes(bank: BankCaller, session: Session, request: Request,
                               after: int = Query(default=0, ge=0, description="the cursor: the last id read"),
                               limit: PageLimit = 100,

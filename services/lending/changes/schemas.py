@@ -14,7 +14,7 @@ class LineChangeOut(BaseModel):
     """One change to a subject's credit line (授信变动). ``id`` is the cursor: strictly increasing,
     the same change always has the same id (receivers dedupe by it)."""
 
-    model_config = ConfigDict(json_schema_extra={"example": CHANGE_EXAMPLE})
+    model_config = ConfigDict(json_schema_extra={"examples": [CHANGE_EXAMPLE]})
 
     id: int = Field(description="the change's cursor, increasing in commit order")
     subject_id: str = Field(description="the line's subject (a line is keyed by its subject)")
@@ -32,9 +32,9 @@ class ChangePageOut(BaseModel):
     """A page of a bank's feed. Resume with ``after=next_after`` (also given as the ``next`` link),
     even when ``items`` is empty: the cursor still moves past what was looked at."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "items": [CHANGE_EXAMPLE], "next_after": 1042, "latest": 1042,
-        "next": "/v1/credit-line-changes?after=1042&limit=100"}})
+        "next": "/v1/credit-line-changes?after=1042&limit=100"}]})
 
     items: list[LineChangeOut]
     next_after: int

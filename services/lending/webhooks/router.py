@@ -5,24 +5,25 @@ again answers 409 ``webhook-exists`` (rotate to get a new secret)."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
+from common.errors import problems
 from common.paging import PageLimit
 from lending.webhooks import service
 from lending.webhooks.schemas import DeliveryOut, DeliveryPageOut, SecretOut, WebhookCreatedOut, WebhookIn, WebhookListOut
 
-router = APIRouter(prefix="/v1", tags=["webhooks"])
+router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problems(401, 403, 422))
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "not-found (another bank's webhook answers the same)"}}
+NOT_FOUND = problems(404, s404="not-found (another bank's webhook answers the same)")
 
 
 @router.post("/webhooks", response_model=WebhookCreatedOut, status_code=201,
-             responses={422: {"description": "invalid-field (url: not https; after: beyond the newest change)"},
-                        409: {"description": "webhook-exists (with webhook_id)"}})
+             responses=problems(409, 422, s409="webhook-exists (with webhook_id)",
+                                s422="invalid-field (url: not https; after: beyond the newest change)"))
 async def register(body: WebhookIn, bank: BankCaller, session: Session, request: Request) -> WebhookCreatedOut:
     """Register an HTTPS endpoint for the change feed's pushes; the signing secret is in this answer
     only (``X-CV-Signature: t=..,v1=..``: HMAC-SHA256 over ``f"{t}.{body}"``)."""

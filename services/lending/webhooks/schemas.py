@@ -3,15 +3,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from lending.changes.schemas import CHANGE_EXAMPLE, LineChangeOut
 
 HOOK_ID = "5b0f3c2e-8d1a-4e59-9c55-0d7e1a3b2f10"
+HOOK_EXAMPLE: dict[str, JsonValue] = {"id": HOOK_ID, "url": "https://api.bank.example/cv/changes", "active": True,
+                                      "cursor": 1042, "created_at": "2026-12-03T02:00:00Z"}
+DELIVERY_EXAMPLE: dict[str, JsonValue] = {
+    "id": 77, "change_ids": [1041, 1042], "status": "pending", "attempts": 2,
+    "created_at": "2026-12-03T02:15:01Z", "last_attempt_at": "2026-12-03T02:16:01Z", "last_status_code": 500,
+    "last_error": "HTTP 500", "next_attempt_at": "2026-12-03T02:18:01Z", "delivered_at": None,
+    "attempt_log": [{"attempted_at": "2026-12-03T02:15:01Z", "status_code": None, "error": "ConnectError"},
+                    {"attempted_at": "2026-12-03T02:16:01Z", "status_code": 500, "error": "HTTP 500"}]}
 
 
 class WebhookIn(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {"url": "https://api.bank.example/cv/changes"}})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"url": "https://api.bank.example/cv/changes"}]})
 
     url: str = Field(min_length=1, max_length=500, description="an HTTPS endpoint of the bank")
     after: int | None = Field(default=None, ge=0, description="the change id to start after (default: the "
@@ -19,9 +27,7 @@ class WebhookIn(BaseModel):
 
 
 class WebhookOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "id": HOOK_ID, "url": "https://api.bank.example/cv/changes", "active": True, "cursor": 1042,
-        "created_at": "2026-12-03T02:00:00Z"}})
+    model_config = ConfigDict(json_schema_extra={"examples": [HOOK_EXAMPLE]})
 
     id: str
     url: str
@@ -33,20 +39,21 @@ class WebhookOut(BaseModel):
 class WebhookCreatedOut(WebhookOut):
     """The secret is shown here once; lending keeps it encrypted and never shows it again."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "id": HOOK_ID, "url": "https://api.bank.example/cv/changes", "active": True, "cursor": 1042,
-        "created_at": "2026-12-03T02:00:00Z", "secret": "whsec_3q2+7w..."}})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        **HOOK_EXAMPLE, "secret": "whsec_q3Vn8yZk2LrT5wXc0bJd7HfA1sGe9mPu4KoN6iRtYxE"}]})
 
     secret: str
 
 
 class WebhookListOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [HOOK_EXAMPLE]}]})
+
     items: list[WebhookOut]
 
 
 class SecretOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "id": HOOK_ID, "secret": "whsec_Xf1...", "previous_secret_valid_until": "2026-12-04T02:00:00Z"}})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": HOOK_ID, "secret": "whsec_Z8pL1cQx4TnV7bWm0sHa3KdR6yFg9uJe2oXi5MtCvNw", "previous_secret_valid_until": "2026-12-04T02:00:00Z"}]})
 
     id: str
     secret: str
@@ -60,12 +67,7 @@ class AttemptOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "id": 77, "change_ids": [1041, 1042], "status": "pending", "attempts": 2,
-        "created_at": "2026-12-03T02:15:01Z", "last_attempt_at": "2026-12-03T02:16:01Z", "last_status_code": 500,
-        "last_error": "HTTP 500", "next_attempt_at": "2026-12-03T02:18:01Z", "delivered_at": None,
-        "attempt_log": [{"attempted_at": "2026-12-03T02:15:01Z", "status_code": None, "error": "ConnectError"},
-                        {"attempted_at": "2026-12-03T02:16:01Z", "status_code": 500, "error": "HTTP 500"}]}})
+    model_config = ConfigDict(json_schema_extra={"examples": [DELIVERY_EXAMPLE]})
 
     id: int
     change_ids: list[int]
@@ -81,6 +83,9 @@ class DeliveryOut(BaseModel):
 
 
 class DeliveryPageOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [DELIVERY_EXAMPLE], "next_after": None,
+                                                               "next": None}]})
+
     items: list[DeliveryOut]
     next_after: int | None
     next: str | None
@@ -90,8 +95,8 @@ class WebhookPayload(BaseModel):
     """What the worker POSTs. At least once: the same change can come again (a retry, a redelivery);
     dedupe by the change's ``id``."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "webhook_id": HOOK_ID, "delivery_id": 77, "changes": [CHANGE_EXAMPLE]}})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "webhook_id": HOOK_ID, "delivery_id": 77, "changes": [CHANGE_EXAMPLE]}]})
 
     webhook_id: str
     delivery_id: int

@@ -6,14 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from common.db import Session
+from common.errors import problems
 from common.paging import PageLimit
 from merchant.access import Pos, pos_merchant
-from merchant.disclosures.log import DisclosureLog
 from merchant.grade_changes import service
-from merchant.grade_changes.repository import FEED_OUTCOME
 from merchant.grade_changes.schemas import GradeChangePageOut, SubscriptionOut
 
-router = APIRouter(prefix="/v1", tags=["grade changes"])
+router = APIRouter(prefix="/v1", tags=["grade changes"], responses=problems(401, 403, 422))
 
 
 @router.post("/grade-changes:subscribe", response_model=SubscriptionOut)
@@ -27,16 +26,9 @@ async def unsubscribe(principal: Pos, session: Session) -> SubscriptionOut:
 
 
 @router.get("/grade-changes", response_model=GradeChangePageOut,
-            responses={403: {"description": "not-subscribed"},
-                       422: {"description": "validation-error (query.after, query.limit)"}})
+            responses=problems(403, 422, s403="not-subscribed", s422="validation-error (query.after, query.limit)"))
 async def grade_changes(principal: Pos, session: Session, request: Request,
                         after: int = Query(default=0, ge=0, description="the cursor: the last id read"),
                         limit: PageLimit = 100) -> GradeChangePageOut:
-    merchant_id = pos_merchant(principal)
-    page = await service.page_for(session, merchant_id, after, limit,
-                                  request.app.state.settings.grade_feed_relationship_days)
-    log: DisclosureLog = request.app.state.disclosures
-    for item in page.items:
-        log.record(merchant_id=merchant_id, subject_id=item.subject_id, outcome=FEED_OUTCOME, grade=item.grade,
-                   purpose=FEED_OUTCOME)
-    return page
+    return await service.read(session, request.app.state.disclosures, pos_merchant(principal), after, limit,
+                              request.app.state.settings.grade_feed_relationship_days)

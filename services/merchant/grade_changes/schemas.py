@@ -13,7 +13,7 @@ CHANGE_EXAMPLE: dict[str, JsonValue] = {
 class GradeChangeOut(BaseModel):
     """A household's grade at the till changed (its offers follow). Dedupe by ``id``."""
 
-    model_config = ConfigDict(json_schema_extra={"example": CHANGE_EXAMPLE})
+    model_config = ConfigDict(json_schema_extra={"examples": [CHANGE_EXAMPLE]})
 
     id: int = Field(description="the change's cursor, increasing in commit order")
     subject_id: str
@@ -27,8 +27,8 @@ class GradeChangeOut(BaseModel):
 class GradeChangePageOut(BaseModel):
     """Resume with ``after=next_after`` (the ``next`` link), also when ``items`` is empty."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {
-        "items": [CHANGE_EXAMPLE], "next_after": 311, "latest": 311, "next": "/v1/grade-changes?after=311&limit=100"}})
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "items": [CHANGE_EXAMPLE], "next_after": 311, "latest": 311, "next": "/v1/grade-changes?after=311&limit=100"}]})
 
     items: list[GradeChangeOut]
     next_after: int
@@ -37,9 +37,9 @@ class GradeChangePageOut(BaseModel):
 
 
 class SubscriptionOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
+    model_config = ConfigDict(json_schema_extra={"examples": [{
         "merchant_id": "merchant-demo-market", "subscribed": True, "from_id": 298,
-        "subscribed_at": "2026-12-03T02:00:00Z"}})
+        "subscribed_at": "2026-12-03T02:00:00Z"}]})
 
     merchant_id: str
     subscribed: bool

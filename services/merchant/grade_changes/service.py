@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import feeds
 from common.db import utcnow
 from common.errors import ProblemError
+from merchant.disclosures.log import DisclosureLog
 from merchant.grade_changes import repository
 from merchant.grade_changes.models import FEED, grade_changes
 from merchant.grade_changes.schemas import GradeChangeOut, GradeChangePageOut, SubscriptionOut
@@ -68,3 +69,14 @@ async def page_for(session: AsyncSession, merchant_id: str, after: int, limit: i
         items=[GradeChangeOut(id=r.id, subject_id=r.subject_id, masked_name=r.masked_name, old_grade=r.old_grade,
                               grade=r.grade, vetoed=r.vetoed, occurred_at=r.occurred_at) for r in rows],
         next_after=next_after, latest=latest, next=f"/v1/grade-changes?after={next_after}&limit={limit}")
+
+
+async def read(session: AsyncSession, log: DisclosureLog, merchant_id: str, after: int, limit: int,
+               relationship_days: int) -> GradeChangePageOut:
+    """A merchant's next page, each grade it shows logged as a disclosure (the feed's own outcome,
+    which makes no relationship)."""
+    page = await page_for(session, merchant_id, after, limit, relationship_days)
+    for item in page.items:
+        log.record(merchant_id=merchant_id, subject_id=item.subject_id, outcome=repository.FEED_OUTCOME,
+                   grade=item.grade, purpose=repository.FEED_OUTCOME)
+    return page
