@@ -27,6 +27,7 @@ from common.auth import Role, generate_keypair, mint_token
 from common.db import Database, utcnow
 from common.migrations import upgrade
 from lending.app import DEFINITION
+from lending.banks.repository import add_bank
 from lending.credit_lines.service import apply_grades
 from lending.subjects.repository import save_many as save_facts
 from lending.subjects.service import facts_row
@@ -68,6 +69,9 @@ async def seed(url: str, n: int) -> list[str]:
     async with db.transaction() as session:
         await save_facts(session, [facts_row(filed(s), None) for s in subjects])  # consent before the grade
         await apply_grades(session, [graded(s, ["A", "AA", "AAA"][i % 3]) for i, s in enumerate(subjects)])
+        # The caller gate reads the bank's record on every request: the bench's bank is a partner.
+        await add_bank(session, {"id": "rcb", "name": "bench rural commercial bank", "active": True,
+                                 "created_at": utcnow()})
     await db.dispose()
     return subjects
 
