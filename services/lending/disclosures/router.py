@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from common.auth import Principal, Role, require_roles
 from common.db import Session
 from common.errors import ProblemError, field_error
+from common.i18n import Text
 from common.idempotency import Idempotency
 from common.pii import id_number_problem, normalize_id_number
 from lending.banks.service import partner_bank
@@ -40,7 +41,8 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
                                          request.app.state.service_credential.authorization(), bank.caller_id)
     await partner_bank(session, bank.bank_id)
     if found is None:
-        raise ProblemError(404, "Unknown subject", "no subject is registered with this ID number",
+        raise ProblemError(404, Text("Unknown subject", "信用主体不存在"),
+                           Text("no subject is registered with this ID number", "没有登记该身份证号的信用主体"),
                            type="unknown-subject")
     facts = await subject_facts.get(session, found["subject_id"])
     consent = found.get("consent")  # if the registry says, it has the last word
@@ -66,6 +68,6 @@ async def disclosures(_: Admin, session: Session, subject_id: str | None = None,
     elif bank_id:
         rows = await repository.for_bank(session, bank_id, limit)
     else:
-        raise field_error("query.subject_id", "name a subject_id or a bank_id")
+        raise field_error("query.subject_id", Text("name a subject_id or a bank_id", "须指明 subject_id 或 bank_id"))
     return [DisclosureOut(bank_id=r.bank_id, subject_id=r.subject_id, grade=r.grade, channel=r.channel,
                           purpose=r.purpose, disclosed_at=r.disclosed_at) for r in rows]

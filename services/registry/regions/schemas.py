@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
+from common.i18n import TextError
 from registry.regions.codes import code_problem
 
 
@@ -18,7 +19,7 @@ class RegionIn(BaseModel):
         v = v.strip()
         problem = code_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise TextError(problem)
         return v
 
 
