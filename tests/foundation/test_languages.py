@@ -118,16 +118,16 @@ async def test_a_service_with_default_settings_answers_in_chinese_and_in_english
 
 async def test_validation_errors_name_the_field_in_chinese(lending: httpx.AsyncClient, keys: Keys) -> None:
     headers = {**keys.headers(Role.bank, bank_id="rcb"), "Idempotency-Key": "lang-1"}
-    body = {"subject_id": "hh-1", "amount": "-5", "annual_rate": "4.00", "term_months": 12, "colour": "red"}
+    body = {"subject_id": "hh-1", "amount": "-5", "annual_rate": "4.00"}  # and no term_months
     r = await lending.post("/v1/loans", json=body, headers=headers)
     problem = r.json()
     assert (r.status_code, problem["type"]) == (422, "validation-error")
     assert r.headers["content-language"] == "zh-CN" and zh(problem)
     assert "amount" in problem["detail"] and problem["detail"].startswith("以下字段无效")
     by_field = {e["field"]: e["message"] for e in problem["errors"]}
-    assert set(by_field) == {"amount", "colour"}
+    assert set(by_field) == {"amount", "term_months"}
     assert all(CJK.search(m) for m in by_field.values()), by_field
-    assert "0" in by_field["amount"]  # "必须大于 0": the bound is named
+    assert by_field["amount"] == "必须大于 0" and by_field["term_months"] == "必填，不能缺少"
 
     r = await lending.post("/v1/loans", json=body, headers={**headers, "Accept-Language": "en"})
     assert {e["field"] for e in r.json()["errors"]} == set(by_field) and english(r.json())

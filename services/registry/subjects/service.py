@@ -76,16 +76,16 @@ async def register(session: AsyncSession, cipher: PIICipher, principal: Principa
     elif isinstance(body, EntityIn):
         draft = files.entity_draft(body, cipher, actor, now)
         if await repository.by_natural_keys(session, kind, [body.registration_number]):
-            raise duplicate("registration_number", "this registration number")
+            raise duplicate("registration_number", Text("this registration number", "该统一社会信用代码"))
     elif isinstance(body, CollectiveIn):
         draft = files.collective_draft(body, cipher, actor, now)
         if await repository.by_natural_keys(session, kind, [body.village]):
-            raise duplicate("village", "this village's collective economic organisation")
+            raise duplicate("village", Text("this village's collective economic organisation", "该村的村集体经济组织"))
     else:
         assert isinstance(body, VillageIn)
         draft = files.village_draft(body, village.name, actor, now)
         if await repository.by_natural_keys(session, kind, [body.village]):
-            raise duplicate("village", "this village")
+            raise duplicate("village", Text("this village", "该行政村"))
     row = draft.row
     try:
         await repository.insert_subjects(session, [row])
@@ -93,7 +93,7 @@ async def register(session: AsyncSession, cipher: PIICipher, principal: Principa
                                                      for i, r in draft.identities])
     except IntegrityError:  # a concurrent registration of the same file won the race
         raise duplicate("id_number" if kind == "household" else "registration_number" if kind == "new_entity"
-                        else "village", "this subject") from None
+                        else "village", Text("this subject", "该信用主体")) from None
     await repository.insert_changes(session, [{"subject_id": row["id"], "version": 1, "action": "registered",
                                                "actor": actor, "at": now, "changed_fields": [], "changes": {}}])
     await emit(session, events.registered(**events.subject_fields(row), registered_at=row["created_at"]))
