@@ -13,7 +13,15 @@ $(VENV)/.installed: requirements-dev.lock
 	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-dev.lock
 	@touch $@
 
-install: $(VENV)/.installed
+# The console's third-party scripts (echarts, axe-core): from the committed package-lock.json, into
+# services/console/node_modules (gitignored); the county intranet has no CDN. Without npm the pages
+# still work, without charts.
+CONSOLE_MODULES := services/console/node_modules/.package-lock.json
+$(CONSOLE_MODULES): services/console/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix services/console --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the console runs without its charts (install Node.js and npm, then make install)"; fi
+
+install: $(VENV)/.installed $(CONSOLE_MODULES)
 
 ## Start the local broker and all five services with embedded defaults (SQLite under var/). Ctrl-C stops all.
 run: install

@@ -18,6 +18,7 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import func, select, text
@@ -32,11 +33,22 @@ from lending.loans.models import Loan
 from lending.loans.schemas import LoanIn
 from lending.loans.service import record_loan
 from lending.policies.rates import RateBook
+from lending.subjects.repository import save_many as save_facts
+from lending.subjects.service import facts_row
 from rating.ratings import events as rating_events
+from registry import events as registry_events
 
 PG_URL = os.environ.get("CV_BENCH_POSTGRES_URL", os.environ.get("CV_TEST_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
 REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
+
+
+def filed(subject_id: str) -> dict[str, Any]:
+    """The subject's file as the registry announces it (its own builder), with consent to lending use:
+    lending shows a bank nothing of a subject whose consent it has not heard."""
+    return registry_events.registered(
+        subject_id=subject_id, kind="household", region_codes=REGION, version=1, masked_name="张*", profile={},
+        consent={"given": True, "date": "2026-03-01", "scopes": ["lending"]}, registered_at=utcnow()).data
 
 
 def graded(subject_id: str, grade: str) -> dict[str, object]:
@@ -65,6 +77,7 @@ async def drop_db(name: str) -> None:
 
 async def seed(db: Database, subjects: list[str]) -> None:
     async with db.transaction() as session:
+        await save_facts(session, [facts_row(filed(s), None) for s in subjects])  # consent before the grade
         await apply_grades(session, [graded(s, "AAA") for s in subjects])
 
 

@@ -18,6 +18,7 @@ import time
 import uuid
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -27,12 +28,23 @@ from common.db import Database, utcnow
 from common.migrations import upgrade
 from lending.app import DEFINITION
 from lending.credit_lines.service import apply_grades
+from lending.subjects.repository import save_many as save_facts
+from lending.subjects.service import facts_row
 from rating.ratings import events as rating_events
+from registry import events as registry_events
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("CV_BENCH_POSTGRES_URL", os.environ.get("CV_TEST_POSTGRES_URL",
                                                                  "postgresql://postgres@127.0.0.1:5432/postgres"))
 REGION = {"county": "341181", "town": "341181100", "village": "341181100201"}
+
+
+def filed(subject_id: str) -> dict[str, Any]:
+    """The subject's file as the registry announces it (its own builder), with consent to lending use:
+    lending shows a bank nothing of a subject whose consent it has not heard."""
+    return registry_events.registered(
+        subject_id=subject_id, kind="household", region_codes=REGION, version=1, masked_name="张*", profile={},
+        consent={"given": True, "date": "2026-03-01", "scopes": ["lending"]}, registered_at=utcnow()).data
 
 
 def graded(subject_id: str, grade: str) -> dict[str, object]:
@@ -54,6 +66,7 @@ async def seed(url: str, n: int) -> list[str]:
     db = Database(url)
     subjects = [f"read-{i:05d}" for i in range(n)]
     async with db.transaction() as session:
+        await save_facts(session, [facts_row(filed(s), None) for s in subjects])  # consent before the grade
         await apply_grades(session, [graded(s, ["A", "AA", "AAA"][i % 3]) for i, s in enumerate(subjects)])
     await db.dispose()
     return subjects

@@ -178,16 +178,34 @@ def draw_chart(data: dict[str, Any]) -> bool:
     return True
 
 
+def earlier_sections(generated: str) -> dict[str, str]:
+    """The generated part of an earlier BENCHMARKS.md, one section per benchmark (`## name`)."""
+    sections: dict[str, str] = {}
+    for chunk in generated.split("\n## ")[1:]:
+        stem = chunk.split("\n", 1)[0].strip()
+        sections[stem] = "## " + chunk
+    return sections
+
+
 def write_report() -> None:
     report = ROOT / "BENCHMARKS.md"
     kept = ""
-    if report.exists() and KEEP in report.read_text():
-        kept = report.read_text().split(KEEP, 1)[1]
+    earlier: dict[str, str] = {}
+    if report.exists():
+        text = report.read_text()
+        generated, _, kept = text.partition(KEEP)
+        earlier = earlier_sections(generated)
     lines = ["# Benchmarks", "", f"Latest figures of `make bench`, measured on: {machine()}.", "",
              "One table per result file in `bench/results/` (rerun with `make bench`; `make bench BENCH=\"--full\"`",
              "adds the 1,000,000-household rating round). A figure is only comparable with the load average",
              "beside it: on 2 cores a busy machine cuts throughput 2-4x.", ""]
-    for result in sorted(RESULTS.glob("*.json")):
+    measured = {r.stem: r for r in RESULTS.glob("*.json")}
+    for stem in sorted(set(measured) | set(earlier)):
+        if stem not in measured:
+            # Measured by an earlier run on another checkout: its section stays until it is run again.
+            lines += [earlier[stem].rstrip("\n"), ""]
+            continue
+        result = measured[stem]
         data = json.loads(result.read_text())
         targets = TARGETS.get(result.stem, [])
         lines += [f"## {result.stem}", "", f"Load average (1 min) when measured: {load_of(data)}.", ""]

@@ -2,7 +2,8 @@
 
 Migrates every service's SQLite database under var/, starts the local Kafka-protocol broker (Tansu)
 on 127.0.0.1:9092 with the topics (or uses the brokers in CV_KAFKA_BOOTSTRAP: `make run-cluster`), writes var/dev-tokens.env, starts the five services on
-8001-8005 and waits until each is ready. Ctrl-C stops them all, then the broker.
+8001-8005 and the console (county console, provincial dashboard, household page) on 8006, and waits
+until each is ready. Ctrl-C stops them all, then the broker.
 """
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from common.events.signing import ensure_event_keys
 from common.events.topics import ensure_topics
 from common.runtime import ServiceDefinition, migrate
 from common.settings import var_dir
+from console.household import ensure_issuer_key
+from console.settings import ConsoleSettings
 
 SERVICES = ["registry", "rating", "lending", "merchant", "stats"]
 # The demo county (Tianchang, 天长市): what the dev tokens are bound to.
@@ -110,6 +113,8 @@ def main() -> int:
     var.mkdir(parents=True, exist_ok=True)
     private_key, _ = ensure_keypair(var / "keys")
     ensure_event_keys(var / "keys" / "events")  # each producer's event key, before any service starts
+    # The console's household issuer: services trust its public half for household tokens only.
+    ensure_issuer_key(ConsoleSettings().issuer_key_path())
     for name in SERVICES:
         migrate(definition(name))
         print(f"  migrated {name}")
@@ -131,6 +136,11 @@ def main() -> int:
     # The demo county's grades become final at once; a county's real run keeps the 7-day
     # publication (公示) by leaving RATING_PUBLICATION_DAYS unset outside `make run`.
     env.setdefault("RATING_PUBLICATION_DAYS", "0")
+    # Each service's one process runs its API, relay and consumer; lending's also its webhook
+    # worker (LENDING_RUN_WEBHOOKS, on by default), which may call a bank's test receiver on
+    # http://127.0.0.1 here (production takes https:// only).
+    env.setdefault("LENDING_RUN_WEBHOOKS", "true")
+    env.setdefault("LENDING_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true")
     children: list[tuple[str, int, subprocess.Popen[bytes]]] = []
     logs = var / "logs"
     logs.mkdir(exist_ok=True)
@@ -140,6 +150,13 @@ def main() -> int:
         out = open(logs / f"{name}.log", "ab")
         proc = subprocess.Popen([sys.executable, "-m", name, "serve"], env=env, stdout=out, stderr=out)
         children.append((name, port, proc))
+    # The console: the pages on the services' public APIs (no database, no broker of its own).
+    console_port = ConsoleSettings().port
+    for service, service_port, _ in children:
+        env.setdefault(f"CONSOLE_{service.upper()}_URL", f"http://127.0.0.1:{service_port}")
+    out = open(logs / "console.log", "ab")
+    children.append(("console", console_port,
+                     subprocess.Popen([sys.executable, "-m", "console", "serve"], env=env, stdout=out, stderr=out)))
 
     def shutdown(*_: object) -> None:
         print("\nstopping services ...")
@@ -183,6 +200,8 @@ def main() -> int:
             load_demo(var, os.environ.get("CV_DEMO", "small"))
         except Exception as exc:  # the services stay up; the demo can be loaded again with `make demo`
             print(f"demo county not loaded: {exc}")
+    print(f"  console: http://127.0.0.1:{console_port}/ (log in with a demo account; household pages by "
+          "the officer's personal link)")
     print(f"all services ready. Tokens: {var / 'dev-tokens.env'}" + (f", demo: {demo_env}" if demo_env.exists() else "")
           + f" (source them). Logs: {logs}. Ctrl-C stops.")
     refreshed = time.monotonic()

@@ -28,6 +28,7 @@ from common.auth import (
     TokenVerifier,
     principal_of,
 )
+from common.contracts import install_openapi
 from common.db import Database, NotDurableError
 from common.errors import ProblemError, ProblemHTTPException, problem_response
 from common.events import TopicHandler
@@ -44,6 +45,7 @@ from common.events.signing import (
 from common.i18n import Text, status_title
 from common.idempotency import purge_expired
 from common.internal import InternalPortGuard
+from common.links import Link, install_links
 from common.observability import RequestContextMiddleware, configure_logging, health_router
 from common.settings import ServiceSettings
 
@@ -96,6 +98,8 @@ class ServiceSpec:
     max_upload_bytes: int = 64 << 20
     # Checks the caller against the service's own records on every route (e.g. a deactivated bank).
     caller_gate: CallerGate | None = None
+    # OpenAPI links between operations (common.links): which answer's ids feed which request.
+    links: Sequence[Link] = ()
 
 
 class BodyGuard:
@@ -237,10 +241,12 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.state.token_verifier = TokenVerifier(
         settings.public_key_pem(), settings.service_name, leeway=settings.auth_leeway_seconds,
         max_lifetime=timedelta(seconds=settings.auth_max_token_seconds),
-        denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds))
+        denylist=Denylist(settings.auth_denylist_file, settings.auth_denylist_refresh_seconds),
+        household_issuer_pem=settings.household_issuer_pem())
     app.state.caller_gate = spec.caller_gate
     app.state.service_credential = ServiceCredential(settings.service_token, settings.service_token_file)
     install_error_handlers(app)
+    install_openapi(app)
     app.add_middleware(BodyGuard, limit=spec.max_body_bytes, upload_paths=spec.upload_paths,
                        upload_limit=spec.max_upload_bytes)
     app.add_middleware(InternalPortGuard, enabled=settings.internal_port is not None)
@@ -248,4 +254,5 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app.include_router(health_router())
     for router in spec.routers:
         app.include_router(router)
+    install_links(app, spec.links)
     return app

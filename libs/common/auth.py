@@ -45,6 +45,9 @@ class Role(StrEnum):
     merchant = "merchant"  # a merchant or a public-benefit verifier: bound to a merchant id
     platform = "platform"  # the provincial platform: read-only aggregates
     service = "service"    # one of our own callers (a service identity with scopes), asking over HTTP
+    # a household (农户) on its own page: bound to its subject id, reads only its own grade, points and
+    # disclosure log, gives or withdraws its consent, files an objection (minted by the console)
+    household = "household"
 
 
 class Scope(StrEnum):
@@ -74,6 +77,7 @@ SERVICE_IDENTITIES: dict[str, ServiceIdentity] = {
 ROLE_AUDIENCE: dict[Role, tuple[str, ...]] = {
     Role.admin: SERVICES, Role.officer: SERVICES, Role.bank: ("lending", "rating"),
     Role.merchant: ("merchant",), Role.platform: ("stats", "lending", "rating"),
+    Role.household: SERVICES[:4],  # registry, rating, lending, merchant: never stats
 }
 
 # Statistical area codes: county 6 digits, town 9, village 12, village group 13 to 15.
@@ -108,6 +112,7 @@ class Principal:
     service: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     jti: str = ""
+    subject_id: str | None = None
 
     @property
     def caller_id(self) -> str:
@@ -116,9 +121,15 @@ class Principal:
 
     def in_region(self, region_code: str | None) -> bool:
         """An officer sees only its own region and what lies inside it (whole codes, see region_contains)."""
+        if self.role == Role.household:
+            return False  # a household sees no region, only itself (is_self)
         if self.role != Role.officer:
             return True
         return bool(region_code) and bool(self.region) and region_contains(str(self.region), str(region_code))
+
+    def is_self(self, subject_id: str | None) -> bool:
+        """Whether this is the household ``subject_id`` itself (its own page)."""
+        return self.role == Role.household and bool(subject_id) and self.subject_id == subject_id
 
     def has_scope(self, scope: Scope) -> bool:
         return self.role == Role.service and str(scope) in self.scopes
@@ -151,7 +162,8 @@ def key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
-_BINDING = {Role.officer: "region", Role.bank: "bank_id", Role.merchant: "merchant_id", Role.service: "service"}
+_BINDING = {Role.officer: "region", Role.bank: "bank_id", Role.merchant: "merchant_id", Role.service: "service",
+            Role.household: "subject_id"}
 
 
 def binding_problem(claims: dict[str, Any]) -> str | None:
@@ -281,8 +293,14 @@ class TokenVerifier:
     paths do not pay for a signature check on every request (the denylist is still asked each time)."""
 
     def __init__(self, public_key_pem: bytes, audience: str, *, leeway: int = LEEWAY_SECONDS,
-                 max_lifetime: timedelta = MAX_TTL, denylist: Denylist | None = None, cache_size: int = 4096) -> None:
+                 max_lifetime: timedelta = MAX_TTL, denylist: Denylist | None = None, cache_size: int = 4096,
+                 household_issuer_pem: bytes = b"") -> None:
         self._keys = public_keys(public_key_pem)
+        # The console's own key signs household tokens only (after a household proved itself with the
+        # officer's one-time link and its ID number's last digits): any other role it signs is refused.
+        household = public_keys(household_issuer_pem) if household_issuer_pem.strip() else {}
+        self._household_only = frozenset(kid for kid in household if kid not in self._keys)
+        self._keys.update({kid: key for kid, key in household.items() if kid in self._household_only})
         self.audience = audience
         self.leeway = leeway
         self.max_lifetime = int(max_lifetime.total_seconds())
@@ -318,11 +336,15 @@ class TokenVerifier:
             problem = binding_problem(claims)
             if problem:
                 raise unauthorized(invalid_token(problem))
+            if kid in self._household_only and claims["role"] != Role.household:
+                raise unauthorized(Text("the household issuer's key signs household tokens only",
+                                        "农户端签发方的密钥只能签发农户令牌"))
             scope = claims.get("scope", "")
             return Principal(role=Role(claims["role"]), sub=claims["sub"], bank_id=claims.get("bank_id"),
                              merchant_id=claims.get("merchant_id"), region=claims.get("region"),
                              exp=int(claims["exp"]), suppress=claims.get("suppress") in (True, "true", "1", 1),
-                             service=claims.get("service"), scopes=frozenset(scope.split()), jti=str(claims["jti"]))
+                             service=claims.get("service"), scopes=frozenset(scope.split()), jti=str(claims["jti"]),
+                             subject_id=claims.get("subject_id"))
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
             raise unauthorized(invalid_token(str(exc))) from exc
 

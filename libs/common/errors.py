@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import ORJSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,6 +28,61 @@ from common.i18n import (
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("common.errors")
+
+
+class FieldProblem(BaseModel):
+    """One field at fault: where (``members[0].id_number``, ``query.limit``) and why."""
+
+    field: str = Field(examples=["amount"])
+    message: str = Field(examples=["Input should be greater than 0"])
+
+
+class Problem(BaseModel):
+    """The body of every error answer (RFC 9457, ``application/problem+json``). Clients branch on
+    ``type`` and ``errors[].field``, the same in every language; people read ``title``, ``detail``
+    and ``errors[].message``, in Chinese or English by the request's ``Accept-Language`` (the answer's
+    ``Content-Language`` says which). Some problems add members of their own (e.g. ``offer_id`` on
+    ``budget-exhausted``)."""
+
+    model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
+        "type": "validation-error", "title": "Invalid request", "status": 422,
+        "detail": "invalid field(s): amount", "instance": "/v1/loans",
+        "errors": [{"field": "amount", "message": "Input should be greater than 0"}]}]})
+
+    type: str = Field(description="a stable short code, e.g. ``over-available-line``; a problem with no code of "
+                                  "its own is named by its status (``not-found``, ``unauthorized``), never ``about:blank``")
+    title: str = Field(description="zh-CN or en, by Accept-Language")
+    status: int
+    detail: str | None = None
+    instance: str | None = Field(None, description="the path of the request that failed")
+    errors: list[FieldProblem] | None = Field(None, description="the fields at fault, when particular fields are")
+
+
+# What each status means on every route; a route adds its own words (which problem types) if it wants.
+PROBLEM_DESCRIPTIONS: dict[int, str] = {
+    400: "the request could not be read",
+    401: "no token, or a bad, expired or revoked one",
+    403: "the caller's role, region, bank or merchant may not do this",
+    404: "not found (outside an officer's region, exactly as if it did not exist)",
+    409: "conflicts with the current state (or an Idempotency-Key still in flight / reused with another body)",
+    413: "request body too large",
+    415: "unsupported media type",
+    422: "invalid input; ``errors`` names each field",
+    429: "too many requests",
+    503: "not ready (database or broker unreachable)",
+}
+PROBLEM_REF = "#/components/schemas/Problem"
+
+
+def problems(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route's error answers, each a :class:`Problem` as problem+json:
+    ``responses=problems(401, 403, 404)``; ``problems(409, s409="line-frozen, over-available-line")``
+    puts the route's own words on a status."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        out[status] = {"description": described.get(f"s{status}", PROBLEM_DESCRIPTIONS.get(status, "error")),
+                       "content": {PROBLEM_JSON: {"schema": {"$ref": PROBLEM_REF}}}}
+    return out
 
 
 class ProblemResponse(ORJSONResponse):

@@ -14,8 +14,10 @@ import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import ORJSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from common.contracts import media
 from common.internal import shows_details
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -128,14 +130,39 @@ def broker_reachable(bootstrap: str, timeout: float = 0.5) -> bool:
     return False
 
 
+class HealthOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
+    status: str = Field(description="``ok`` while the process serves")
+
+
+class ConsumerLagOut(BaseModel):
+    group: str
+    partitions_owned: int
+    lag_total: int
+    lag: dict[str, int | None] = Field(description="per owned ``topic/partition``: events not yet applied (null: unknown yet)")
+
+
+class ReadyOut(BaseModel):
+    """The public port of a service with an internal port shows ``status`` only."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"status": "ready", "checks": {"database": "ok", "broker": "ok"},
+         "consumer": {"group": "lending", "partitions_owned": 2, "lag_total": 0,
+                      "lag": {"rating.rating-changed/0": 0, "registry.subject-registered/0": 0}}}]})
+    status: str = Field(description="``ready`` or ``not ready`` (then the answer is a 503)")
+    checks: dict[str, str] | None = Field(None, description="``database`` and ``broker``: ``ok`` or what is wrong")
+    consumer: ConsumerLagOut | None = None
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
-    @router.get("/healthz")
+    @router.get("/healthz", response_model=HealthOut)
     async def healthz() -> ORJSONResponse:
         return ORJSONResponse({"status": "ok"})
 
-    @router.get("/readyz")
+    @router.get("/readyz", response_model=ReadyOut,
+                responses={503: {"model": ReadyOut, "description": "not ready: the database or the broker is unreachable"}})
     async def readyz(request: Request) -> ORJSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -158,7 +185,8 @@ def health_router() -> APIRouter:
             body["consumer"] = consumer.lag_report()
         return ORJSONResponse(body, status_code=status)
 
-    @router.get("/metrics", include_in_schema=False)
+    @router.get("/metrics", response_class=Response,
+                responses=media("text/plain", description="Prometheus text exposition format"))
     async def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

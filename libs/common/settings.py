@@ -18,13 +18,16 @@ from common import REPO_ROOT
 from common.clock import CLOCK_FILE_ENV
 
 # Published on purpose: these only protect a developer's laptop. In production they are refused.
-# The registry's ID-number keys (encryption, blind index) and the merchant's household-code keys
-# (encryption at rest, rotating codes); no other service holds a key.
+# The registry's ID-number keys (encryption, blind index), the merchant's household-code keys
+# (encryption at rest, rotating codes) and lending's webhook-secret key (the banks' signing
+# secrets at rest); no other service holds a key.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLTMyYiE="
 DEV_PII_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWRvLW5vdCE="
 DEV_MERCHANT_CODE_KEY = "ZGV2LW9ubHktbWVyY2hhbnQtY29kZS1rZXktMzJiISE="
 DEV_MERCHANT_ROTATING_CODE_KEY = "ZGV2LW9ubHktcm90YXRpbmctY29kZS1rZXktMzJiISE="
-DEV_KEYS = frozenset({DEV_PII_KEY, DEV_PII_INDEX_KEY, DEV_MERCHANT_CODE_KEY, DEV_MERCHANT_ROTATING_CODE_KEY})
+DEV_LENDING_WEBHOOK_KEY = "ZGV2LW9ubHktbGVuZGluZy13ZWJob29rLWtleS0zMiE="
+DEV_KEYS = frozenset({DEV_PII_KEY, DEV_PII_INDEX_KEY, DEV_MERCHANT_CODE_KEY, DEV_MERCHANT_ROTATING_CODE_KEY,
+                      DEV_LENDING_WEBHOOK_KEY})
 KEY_BYTES = 32
 DEV_SERVICE_TOKEN_NOTE = "tokens are minted from var/keys in dev"
 
@@ -67,6 +70,10 @@ class ServiceSettings(BaseSettings):
     # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
     auth_public_key: str = ""
     auth_public_key_file: str = ""
+    # The console's household-issuer public key (PEM text or file): trusted for household tokens only.
+    # Default: var/keys/household-issuer-public.pem when it exists (the embedded run makes it).
+    auth_household_issuer_key: str = ""
+    auth_household_issuer_key_file: str = ""
     # The producers' event keys (common.events.signing): this service's private key if it produces
     # events, every producer's public key. Default: var/keys/events, made for the embedded run.
     event_keys_dir: str = ""
@@ -148,3 +155,10 @@ class ServiceSettings(BaseSettings):
         if self.auth_public_key:
             return self.auth_public_key.encode()
         return Path(self.auth_public_key_file).read_bytes()
+
+    def household_issuer_pem(self) -> bytes:
+        """The console's household-issuer public key, or nothing (no household page then)."""
+        if self.auth_household_issuer_key:
+            return self.auth_household_issuer_key.encode()
+        path = Path(self.auth_household_issuer_key_file or var_dir() / "keys" / "household-issuer-public.pem")
+        return path.read_bytes() if path.is_file() else b""

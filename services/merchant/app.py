@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from common.app import ServiceSpec, create_service_app
+from common.links import Link
 from common.pii import PIICipher
 from common.runtime import ServiceDefinition
 from common.settings import ServiceSettings
@@ -16,6 +17,7 @@ from merchant.codes.rotating import RotatingCodes
 from merchant.codes.router import router as codes_router
 from merchant.disclosures.log import DisclosureLog
 from merchant.disclosures.router import router as disclosures_router
+from merchant.grade_changes.router import router as grade_changes_router
 from merchant.handlers import HANDLERS
 from merchant.merchants.router import router as merchants_router
 from merchant.offers.router import router as offers_router
@@ -25,6 +27,28 @@ from merchant.pos.router import router as pos_router
 from merchant.programmes.router import router as programmes_router
 from merchant.redemptions.router import router as redemptions_router
 from merchant.settings import MerchantSettings
+
+ISSUE = ("POST", "/v1/households/{subject_id}/codes")
+VERIFY = ("POST", "/v1/pos/verify")
+REDEEM = ("POST", "/v1/pos/redemptions")
+REFUND = ("POST", "/v1/pos/redemptions/{redemption_id}/refund")
+RECEIPT = ("GET", "/v1/pos/redemptions/{redemption_id}")
+# The POS flow (code → verify → redeem → refund), as OpenAPI links: a client, and the stateful fuzz
+# test (tests/reliability/test_stateful.py), chain the real codes and redemption ids.
+LINKS = [
+    Link("Verify", ISSUE, 201, VERIFY, body={"code": "$response.body#/code"}, description="a till scans the code"),
+    Link("Redeem", ISSUE, 201, REDEEM, body={"code": "$response.body#/code"}, description="a purchase with the code"),
+    Link("Redeem", VERIFY, 200, REDEEM, body={"code": "$request.body#/code", "offer_id": "$response.body#/offers/0/offer_id"},
+         description="the first offer the verify named"),
+    Link("Refund", REDEEM, 201, REFUND, {"path.redemption_id": "$response.body#/redemption_id"},
+         description="the purchase refunded"),
+    Link("Receipt", REDEEM, 201, RECEIPT, {"path.redemption_id": "$response.body#/redemption_id"},
+         description="the purchase's redemptions"),
+    Link("Refund", REFUND, 200, REFUND, {"path.redemption_id": "$response.body#/redemption_id"},
+         description="the same refund again (refused)"),
+    Link("Receipt", REFUND, 200, RECEIPT, {"path.redemption_id": "$response.body#/redemption_id"},
+         description="the purchase after its refund"),
+]
 
 
 def create_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -37,9 +61,10 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Merchant service",
         description="Merchants and offers of the credit business circle (信用商圈), public benefits, household credit codes (一户一码), POS verify and redeem.",
         routers=[pos_router, codes_router, merchants_router, offers_router, programmes_router, redemptions_router,
-                 disclosures_router],
+                 disclosures_router, grade_changes_router],
         handlers=dict(HANDLERS),
         caller_gate=merchant_gate,
+        links=LINKS,
     )
     app = create_service_app(spec, settings)
     app.router.routes.insert(0, FAST_VERIFY)

@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from common.settings import DEV_MERCHANT_CODE_KEY, DEV_MERCHANT_ROTATING_CODE_KEY, ServiceSettings
@@ -18,5 +19,8 @@ class MerchantSettings(ServiceSettings):
     rotating_code_key: str = DEV_MERCHANT_ROTATING_CODE_KEY
     # How often the in-memory disclosure queue is written (seconds).
     disclosure_flush_seconds: float = 0.1
+    # The grade-change feed: a merchant hears of the households it served (redeemed at it, or was
+    # shown their grade) within this many days.
+    grade_feed_relationship_days: int = Field(default=90, ge=1, le=3660)
     # Lifetime of a rotating code shown by a phone app (seconds).
     rotating_code_seconds: int = 60

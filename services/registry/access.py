@@ -16,6 +16,9 @@ Reader = Annotated[Principal, Depends(require_roles(Role.officer))]
 # Resolving an ID-card number: officers, and lending's identity on a partner bank's behalf. Banks
 # themselves go through lending, which refuses a deactivated bank before it asks here.
 LookupCaller = Annotated[Principal, Depends(require_roles(Role.officer, scope=Scope.subjects_lookup))]
+# A household's own file on its own page: its disclosure log and its consent (checked per subject by
+# ``subjects.service.visible``: a household sees itself only, never a region).
+SelfOrKeeper = Annotated[Principal, Depends(require_roles(Role.officer, Role.household))]
 Admin = Annotated[Principal, Depends(require_roles())]
 
 

@@ -1,11 +1,12 @@
 """The registry service's application: its routers, the events it consumes, and the job that
-expires negative-list records on their date."""
+expires negative-list records on their date (and purges old import jobs)."""
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from common.settings import ServiceSettings
 from registry.civility.router import router as civility_router
 from registry.civility.service import ensure_default_catalogue
 from registry.imports.router import router as imports_router
+from registry.imports.service import purge_finished as purge_finished_imports
 from registry.negative.router import router as negative_router
 from registry.negative.service import expire_due
 from registry.regions.router import router as regions_router
@@ -28,11 +30,15 @@ log = logging.getLogger("registry.app")
 
 
 async def expirer(app: FastAPI) -> None:
-    """Every ``expire_interval_seconds``: expire the negative-list records whose date has come."""
+    """Every ``expire_interval_seconds``: expire the negative-list records whose date has come, and
+    purge the import jobs finished more than ``import_job_ttl_days`` ago."""
     settings: RegistrySettings = app.state.settings
     while True:
         try:
             await expire_due(app.state.db)
+            purged = await purge_finished_imports(app.state.db, timedelta(days=settings.import_job_ttl_days))
+            if purged:
+                log.info("finished import jobs purged", extra={"purged": purged})
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # DB away: try again next time

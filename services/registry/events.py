@@ -23,6 +23,7 @@ SUBJECT_REGISTERED = "subject-registered"
 SUBJECT_UPDATED = "subject-updated"
 CIVILITY_EVALUATED = "civility-evaluated"
 NEGATIVE_RECORD_CHANGED = "negative-record-changed"
+REGION_CHANGED = "region-changed"
 
 PROFILE_FIELDS = tuple(Profile.model_fields)
 
@@ -102,6 +103,21 @@ def negative_record_changed(*, record_id: str, subject_id: str, agency: str, rec
             "status": status, "veto": veto and status == "raised", "effective_from": day(effective_from),
             "expires_on": day(expires_on), "version": version, "changed_at": instant(changed_at)}
     return Event(type=NEGATIVE_RECORD_CHANGED, source=SOURCE, subject=subject_id, data=data)
+
+
+def region_changed(*, code: str, name: str, level: str, parent_code: str | None, version: int,
+                   changed_at: datetime) -> Event:
+    """region-changed: a region (行政区划) was created or renamed; keyed by its code, so one
+    region's changes stay in order. Stats names its figures from these."""
+    data = {"code": code, "name": name, "level": level, "parent_code": parent_code, "version": version,
+            "changed_at": instant(changed_at)}
+    return Event(type=REGION_CHANGED, source=SOURCE, subject=code, data=data)
+
+
+def region_fields(row: Any) -> dict[str, Any]:
+    """The builder arguments a region row (ORM object or mapping) answers, but ``changed_at``."""
+    return {"code": _get(row, "code"), "name": _get(row, "name"), "level": _get(row, "level"),
+            "parent_code": _get(row, "parent_code"), "version": _get(row, "version")}
 
 
 def _number(value: Decimal | int | float) -> int | float:

@@ -29,6 +29,9 @@ class RegistrySettings(ServiceSettings):
     import_max_columns: int = Field(default=64, gt=0)
     import_max_cells: int = Field(default=8_000_000, gt=0)
     import_max_unzipped_bytes: int = Field(default=512 << 20, gt=0)
+    # A finished import job (and the rows it refused) is kept this long, then purged by the expiry
+    # job: the county reads a job's outcome within days, and every import must not stay for ever.
+    import_job_ttl_days: int = Field(default=90, gt=0)
 
     def import_limits(self) -> Limits:
         return Limits(max_bytes=self.import_max_bytes, max_rows=self.import_max_rows,

@@ -1,4 +1,5 @@
-"""Rebuild from zero (重建): replay every topic from the beginning into an empty read model.
+"""Rebuild from zero (重建): replay every topic from the beginning into an empty read model (the
+region names too: ``region-changed`` is replayed with the rest).
 
 A consumer group of its own, never seen by the broker, reads each topic from the earliest offset;
 the read model and the inbox of the target database are emptied first. The broker's end offsets
@@ -24,7 +25,7 @@ from common.tables import inbox_events, subject_versions
 from stats.handlers import HANDLERS
 from stats.readmodel.metrics import COLUMNS
 from stats.readmodel.repository import bump_generation
-from stats.readmodel.tables import READ_MODEL_TABLES, cells, facts, monthly, subjects
+from stats.readmodel.tables import READ_MODEL_TABLES, cells, facts, monthly, regions, subjects
 
 log = logging.getLogger("stats.rebuild")
 
@@ -91,7 +92,8 @@ async def read_model(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     out: dict[str, list[tuple[Any, ...]]] = {}
     async with db.transaction(write=False) as session:
         for name, table, keys in (("subjects", subjects, None), ("cells", cells, ("region", "kind")),
-                                  ("monthly", monthly, ("region", "kind", "month")), ("facts", facts, None)):
+                                  ("monthly", monthly, ("region", "kind", "month")), ("facts", facts, None),
+                                  ("regions", regions, None)):
             rows = (await session.execute(select(table))).mappings().all()
             if keys is not None:
                 rows = [r for r in rows if any(r[c] for c in COLUMNS)]

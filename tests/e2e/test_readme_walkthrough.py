@@ -19,10 +19,15 @@ ROOT = Path(__file__).resolve().parents[2]
 PORTS = {"registry": 8001, "rating": 8002, "lending": 8003, "merchant": 8004, "stats": 8005}
 
 
-def walkthrough() -> str:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("<!-- walkthrough:start -->", 1)[1].split("<!-- walkthrough:end -->", 1)[0]
+def examples(document: str, marker: str) -> str:
+    """The bash blocks between ``<!-- marker:start -->`` and ``<!-- marker:end -->`` of ``document``."""
+    text = (ROOT / document).read_text()
+    section = text.split(f"<!-- {marker}:start -->", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
     return "\n".join(re.findall(r"```bash\n(.*?)```", section, flags=re.S))
+
+
+def walkthrough() -> str:
+    return examples("README.md", "walkthrough")
 
 
 @pytest.mark.slow
@@ -32,6 +37,7 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
     var = tmp_path / "var"
     env = dict(os.environ, CV_VAR_DIR=str(var), CV_BROKER_PORT=str(free_port()),
                PYTHONPATH=f"{ROOT / 'libs'}:{ROOT / 'services'}:{ROOT}")
+    env["CONSOLE_PORT"] = str(free_port())  # the console (8006) too: the default port may be taken
     for name, port in ports.items():
         env[f"{name.upper()}_PORT"] = str(port)
         env[f"CV_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
@@ -49,14 +55,23 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
             time.sleep(0.5)
         assert (var / "demo.env").exists(), log.read_text()[-3000:]
 
-        script = walkthrough()
-        for name, port in PORTS.items():
-            script = script.replace(f"localhost:{port}", f"localhost:{ports[name]}")
-        script = script.replace("var/", f"{var}/").replace("curl -sf ", "curl -sS --fail-with-body ")
-        result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
-                                timeout=120, cwd=ROOT)
-        assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
-        assert '"grade"' in result.stdout and "credit_subjects" in result.stdout
+        def run(script: str) -> str:
+            for name, port in PORTS.items():
+                script = script.replace(f"localhost:{port}", f"localhost:{ports[name]}")
+            script = script.replace("var/", f"{var}/").replace("curl -sf ", "curl -sS --fail-with-body ")
+            result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True,
+                                    timeout=120, cwd=ROOT)
+            assert result.returncode == 0, f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}"
+            return result.stdout
+
+        out = run(walkthrough())
+        assert '"grade"' in out and "credit_subjects" in out
+        # The platform sees region names beside codes; the officer sees structured reasons.
+        assert '"region_name": "天长市"' in out and "\t天长市\t" in out, out[-3000:]
+        assert '"indicator_reasons"' in out and '"would_raise"' in out
+        # docs/integrating.md: each caller's examples (auth, errors, idempotency, paging, the change
+        # feed and webhooks, POS, the platform), every `jq -e` an assertion.
+        run(examples("docs/integrating.md", "integrating"))
     finally:
         proc.send_signal(signal.SIGINT)
         try:

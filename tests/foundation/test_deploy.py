@@ -141,3 +141,20 @@ def test_every_deployed_service_holds_its_own_event_key_and_every_public_one() -
         for container in pod["containers"]:
             env = {e["name"]: e.get("value") for e in container["env"]}
             assert env[f"{service.upper()}_EVENT_KEYS_DIR"] == "/run/keys/events", doc["metadata"]["name"]
+
+
+def test_lending_sends_webhooks_from_one_process_of_its_own() -> None:
+    """The webhook worker is a run mode like the relay: one process (one replica) sends, no other."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, svc in compose.items():
+        if name.startswith("lending-") and name != "lending-migrate":
+            assert env_of(svc)["LENDING_RUN_WEBHOOKS"] == str(name == "lending-webhooks").lower(), name
+    hooks = env_of(compose["lending-webhooks"])
+    assert (hooks["LENDING_RUN_RELAY"], hooks["LENDING_RUN_CONSUMER"]) == ("false", "false")
+    docs = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/lending.yaml").read_text()) if d]
+    for dep in (d for d in docs if d["kind"] == "Deployment"):
+        env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
+        sender = dep["metadata"]["name"] == "lending-webhooks"
+        assert env["LENDING_RUN_WEBHOOKS"] == str(sender).lower(), dep["metadata"]["name"]
+        if sender:
+            assert dep["spec"]["replicas"] == 1 and (env["LENDING_RUN_RELAY"], env["LENDING_RUN_CONSUMER"]) == ("false", "false")

@@ -49,6 +49,8 @@ BUILDERS: dict[str, tuple[Callable[..., Event], dict[str, Any]]] = {
         record_id="neg-1", subject_id="hh-1", agency="court", record_kind="dishonest_judgment_debtor",
         status="raised", veto=True, effective_from=date(2026, 11, 1), expires_on=date(2028, 11, 1), version=4,
         changed_at=AT)),
+    "region-changed": (registry_events.region_changed, dict(
+        code="341181104", name="秦栏镇", level="town", parent_code="341181", version=2, changed_at=AT)),
     "rating-changed": (rating_events.rating_changed, dict(
         subject_id="hh-1", kind="household", county="341181", town="341181100", village="341181100201",
         old_grade=None, new_grade="AA", score=Decimal("85.5"), version=1, effective_at=AT, reason="round 2026")),
@@ -118,7 +120,8 @@ def test_every_event_type_has_one_builder() -> None:
 def test_each_builder_makes_a_valid_event_with_every_field(event_type: str) -> None:
     builder, kwargs = BUILDERS[event_type]
     event = builder(**kwargs)
-    assert (event.type, event.subject) == (event_type, "hh-1")
+    # Keyed by the subject it is about; a region's event by the region's code.
+    assert (event.type, event.subject) == (event_type, kwargs.get("code", "hh-1"))
     validate_event(event.to_dict())
     assert set(event.data) == set(schema_of(event_type)["properties"])
     parameters = inspect.signature(builder).parameters.values()

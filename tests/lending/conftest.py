@@ -15,6 +15,7 @@ from common.db import utcnow
 from common.events import Event, apply_events, validate_event
 from common.events.topics import lanes
 from lending.handlers import HANDLERS
+from lending.subjects import repository as subject_facts
 from rating.ratings import events as rating_events
 from registry import events as registry_events
 from tests.harness import DatabaseFactory, Keys, RunningService, start_service
@@ -56,8 +57,19 @@ def subject_event(subject_id: str, version: int = 1, *, kind: str = "household",
     return event
 
 
-async def apply(svc: RunningService, event: Event) -> None:
-    """Apply an event the way the consumer does (one transaction, lending's own handler), without a broker."""
+async def apply(svc: RunningService, event: Event, *, registered: bool = True) -> None:
+    """Apply an event the way the consumer does (one transaction, lending's own handler), without a broker.
+
+    As in the county, a subject's file comes before its first grade: a ``rating-changed`` for a
+    subject lending has not heard of is preceded by the registry's ``subject-registered`` (consent
+    to every use, the grade's kind and village). Lending shows a bank nothing of a subject whose
+    consent it has not heard; ``registered=False`` leaves the subject unheard of."""
+    if registered and event.type == "rating-changed":
+        async with svc.db.transaction(write=False) as session:
+            known = await subject_facts.get(session, event.data["subject_id"]) is not None
+        if not known:
+            await apply(svc, subject_event(event.data["subject_id"], kind=event.data["kind"],
+                                           village=event.data["region"].get("village") or VILLAGE["village"]))
     async with svc.db.transaction() as session:
         await apply_events(HANDLERS[event.type], session, [event])
 

@@ -13,10 +13,11 @@ import pytest
 from common.auth import Role
 from common.clock import now
 from lending.credit_lines.service import on_rating_changed
+from lending.subjects.service import on_subject
 from rating.ratings.events import rating_changed
 from tests.clock_at import MovedClock
 from tests.harness import Keys, RunningService
-from tests.lending.conftest import bank
+from tests.lending.conftest import bank, subject_event
 
 VILLAGE = {"county": "341181", "town": "341181100", "village": "341181100201"}
 
@@ -37,6 +38,7 @@ async def test_a_loan_at_0730_beijing_is_in_that_beijing_days_file(
                            score=Decimal("92"), version=1, effective_at=now(), reason="final after publication",
                            **VILLAGE)
     async with lending.db.transaction() as session:
+        await on_subject(session, [subject_event("hh-early")])  # its file first: consent to lending use
         await on_rating_changed(session, [event])
     r = await lending.client.post("/v1/loans", json={"subject_id": "hh-early", "amount": "10000.00",
                                                      "annual_rate": "4.00", "term_months": 12},

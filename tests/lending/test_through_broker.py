@@ -15,13 +15,13 @@ from common.broker import TansuBroker
 from common.events import Event
 from common.tables import outbox_events
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
-from tests.lending.conftest import bank, rating_changed
+from tests.lending.conftest import bank, rating_changed, subject_event
 
 pytestmark = pytest.mark.broker
 
 
 async def publish(producer: KafkaProducer, event: Event) -> None:
-    await asyncio.to_thread(lambda: send_event(producer, "rating-changed", key=event.subject.encode(),
+    await asyncio.to_thread(lambda: send_event(producer, event.type, key=event.subject.encode(),
                                                   value=event.to_json()).get(10))
 
 
@@ -42,6 +42,7 @@ async def test_rating_changes_through_the_broker(databases: DatabaseFactory, key
                   rating_changed("hh-b1", "B", 2, old_grade="AAA"),
                   rating_changed("hh-b1", "AA", 3, old_grade="B")]
 
+        await publish(producer, subject_event("hh-b1"))  # its file, with consent to lending use: a bank may see it
         await publish(producer, events[0])
 
         async def granted() -> dict[str, Any] | None:
@@ -80,6 +81,7 @@ async def test_rating_changes_through_the_broker(databases: DatabaseFactory, key
         for event in events:
             await publish(producer, event)
         await publish(producer, rating_changed("hh-b1", "AAA", 1))
+        await publish(producer, subject_event("hh-marker"))
         await publish(producer, rating_changed("hh-marker", "A", 1))
         await eventually(lambda: line(svc, keys, "hh-marker"), timeout=20)
         after = await line(svc, keys, "hh-b1")

@@ -305,7 +305,7 @@ async def test_every_verification_is_logged_as_a_disclosure(svc: RunningService,
     await apply(svc.db, rating_event(hh, "C", 2))
     await county.verify(shop, code)
     r = await svc.client.get(f"/v1/disclosures?subject_id={hh}", headers=county.admin)
-    log = r.json()
+    log = r.json()["items"]
     assert [(d["merchant_id"], d["outcome"], d["grade"]) for d in log] == [
         (shop, "not_credit_household", None), (shop, "credit_household", "AA")]
 
@@ -373,7 +373,7 @@ async def test_officers_act_only_in_their_region_and_archived_files_stop_verifyi
     body = {"title": "x", "rule": {"kind": "percent", "percent": "5"}, "eligible_grades": ["A"]}
     assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=elsewhere)).status_code == 404  # as if unknown
     assert (await svc.client.post(f"/v1/merchants/{shop}/offers", json=body, headers=here)).status_code == 201
-    assert (await svc.client.get("/v1/merchants", headers=elsewhere)).json() == []
+    assert (await svc.client.get("/v1/merchants", headers=elsewhere)).json()["items"] == []
     r = await svc.client.post("/v1/programmes", json={**body, "name": "p", "rule": {"kind": "benefit", "benefit": "绿色通道"}},
                               headers=here)
     assert r.status_code == 403  # programmes are the county's

@@ -53,7 +53,7 @@ async def test_region_rules_and_import(svc: RunningService, keys: Keys) -> None:
 
     csv_file = "code,name\n341181102,新街镇\n341181102201,东村\n341181102201001,一组\n341181100201,徐集村\n".encode()
     r = await svc.client.post("/v1/regions:import", files={"file": ("r.csv", csv_file)}, headers=admin)
-    assert r.status_code == 200 and r.json() == {"created": 3, "unchanged": 1}
+    assert r.status_code == 200 and r.json() == {"created": 3, "renamed": 0, "unchanged": 1}
     bad = b"code,name\n341181103201,orphan\n12,short\n"
     r = await svc.client.post("/v1/regions:import", files={"file": ("r.csv", bad)}, headers=admin)
     assert r.status_code == 422 and {e["field"] for e in r.json()["errors"]} == {"code"}

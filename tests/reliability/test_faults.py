@@ -42,6 +42,7 @@ from tests.e2e.flow import (
     register_household,
 )
 from tests.harness import PG_URL, Keys, send_event
+from tests.lending.conftest import subject_event
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 BANK = "bank-faults"
@@ -183,13 +184,14 @@ def test_a_consumer_killed_mid_stream_loses_nothing_and_applies_nothing_twice(
 
 def test_a_service_restarted_with_requests_in_flight_keeps_lines_and_loans_consistent(
         cluster: Cluster, producer: KafkaProducer) -> None:
-    admin = Caller(cluster, Role.admin)
     bank = Caller(cluster, Role.bank, bank_id=BANK)
     tag = uuid.uuid4().hex[:8]
     subjects = [f"busy-{tag}-{i}" for i in range(4)]
+    # Their files (with consent to lending use) and their grades: a bank sees a line once both are in.
+    send(producer, *[subject_event(s, village=VILLAGE).to_dict() for s in subjects], topic="subject-registered")
     send(producer, *[rating_changed(s, 1, "AAA") for s in subjects])
     for s in subjects:
-        poll(lambda s=s: line_of(admin, s), timeout=30)
+        poll(lambda s=s: bank("lending", "GET", f"/v1/credit-lines/{s}").status_code == 200 or None, timeout=30)
     cap = money(bank.ok("lending", "GET", f"/v1/credit-lines/{subjects[0]}")["max_rate"])
 
     statuses: list[int | str] = []

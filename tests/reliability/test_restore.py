@@ -34,6 +34,7 @@ from rating.ratings.events import rating_changed
 from tests.e2e.cluster import ROOT, Cluster
 from tests.e2e.flow import COUNTY, TOWN, Caller, households, idem, make_village, money, poll, rate_region, register_household
 from tests.harness import PG_URL, Keys, send_event
+from tests.lending.conftest import subject_event
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]
 BANK, MERCHANT = "bank-restore", "merchant-restore"
@@ -124,6 +125,9 @@ class Grades:
 
     def publish(self, subjects: list[str], grade_of: Callable[[int], str], base_version: int = 0) -> None:
         for i, s in enumerate(subjects):
+            if s not in self.now:  # its file first (the registry's own event), with its consent to every use
+                filed = subject_event(s, village=self.village)
+                send_event(self.producer, filed.type, key=s.encode(), value=filed.to_json())
             version, old = self.now.get(s, (base_version, None))
             new = grade_of(i)
             event = rating_changed(subject_id=s, kind="household", county=COUNTY, town=TOWN, village=self.village,
@@ -135,6 +139,12 @@ class Grades:
 
     def close(self) -> None:
         self.producer.close()
+
+
+def bank_sees(bank: Caller, subjects: list[str]) -> None:
+    """Until the subjects' files (their consent) reach lending, a bank is shown nothing of them."""
+    for s in subjects:
+        poll(lambda s=s: bank("lending", "GET", f"/v1/credit-lines/{s}").status_code == 200 or None, timeout=60)
 
 
 def line_at(admin: Caller, subject: str, grade: str, version: int) -> dict[str, Any] | None:
@@ -179,6 +189,7 @@ def test_lending_restored_from_a_backup_rereads_what_it_missed_and_reports_the_l
     try:
         grades.publish(subjects, lambda i: GRADES[i % 3])
         lines_at_newest(admin, grades, subjects)
+        bank_sees(bank, subjects)
         loans_before_stats = int(str(stats_figures(admin)["loans"]))
 
         def lend(subject: str) -> dict[str, str]:
@@ -339,6 +350,7 @@ def test_every_write_answered_201_survives_a_kill_9_in_the_middle_of_a_burst(clu
     try:
         grades.publish(subjects, lambda i: "AAA")
         lines_at_newest(admin, grades, subjects)
+        bank_sees(bank, subjects)
     finally:
         grades.close()
     cap = bank.ok("lending", "GET", f"/v1/credit-lines/{subjects[0]}")["max_rate"]

@@ -5,15 +5,22 @@ line, availability or history, and whether each such answer is consented and log
 - A bank reads a line's history: a disclosure like the line itself (consent, log).
 - A bank's loan is refused for a reason that names the grade, the available amount or the cap:
   the answer is a logged disclosure; refused for want of consent: nothing of the line in the answer.
+- A subject graded before its file (and so its consent) reaches lending: not consented. No line,
+  history, loan, application, look-up or village listing shows a bank anything of it until the
+  registry's event says it consented.
 """
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from common.auth import Role
+from common.pii import id_check_char
 from tests.harness import DatabaseFactory, Keys, RunningService, start_service
 from tests.lending.conftest import VILLAGE, apply, bank, rating_changed, subject_event
 
@@ -112,3 +119,55 @@ async def test_an_application_refused_by_the_line_is_a_logged_disclosure(lending
     assert r.json()["type"] == "no-credit-line" and r.json()["grade"] == "B"
     assert [(e["bank_id"], e["grade"], e["channel"]) for e in await logged(lending, keys, "hh-a")] == [
         ("rcb", "B", "application-declined")]
+
+
+def registry_knowing(subject_id: str, id_number: str) -> FastAPI:
+    """The registry's look-up answer for one ID number (it says nothing of consent: lending decides)."""
+    app = FastAPI()
+
+    @app.post("/v1/subjects:lookup")
+    async def lookup() -> JSONResponse:
+        return JSONResponse({"subject_id": subject_id, "kind": "household", "masked_name": "张*", "status": "active",
+                             "region": {"county": "341181", "town": "341181100", "village": VILLAGE["village"]}})
+
+    return app
+
+
+async def test_a_subject_whose_consent_lending_has_not_heard_is_not_consented(lending: RunningService,
+                                                                               keys: Keys) -> None:
+    """rating-changed can reach lending before the registry's subject-registered (another topic, the
+    event lag, a registry outbox held up): until lending hears the consent, a bank learns nothing."""
+    await apply(lending, rating_changed("hh-u", "AAA", 1), registered=False)  # a line of 500,000, consent unknown
+    id17 = "34118119800101123"
+    id_number = id17 + id_check_char(id17)
+    await lending.app.state.registry_client.aclose()
+    lending.app.state.registry_client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=registry_knowing("hh-u", id_number)), base_url="http://registry")
+    documents = [{"kind": "id_card", "ref": "doc://1"}, {"kind": "household_register", "ref": "doc://2"}]
+    asks = [
+        ("GET", "/v1/credit-lines/hh-u", None, "credit-line-refused"),
+        ("GET", "/v1/credit-lines/hh-u/history", None, "credit-line-history-refused"),
+        ("POST", "/v1/loans", {"subject_id": "hh-u", "amount": "1000.00", "annual_rate": "4.00", "term_months": 12},
+         "loan-refused"),
+        ("POST", "/v1/loans", {"subject_id": "hh-u", "amount": "900000.00", "annual_rate": "4.00", "term_months": 12},
+         "loan-refused"),
+        ("POST", "/v1/applications", {"subject_id": "hh-u", "amount": "1000.00", "term_months": 12,
+                                      "documents": documents}, "application-refused"),
+        ("POST", "/v1/subjects:lookup", {"id_number": id_number}, "lookup-refused"),
+    ]
+    for n, (method, path, body, _) in enumerate(asks):
+        r = await lending.client.request(method, path, json=body, headers=bank(keys, "rcb", f"u-{n}"))
+        assert (r.status_code, r.json()["type"]) == (403, "no-consent"), f"{method} {path}: {r.text}"
+        assert shows_nothing_of_the_line(r.json()) and "AAA" not in r.text and "500000" not in r.text, r.text
+    listed = await lending.client.get(f"/v1/villages/{VILLAGE['village']}/credit-lines", headers=bank(keys, "rcb"))
+    assert listed.status_code == 200 and listed.json()["items"] == [], listed.text
+    # Every attempt is logged, without a grade.
+    assert [(e["grade"], e["channel"]) for e in await logged(lending, keys, "hh-u")] == [
+        (None, channel) for _, _, _, channel in asks]
+
+    # The registry's file arrives, with consent to lending use: now the bank sees the line.
+    await apply(lending, subject_event("hh-u"))
+    r = await lending.client.get("/v1/credit-lines/hh-u", headers=bank(keys, "rcb"))
+    assert r.status_code == 200 and r.json()["grade"] == "AAA", r.text
+    listed = await lending.client.get(f"/v1/villages/{VILLAGE['village']}/credit-lines", headers=bank(keys, "rcb"))
+    assert [line["subject_id"] for line in listed.json()["items"]] == ["hh-u"]

@@ -94,7 +94,7 @@ async def test_a_refused_redemption_is_a_logged_disclosure(svc: RunningService, 
     r = await county.redeem(shop, code, offer, "100.00")
     assert (r.status_code, r.json()["type"]) == (422, "not-credit-household")  # it says: below A
     r = await svc.client.get("/v1/disclosures", params={"subject_id": below_a}, headers=county.admin)
-    assert [(e["merchant_id"], e["outcome"], e["grade"], e["purpose"]) for e in r.json()] == [
+    assert [(e["merchant_id"], e["outcome"], e["grade"], e["purpose"]) for e in r.json()["items"]] == [
         (shop, "not_credit_household", None, "pos-redeem")]
 
 

@@ -1,7 +1,9 @@
 """Availability, bullet 2: an import of household files is bounded by rows, columns, cells and
 bytes before anything is built from it, and never holds a whole large file in memory. Each attack
 is a file a careless reader would spend minutes or gigabytes on; each is refused with a problem
-that names the file and says why, and nothing is stored."""
+that names the file and says why, and nothing is stored. And (availability, bullet 3) what an import
+leaves behind, its job and the rows it refused, expires: the registry's expiry job purges finished
+jobs after ``REGISTRY_IMPORT_JOB_TTL_DAYS``."""
 from __future__ import annotations
 
 import io
@@ -9,16 +11,20 @@ import re
 import tracemalloc
 import zipfile
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import update
 
 from common.auth import Role
-from registry.imports.models import ImportJob
+from common.db import utcnow
+from registry.imports.models import ImportJob, ImportRowError
+from registry.imports.service import purge_finished
 from registry.subjects.models import Subject
-from tests.harness import DatabaseFactory, Keys, RunningService
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually
 from tests.registry.support import VILLAGE_A, count, id_number, registry
 
 HEADER = "village,head_name,head_id_number\r\n"
@@ -125,3 +131,34 @@ async def test_an_import_never_holds_the_whole_file_in_memory(svc: RunningServic
         tracemalloc.stop()
     assert r.status_code == 422 and "missing column(s): head_id_number" in r.json()["detail"]
     assert peak < 6 << 20, f"peak {peak / (1 << 20):.1f} MB for a 16 MB file"
+
+
+async def test_finished_import_jobs_and_their_refused_rows_expire(svc: RunningService, keys: Keys) -> None:
+    admin = keys.headers(Role.admin)
+
+    async def imported(rows: str) -> str:
+        r = await svc.client.post("/v1/imports", files={"file": ("files.csv", (HEADER + rows).encode())}, headers=admin)
+        assert r.status_code == 202, r.text
+
+        async def finished() -> bool:
+            job = (await svc.client.get(f"/v1/imports/{r.json()['id']}", headers=admin)).json()
+            return bool(job["status"] in ("done", "failed"))
+
+        await eventually(finished, timeout=30)
+        return str(r.json()["id"])
+
+    # One good row and one refused (unknown village), twice: an old job and a recent one.
+    rows = f"{VILLAGE_A},王一,{id_number(1)}\r\n999999999999,王二,{id_number(2)}\r\n"
+    old = await imported(rows)
+    recent = await imported(rows.replace(id_number(1), id_number(3)).replace(id_number(2), id_number(4)))
+    assert await count(svc, ImportRowError) == 2
+    ttl = timedelta(days=svc.settings.import_job_ttl_days)  # type: ignore[attr-defined]
+    async with svc.db.transaction() as session:
+        await session.execute(update(ImportJob).where(ImportJob.id == old)
+                              .values(finished_at=utcnow() - ttl - timedelta(hours=1)))
+
+    assert await purge_finished(svc.db, ttl, batch=1) == 1
+    assert (await svc.client.get(f"/v1/imports/{old}", headers=admin)).status_code == 404
+    assert (await svc.client.get(f"/v1/imports/{recent}", headers=admin)).status_code == 200
+    assert await count(svc, ImportJob) == 1 and await count(svc, ImportRowError) == 1
+    assert await count(svc, Subject) == 2  # the households the jobs filed stay: only the job's record goes

@@ -1,6 +1,7 @@
 """Only the services that need them hold keys: the registry holds the ID-number keys (encryption and
-blind index), the merchant keys of its own for household codes, and rating, lending and stats none;
-in their settings, in their running apps, and in what the deployments hand them."""
+blind index), the merchant keys of its own for household codes, lending one for the banks' webhook
+secrets, and rating and stats none; in their settings, in their running apps, and in what the
+deployments hand them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,12 +20,13 @@ from tests.harness import DatabaseFactory, Keys, definition, start_service
 from tests.merchant.support import County, household
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYLESS = ["rating", "lending", "stats"]
+KEYLESS = ["rating", "stats"]
 HELD = {"registry": {"REGISTRY_PII_KEY", "REGISTRY_PII_INDEX_KEY"},
-        "merchant": {"MERCHANT_CODE_KEY", "MERCHANT_ROTATING_CODE_KEY"}}
-SECRET_OF = {"registry": "registry-pii", "merchant": "merchant-codes"}
+        "merchant": {"MERCHANT_CODE_KEY", "MERCHANT_ROTATING_CODE_KEY"},
+        "lending": {"LENDING_WEBHOOK_SECRET_KEY"}}
+SECRET_OF = {"registry": "registry-pii", "merchant": "merchant-codes", "lending": "lending-webhooks"}
 # What a key's variable looks like, whoever's it is.
-KEYISH = ("PII", "CODE_KEY", "INDEX_KEY")
+KEYISH = ("PII", "CODE_KEY", "INDEX_KEY", "SECRET_KEY")
 
 
 def key_fields(cls: type[ServiceSettings]) -> set[str]:
@@ -32,7 +34,7 @@ def key_fields(cls: type[ServiceSettings]) -> set[str]:
 
 
 @pytest.mark.parametrize("service", KEYLESS)
-def test_rating_lending_and_stats_settings_hold_no_key(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rating_and_stats_settings_hold_no_key(service: str, monkeypatch: pytest.MonkeyPatch) -> None:
     cls = definition(service).settings_cls
     assert key_fields(cls) == set() and cls.secret_keys == ()
     # A key left in their environment by an old deployment is not read.
@@ -43,12 +45,14 @@ def test_rating_lending_and_stats_settings_hold_no_key(service: str, monkeypatch
     assert not any("pii" in name for name in settings.model_dump())
 
 
-def test_the_registry_holds_the_id_number_keys_and_the_merchant_its_own() -> None:
+def test_the_registry_holds_the_id_number_keys_and_the_merchant_and_lending_their_own() -> None:
     registry, merchant = definition("registry").settings_cls, definition("merchant").settings_cls
+    lending = definition("lending").settings_cls
     assert key_fields(registry) == {"pii_key", "pii_index_key"} == set(registry.secret_keys)
     assert key_fields(merchant) == {"code_key", "rotating_code_key"} == set(merchant.secret_keys)
-    defaults = [getattr(cls(), f) for cls in (registry, merchant) for f in cls.secret_keys]
-    assert len(set(defaults)) == 4, "no service's development key is another's"
+    assert key_fields(lending) == {"webhook_secret_key"} == set(lending.secret_keys)
+    defaults = [getattr(cls(), f) for cls in (registry, merchant, lending) for f in cls.secret_keys]
+    assert len(set(defaults)) == 5, "no service's development key is another's"
 
 
 @pytest.mark.parametrize("service", ["registry", "rating", "lending", "merchant", "stats"])
@@ -57,7 +61,8 @@ async def test_a_running_service_holds_only_its_own_ciphers(service: str, databa
     url = await databases.create(service)
     async with start_service(service, url, keys) as svc:
         ciphers = {name for name, value in vars(svc.app.state)["_state"].items() if isinstance(value, PIICipher)}
-    assert ciphers == {"registry": {"pii"}, "merchant": {"code_cipher"}}.get(service, set())
+    assert ciphers == {"registry": {"pii"}, "merchant": {"code_cipher"},
+                       "lending": {"webhook_cipher"}}.get(service, set())
 
 
 async def test_merchant_seals_household_codes_under_its_own_key(databases: DatabaseFactory, keys: Keys) -> None:
@@ -96,7 +101,7 @@ def k8s_env() -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def test_kubernetes_hands_keys_only_to_the_registry_and_the_merchant() -> None:
+def test_kubernetes_hands_keys_only_to_the_registry_the_merchant_and_lending() -> None:
     envs = k8s_env()
     for service in KEYLESS:
         for env in envs[service]:
@@ -110,10 +115,11 @@ def test_kubernetes_hands_keys_only_to_the_registry_and_the_merchant() -> None:
     referenced = {e["valueFrom"]["secretKeyRef"]["name"]: service for service, containers in envs.items()
                   for env in containers for e in env.values() if "secretKeyRef" in e.get("valueFrom", {})}
     assert referenced["registry-pii"] == "registry" and referenced["merchant-codes"] == "merchant"
+    assert referenced["lending-webhooks"] == "lending"
     assert "credit-village-pii" not in referenced, "no Secret shared by every service"
 
 
-def test_compose_hands_keys_only_to_the_registry_and_the_merchant() -> None:
+def test_compose_hands_keys_only_to_the_registry_the_merchant_and_lending() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     for name, svc in compose.items():
         service = name.split("-")[0]

@@ -12,8 +12,10 @@ from common.events import Event
 from common.events.topics import lanes
 from common.tables import outbox_events
 from lending.credit_lines.service import on_rating_changed
+from lending.subjects.service import on_subject
 from rating.ratings.events import rating_changed
 from tests.harness import Keys, RunningService
+from tests.lending.conftest import subject_event
 
 
 def graded(subject_id: str, grade: str, version: int, village: str, when: datetime, kind: str = "household") -> Event:
@@ -23,8 +25,10 @@ def graded(subject_id: str, grade: str, version: int, village: str, when: dateti
 
 
 async def grant(lending: RunningService, subject_id: str, village: str) -> None:
-    """A line at lending (from rating's own event), so that the subject can borrow."""
+    """A line at lending (from the registry's and rating's own events: the file with its consent to
+    lending use, then the grade), so that the subject can borrow."""
     async with lending.db.transaction() as session:
+        await on_subject(session, [subject_event(subject_id, village=village)])
         await on_rating_changed(session, [graded(subject_id, "AAA", 1, village, datetime(2026, 11, 1, tzinfo=UTC))])
 
 

@@ -73,16 +73,17 @@ async def test_csv_has_a_header_row_with_units(stats: RunningService, keys: Keys
     await apply(stats.db, factory.county_story())
     text = await get(stats, keys, "regions", csv_=True, level="village", region=COUNTY)
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][:5] == ["region", "level", "parent", "kind", "as_of"]
+    assert rows[0][:7] == ["region", "region_name", "level", "parent", "parent_name", "kind", "as_of"]
     assert "subjects (count)" in rows[0] and "line_amount (CNY)" in rows[0] and "used_share (ratio)" in rows[0]
     table = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
     assert {r["region"]: r["subjects (count)"] for r in table} == {V_11: "3", V_12: "1", V_21: "1"}
     summary = list(csv.reader(io.StringIO(await get(stats, keys, "summary", csv_=True, region=COUNTY))))
-    assert [r[2] for r in summary[1:]] == ["all", "household", "village"]
+    assert [r[3] for r in summary[1:]] == ["all", "household", "village"]
     series = list(csv.reader(io.StringIO(await get(stats, keys, "timeseries", csv_=True, metric="drawn",
                                                    **{"from": "2026-09", "to": "2026-11"}))))
-    assert series[0] == ["month", "month_end", "region", "kind", "drawn (CNY)", "change (CNY)", "suppressed"]
-    assert [(r[1], r[4], r[5]) for r in series[1:]] == [
+    assert series[0] == ["month", "month_end", "region", "region_name", "kind", "drawn (CNY)", "change (CNY)",
+                         "suppressed"]
+    assert [(r[1], r[5], r[6]) for r in series[1:]] == [
         ("2026-09-30", "0.00", "0.00"), ("2026-10-31", "200000.00", "200000.00"), ("2026-11-30", "150000.00", "-50000.00")]
 
 
@@ -217,4 +218,4 @@ async def test_a_kept_answer_is_given_again_only_until_events_move_the_read_mode
     # Another caller's scope or another format is another answer.
     officer = await get(stats, keys, "summary", role="officer", officer_region=TOWN_2, region=TOWN_2)
     assert officer["figures"]["subjects"] == 1
-    assert (await get(stats, keys, "summary", csv_=True, region=COUNTY)).startswith("region,level,kind")
+    assert (await get(stats, keys, "summary", csv_=True, region=COUNTY)).startswith("region,region_name,level,kind")

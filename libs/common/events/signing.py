@@ -35,6 +35,7 @@ PRODUCERS: Mapping[str, str] = {
     "subject-updated": "registry",
     "civility-evaluated": "registry",
     "negative-record-changed": "registry",
+    "region-changed": "registry",
     "rating-changed": "rating",
     "credit-line-changed": "lending",
     "loan-recorded": "lending",

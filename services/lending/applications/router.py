@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, Scope, require_roles
 from common.db import Session
-from common.errors import not_found
+from common.errors import not_found, problems
 from common.idempotency import Idempotency
 from lending.applications import repository, service
 from lending.applications.schemas import ApplicationIn, ApplicationOut, DecisionIn
@@ -16,12 +16,12 @@ from lending.banks.service import partner_bank
 from lending.disclosures.log import DisclosureLog
 from lending.loans.router import disclosure, scope
 
-router = APIRouter(prefix="/v1", tags=["applications"])
+router = APIRouter(prefix="/v1", tags=["applications"], responses=problems(401, 403, 422))
 Submitter = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, scope=Scope.applications_submit))]
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 
 
-@router.post("/applications", response_model=ApplicationOut, status_code=201)
+@router.post("/applications", response_model=ApplicationOut, status_code=201, responses=problems(404, 409))
 async def submit(body: ApplicationIn, caller: Submitter, guard: Idempotency, session: Session,
                  request: Request) -> Response:
     if guard.replay:
@@ -37,7 +37,7 @@ async def submit(body: ApplicationIn, caller: Submitter, guard: Idempotency, ses
     return await guard.remember(session, 201, out.model_dump(mode="json"))
 
 
-@router.post("/applications/{application_id}/decision", response_model=ApplicationOut)
+@router.post("/applications/{application_id}/decision", response_model=ApplicationOut, responses=problems(404, 409))
 async def decide(application_id: str, body: DecisionIn, bank: BankCaller, guard: Idempotency, session: Session,
                  request: Request) -> Response:
     if guard.replay:
@@ -56,7 +56,7 @@ async def list_applications(caller: BankCaller, session: Session,
     return [service.application_out(a) for a in await repository.list_for(session, scope(caller, bank_id), status, limit)]
 
 
-@router.get("/applications/{application_id}", response_model=ApplicationOut)
+@router.get("/applications/{application_id}", response_model=ApplicationOut, responses=problems(404))
 async def get_application(application_id: str, caller: BankCaller, session: Session) -> ApplicationOut:
     app = await repository.get(session, application_id, scope(caller, None))
     if app is None:

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.i18n import Text, TextError
 
@@ -38,6 +38,7 @@ class DecisionIn(BaseModel):
 
 
 class ApplicationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "app-2b9c", "subject_id": "hh-3a9f", "bank_id": "bank-tcrcb", "product": "xingcun-funong", "amount": "30000.00", "term_months": 12, "documents": [{"kind": "id_card", "ref": "portal://docs/81"}, {"kind": "household_register", "ref": "portal://docs/82"}], "status": "pending", "decision_reason": None, "loan_id": None, "submitted_at": "2026-11-25T08:00:00Z", "decided_at": None}]})
     id: str
     subject_id: str
     bank_id: str

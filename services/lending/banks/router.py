@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
+from common.errors import problems
 from lending.banks import repository, service
 from lending.banks.schemas import BankIn, BankOut, BankStatusIn, ProductIn, ProductOut
 
-router = APIRouter(prefix="/v1", tags=["banks"])
+router = APIRouter(prefix="/v1", tags=["banks"], responses=problems(401, 403, 422))
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform))]
 
@@ -20,7 +21,7 @@ async def add_bank(body: BankIn, _: Admin, session: Session) -> BankOut:
     return await service.add_bank(session, body)
 
 
-@router.post("/banks/{bank_id}/status", response_model=BankOut)
+@router.post("/banks/{bank_id}/status", response_model=BankOut, responses=problems(404))
 async def set_status(bank_id: str, body: BankStatusIn, _: Admin, session: Session) -> BankOut:
     """Deactivate a partner bank (every request with its tokens is refused from now on) or reactivate it."""
     return await service.set_active(session, bank_id, body.active)
@@ -31,7 +32,7 @@ async def list_banks(_: Reader, session: Session) -> list[BankOut]:
     return [service.bank_out(b) for b in await repository.list_banks(session)]
 
 
-@router.post("/banks/{bank_id}/products", response_model=ProductOut, status_code=201)
+@router.post("/banks/{bank_id}/products", response_model=ProductOut, status_code=201, responses=problems(404))
 async def add_product(bank_id: str, body: ProductIn, caller: Admin, session: Session) -> ProductOut:
     return await service.add_product(session, bank_id, body, caller)
 

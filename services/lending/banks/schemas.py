@@ -4,7 +4,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.i18n import Text, TextError
 
@@ -22,6 +22,7 @@ class BankStatusIn(BaseModel):
 
 
 class BankOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "bank-tcrcb", "name": "天长农商银行", "active": True}]})
     id: str
     name: str
     active: bool
@@ -50,6 +51,7 @@ class ProductIn(BaseModel):
 
 
 class ProductOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "xingcun-funong", "bank_id": "bank-tcrcb", "name": "兴村富农贷", "grades": ["AAA", "AA", "A"], "kinds": ["household"], "industries": [], "min_amount": "10000.00", "max_amount": "300000.00", "min_term_months": 6, "max_term_months": 36, "programme": "4321"}]})
     code: str
     bank_id: str
     name: str

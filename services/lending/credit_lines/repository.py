@@ -120,10 +120,6 @@ async def update_terms(session: AsyncSession, subject_id: str, values: dict[str,
     await session.execute(update(CreditLine).where(CreditLine.subject_id == subject_id).values(**values))
 
 
-async def add_history(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(CreditLineChange).values(**values))
-
-
 async def add_histories(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     await insert_rows(session, cast(Table, CreditLineChange.__table__), rows)
 
@@ -195,8 +191,8 @@ async def count_lines(session: AsyncSession) -> int:
 async def in_village(session: AsyncSession, village: str, after: str | None, limit: int,
                      consented_only: bool = False) -> Sequence[CreditLine]:
     q = select(CreditLine).where(CreditLine.region_village == village)
-    if consented_only:  # a bank sees only subjects that did not refuse lending use (unknown: not refused)
-        q = q.where(or_(CreditLine.consent_lending.is_(None), CreditLine.consent_lending.is_(True)))
+    if consented_only:  # a bank sees only subjects that consented to lending use (unknown: not consented)
+        q = q.where(CreditLine.consent_lending.is_(True))
     if after:
         q = q.where(CreditLine.subject_id > after)
     return (await session.execute(q.order_by(CreditLine.subject_id).limit(limit))).scalars().all()

@@ -11,6 +11,7 @@ from fastapi.responses import ORJSONResponse
 from common.auth import Principal, Role, forbidden, require_roles
 from common.clock import beijing_today
 from common.db import Session
+from common.errors import problems
 from common.i18n import Text
 from common.paging import PageLimit
 from lending.credit_lines import repository, service
@@ -22,7 +23,7 @@ from lending.loans.service import unknown_subject
 from lending.policies.rates import RateBook
 from lending.subjects.service import no_consent, refused
 
-router = APIRouter(prefix="/v1", tags=["credit lines"])
+router = APIRouter(prefix="/v1", tags=["credit lines"], responses=problems(401, 403, 422))
 Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer))]
 
 
@@ -32,7 +33,7 @@ def in_region(caller: Principal, line: CreditLine | LineRow) -> bool:
 
 
 @router.get("/credit-lines/{subject_id}", response_model=CreditLineOut,
-            responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"}})
+            responses=problems(404, s404="unknown-subject", s403="no-consent (scope lending)"))
 async def credit_line(subject_id: str, caller: Reader, request: Request,
                       purpose: str = Query(default="credit-line", max_length=120)) -> ORJSONResponse:
     """The banks' hot read: one keyed read on a bare connection, the benchmark from memory, the
@@ -53,7 +54,7 @@ async def credit_line(subject_id: str, caller: Reader, request: Request,
 
 
 @router.get("/credit-lines/{subject_id}/history", response_model=list[CreditLineChangeOut],
-            responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"}})
+            responses=problems(404, s404="unknown-subject", s403="no-consent (scope lending)"))
 async def credit_line_history(subject_id: str, caller: Reader, session: Session, request: Request, after: int = 0,
                               limit: PageLimit = 100,
                               purpose: str = Query(default="credit-line-history", max_length=120)
@@ -72,7 +73,7 @@ async def credit_line_history(subject_id: str, caller: Reader, session: Session,
     return service.history_out(await repository.history(session, subject_id, after, limit))
 
 
-@router.get("/villages/{village_code}/credit-lines", response_model=VillageLinesOut)
+@router.get("/villages/{village_code}/credit-lines", response_model=VillageLinesOut, responses=problems(404))
 async def village_lines(village_code: str, caller: Reader, session: Session, request: Request,
                         after: str | None = None, limit: int = Query(default=200, ge=1, le=1000),
                         purpose: str = Query(default="whole-village-credit", max_length=120)) -> VillageLinesOut:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 
 class Region(BaseModel):
@@ -14,6 +14,7 @@ class Region(BaseModel):
 
 
 class CreditLineOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject_id": "hh-3a9f", "kind": "household", "region": {"county": "341181", "town": "341181100", "village": "341181100201", "group": None}, "grade": "AA", "status": "active", "line_amount": "200000.00", "drawn": "50000.00", "available": "150000.00", "benchmark_rate": "3.10", "max_markup": "1.10", "max_rate": "4.20", "valid_until": "2027-11-25", "policy_version": 1, "version": 2, "freeze_reason": None}]})
     subject_id: str
     kind: str
     region: Region
@@ -32,6 +33,7 @@ class CreditLineOut(BaseModel):
 
 
 class CreditLineChangeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2, "change": "raised", "old_grade": "A", "grade": "AA", "status": "active", "old_line_amount": "100000.00", "line_amount": "200000.00", "max_markup": "1.10", "rating_version": 3, "reason": "rating-changed", "changed_at": "2026-11-25T08:00:00Z"}]})
     version: int
     change: str
     old_grade: str | None
@@ -46,6 +48,7 @@ class CreditLineChangeOut(BaseModel):
 
 
 class VillageLinesOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"village": "341181100201", "items": [{"subject_id": "hh-3a9f", "kind": "household", "region": {"county": "341181", "town": "341181100", "village": "341181100201", "group": None}, "grade": "AA", "status": "active", "line_amount": "200000.00", "drawn": "50000.00", "available": "150000.00", "benchmark_rate": "3.10", "max_markup": "1.10", "max_rate": "4.20", "valid_until": "2027-11-25", "policy_version": 1, "version": 2, "freeze_reason": None}], "next_after": None}]})
     village: str
     items: list[CreditLineOut]
     next_after: str | None

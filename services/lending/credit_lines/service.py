@@ -13,6 +13,7 @@ from common.clock import beijing_day
 from common.db import utcnow
 from common.events import Event, accept_versions, batch, emit, emit_many, subject_rounds
 from lending import events
+from lending.changes import service as change_feed
 from lending.credit_lines import repository
 from lending.credit_lines.models import CLOSED, DEFAULT_HOLD, NONE, CreditLine
 from lending.credit_lines.rules import LineState, LineTerms, available_fen, decide, gets_line
@@ -175,8 +176,15 @@ async def apply_grades(session: AsyncSession, graded: list[dict[str, Any]]) -> N
                             await terms_for(session, d["kind"], d["new_grade"]), now) for d in graded]
     await repository.insert_lines(session, [{"drawn_fen": 0, **c.values} for c in changes if c.inserted])
     await repository.update_lines(session, [c.values for c in changes if not c.inserted])
-    await repository.add_histories(session, [c.history for c in changes])
+    await record_changes(session, [c.history for c in changes])
     await emit_many(session, [c.event for c in changes])
+
+
+async def record_changes(session: AsyncSession, history: list[dict[str, Any]]) -> None:
+    """The one place a line's change is recorded, in the caller's transaction: its history row and,
+    for what banks hear of (granted, raised, cut, frozen ...), the change feed (lending.changes)."""
+    await repository.add_histories(session, history)
+    change_feed.record(session, history)
 
 
 def facts_region(facts: SubjectFacts) -> dict[str, str | None]:
@@ -219,10 +227,10 @@ async def apply_facts(session: AsyncSession, facts: dict[str, Any], line: Any) -
     await repository.update_terms(session, line.subject_id, values)
     line_fen = values.get("line_fen", line.line_fen)
     valid_until = None if status == CLOSED else line.valid_until
-    await repository.add_history(session, {
+    await record_changes(session, [{
         "subject_id": line.subject_id, "version": version, "change": change, "old_grade": line.grade,
         "grade": line.grade, "status": status, "old_line_fen": line.line_fen, "line_fen": line_fen,
-        "max_markup": line.max_markup, "rating_version": line.rating_version, "reason": text, "changed_at": now})
+        "max_markup": line.max_markup, "rating_version": line.rating_version, "reason": text, "changed_at": now}])
     await emit_line_changed(session, subject_id=line.subject_id, kind=line.kind, region=region, grade=line.grade,
                             line_fen=line_fen, drawn_fen=line.drawn_fen, status=status,
                             max_markup=Decimal(line.max_markup), valid_until=valid_until, version=version, reason=text,

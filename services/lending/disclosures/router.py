@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
-from common.errors import ProblemError, field_error
+from common.errors import ProblemError, field_error, problems
 from common.i18n import Text
 from common.idempotency import Idempotency
 from common.pii import id_number_problem, normalize_id_number
@@ -20,14 +20,16 @@ from lending.disclosures.schemas import DisclosureOut, LookupIn, LookupOut
 from lending.subjects import repository as subject_facts
 from lending.subjects.service import consents_to_lending, no_consent, refused
 
-router = APIRouter(prefix="/v1", tags=["subjects"])
+router = APIRouter(prefix="/v1", tags=["subjects"], responses=problems(401, 403, 422))
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
+# The county reads the whole log; a household reads its own part (who saw its grade: 知情权).
+AdminOrSelf = Annotated[Principal, Depends(require_roles(Role.household))]
 
 
 @router.post("/subjects:lookup", response_model=LookupOut,
-             responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent (scope lending)"},
-                        422: {"description": "invalid id_number"}})
+             responses=problems(404, 409, s404="unknown-subject", s403="no-consent (scope lending)",
+                                s422="invalid id_number"))
 async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
@@ -46,8 +48,8 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
                            type="unknown-subject")
     facts = await subject_facts.get(session, found["subject_id"])
     consent = found.get("consent")  # if the registry says, it has the last word
-    if (consent is not None and not consents_to_lending(consent)) or (consent is None and facts is not None
-                                                                       and refused(facts.consent_lending)):
+    if (consent is not None and not consents_to_lending(consent)) or (
+            consent is None and refused(facts.consent_lending if facts is not None else None)):
         # Logged as an attempt (no grade shown), in its own transaction: the refusal rolls this one back.
         request.app.state.disclosures.record(str(bank.bank_id), found["subject_id"], None, "lookup-refused",
                                              body.purpose)
@@ -61,8 +63,12 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
 
 
 @router.get("/disclosures", response_model=list[DisclosureOut])
-async def disclosures(_: Admin, session: Session, subject_id: str | None = None, bank_id: str | None = None,
+async def disclosures(who: AdminOrSelf, session: Session, subject_id: str | None = None, bank_id: str | None = None,
                       limit: int = Query(default=100, ge=1, le=1000)) -> list[DisclosureOut]:
+    if who.role == Role.household and (bank_id or not who.is_self(subject_id)):
+        raise ProblemError(403, Text("Forbidden", "无权访问"),
+                           Text("a household reads its own disclosures only", "农户只能查看自己的信息披露记录"), type="forbidden",
+                           errors=[{"field": "query.subject_id", "message": Text("not your own", "不是您本人的")}])
     if subject_id:
         rows = await repository.for_subject(session, subject_id, limit)
     elif bank_id:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class LookupIn(BaseModel):
@@ -12,6 +12,7 @@ class LookupIn(BaseModel):
 
 
 class LookupOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject_id": "hh-3a9f", "kind": "household", "grade": "AA", "masked_name": "张*", "credit_line_status": "active"}]})
     subject_id: str
     kind: str
     grade: str | None
@@ -20,6 +21,7 @@ class LookupOut(BaseModel):
 
 
 class DisclosureOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"bank_id": "bank-tcrcb", "subject_id": "hh-3a9f", "grade": "AA", "channel": "credit-line", "purpose": "loan-application", "disclosed_at": "2026-11-25T08:00:00Z"}]})
     bank_id: str
     subject_id: str
     grade: str | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from common.i18n import Text, TextError
 from lending.loans.models import Loan
@@ -46,6 +46,7 @@ class AmountMismatch(BaseModel):
 
 
 class ComparisonOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"bank_id": "bank-tcrcb", "checked": 3, "matched": 1, "missing": [{"id": "loan-9a0c", "amount": "20000.00", "subject_id": "hh-71c2"}], "amount_mismatch": [{"id": "loan-7d1e", "bank_amount": "50000.00", "lending_amount": "5000.00"}]}]})
     bank_id: str
     checked: int
     matched: int

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from common.auth import Role
 from common.db import Session
-from common.errors import field_error
+from common.errors import field_error, problems
 from common.i18n import Text
 from lending.loans import repository
 from lending.loans.comparison import BankLoanList, ComparisonOut, compare
 from lending.loans.router import BankCaller
 
-router = APIRouter(prefix="/v1", tags=["loans"])
+router = APIRouter(prefix="/v1", tags=["loans"], responses=problems(401, 403, 422))
 
 
 @router.post("/reconciliation", response_model=ComparisonOut)

@@ -11,8 +11,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from common.auth import Principal, Role, require_roles
+from common.contracts import CSV, media
 from common.db import Session
-from common.errors import field_error
+from common.errors import field_error, problems
 from common.i18n import Text
 from common.idempotency import Idempotency
 from lending.banks.service import partner_bank
@@ -20,7 +21,7 @@ from lending.disclosures.log import DisclosureLog
 from lending.loans import reconciliation, repository, service
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, LoanPage, RepaymentIn, RepaymentOut
 
-router = APIRouter(prefix="/v1", tags=["loans"])
+router = APIRouter(prefix="/v1", tags=["loans"], responses=problems(401, 403, 422))
 BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
 
 
@@ -36,9 +37,9 @@ def scope(caller: Principal, bank_id: str | None) -> str | None:
 
 
 @router.post("/loans", response_model=LoanOut, status_code=201,
-             responses={404: {"description": "unknown-subject"}, 403: {"description": "no-consent, unknown-bank"},
-                        409: {"description": "line-frozen, line-closed, line-expired, no-credit-line, over-available-line"},
-                        422: {"description": "rate-above-cap, product-not-eligible"}})
+             responses=problems(404, 409, s404="unknown-subject", s403="no-consent, unknown-bank",
+                                s409="line-frozen, line-closed, line-expired, no-credit-line, over-available-line",
+                                s422="rate-above-cap, product-not-eligible"))
 async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
@@ -48,7 +49,7 @@ async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, sessio
     return await guard.remember(session, 201, loan.model_dump(mode="json"))
 
 
-@router.post("/loans/{loan_id}/repayments", response_model=RepaymentOut, status_code=201)
+@router.post("/loans/{loan_id}/repayments", response_model=RepaymentOut, status_code=201, responses=problems(404, 409))
 async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
@@ -57,7 +58,7 @@ async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, guard: Idempo
     return await guard.remember(session, 201, out.model_dump(mode="json"))
 
 
-@router.post("/loans/{loan_id}/default", response_model=LoanDefaultOut, status_code=201)
+@router.post("/loans/{loan_id}/default", response_model=LoanDefaultOut, status_code=201, responses=problems(404, 409))
 async def default(loan_id: str, body: DefaultIn, bank: BankCaller, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
@@ -76,13 +77,13 @@ async def list_loans(caller: BankCaller, session: Session, subject_id: str | Non
     return LoanPage(items=items, next_after=items[-1].id if len(items) == limit else None)
 
 
-@router.get("/loans/{loan_id}", response_model=LoanOut)
+@router.get("/loans/{loan_id}", response_model=LoanOut, responses=problems(404))
 async def get_loan(loan_id: str, caller: BankCaller, session: Session) -> LoanOut:
     return service.loan_out(await service.own_loan(session, loan_id, scope(caller, None)))
 
 
 @router.get("/reconciliation", response_class=Response,
-            responses={200: {"content": {"text/csv": {}}, "description": "the day's loans, repayments and defaults"}})
+            responses=media(CSV, description="the day's loans, repayments and defaults"))
 async def daily_reconciliation(caller: BankCaller, session: Session, day: date,
                                bank_id: Annotated[str | None, Query(max_length=80, pattern=r"^[A-Za-z0-9_.-]+$",
                                                                     description="a bank id (admin only)")] = None) -> Response:

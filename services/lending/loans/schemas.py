@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from lending.risk.schemas import DefaultOut
 
@@ -18,6 +18,7 @@ class LoanIn(BaseModel):
 
 
 class LoanOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "loan-7d1e", "subject_id": "hh-3a9f", "bank_id": "bank-tcrcb", "kind": "household", "product": "xingcun-funong", "amount": "50000.00", "outstanding": "50000.00", "annual_rate": "4.2000", "max_rate": "4.20", "term_months": 12, "grade": "AA", "status": "active", "drawn_at": "2026-11-25T08:00:00Z", "due_on": "2027-11-25", "closed_at": None}]})
     id: str
     subject_id: str
     bank_id: str
@@ -42,6 +43,7 @@ class RepaymentIn(BaseModel):
 
 
 class RepaymentOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 31, "loan_id": "loan-7d1e", "amount": "10000.00", "outstanding": "40000.00", "on_time": True, "fully_repaid": False, "repaid_at": "2026-12-25T08:00:00Z"}]})
     id: int
     loan_id: str
     amount: str
@@ -58,10 +60,12 @@ class DefaultIn(BaseModel):
 
 
 class LoanDefaultOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"loan": {"id": "loan-7d1e", "subject_id": "hh-3a9f", "bank_id": "bank-tcrcb", "kind": "household", "product": "xingcun-funong", "amount": "50000.00", "outstanding": "0.00", "annual_rate": "4.2000", "max_rate": "4.20", "term_months": 12, "grade": "AA", "status": "defaulted", "drawn_at": "2026-11-25T08:00:00Z", "due_on": "2027-11-25", "closed_at": "2027-12-30T08:00:00Z"}, "risk_sharing": {"loan_id": "loan-7d1e", "programme": "4321", "loss_amount": "50000.00", "shares": {"guarantor": "20000.00", "bank": "15000.00", "province": "10000.00", "county": "5000.00"}, "fund_paid": "5000.00", "unfunded_government_share": "0.00", "defaulted_at": "2027-12-30T08:00:00Z"}}]})
     loan: LoanOut
     risk_sharing: DefaultOut
 
 
 class LoanPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "loan-7d1e", "subject_id": "hh-3a9f", "bank_id": "bank-tcrcb", "kind": "household", "product": "xingcun-funong", "amount": "50000.00", "outstanding": "50000.00", "annual_rate": "4.2000", "max_rate": "4.20", "term_months": 12, "grade": "AA", "status": "active", "drawn_at": "2026-11-25T08:00:00Z", "due_on": "2027-11-25", "closed_at": None}], "next_after": None}]})
     items: list[LoanOut]
     next_after: str | None

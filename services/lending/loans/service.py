@@ -25,7 +25,7 @@ from lending.banks.service import product_rules
 from lending.credit_lines import repository as lines
 from lending.credit_lines.models import ACTIVE, CLOSED, FROZEN, CreditLine
 from lending.credit_lines.rules import add_months, available_fen
-from lending.credit_lines.service import announce_use, region_of
+from lending.credit_lines.service import announce_use, record_changes, region_of
 from lending.loans import repository
 from lending.loans.models import DEFAULTED, Loan
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, RepaymentIn, RepaymentOut
@@ -267,12 +267,12 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
     if released is not None:
         held = released.freeze_reason is not None
         if held:
-            await lines.add_history(session, {
+            await record_changes(session, [{
                 "subject_id": loan.subject_id, "version": released.version, "change": "frozen",
                 "old_grade": released.grade, "grade": released.grade, "status": released.status,
                 "old_line_fen": released.line_fen, "line_fen": released.line_fen, "max_markup": released.max_markup,
                 "rating_version": released.rating_version, "reason": f"loan {loan_id} defaulted: frozen until re-rated",
-                "changed_at": utcnow()})
+                "changed_at": utcnow()}])
         await announce_use(session, released, "frozen" if held else "released",
                            reason=f"loan {loan_id} defaulted: balance released, line frozen at every bank until "
                            "the county re-rates the subject" if held else None,

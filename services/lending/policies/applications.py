@@ -21,7 +21,7 @@ from common.i18n import Text
 from lending.credit_lines import repository as lines
 from lending.credit_lines.models import CreditLine
 from lending.credit_lines.rules import LineState, LineTerms, add_months, reapply
-from lending.credit_lines.service import emit_line_changed, region_of
+from lending.credit_lines.service import emit_line_changed, record_changes, region_of
 from lending.policies import repository
 from lending.policies.models import PolicyApplication
 from lending.policies.schemas import PolicyApplicationOut
@@ -94,14 +94,15 @@ async def apply_chunk(session: AsyncSession, job: PolicyApplication, size: int) 
         changed += 1
         version = line.version + 1
         reason = f"policy version {job.policy_version} applied"
+        old_line_fen = line.line_fen  # the UPDATE below refreshes the loaded line too
         await lines.update_terms(session, line.subject_id, {
             "status": new.status, "line_fen": new.line_fen, "max_markup": new.max_markup,
             "policy_version": new.policy_version, "valid_until": new.valid_until, "valid_from": valid_from,
             "version": version, "updated_at": now})
-        await lines.add_history(session, {
+        await record_changes(session, [{
             "subject_id": line.subject_id, "version": version, "change": change, "old_grade": line.grade,
-            "grade": line.grade, "status": new.status, "old_line_fen": line.line_fen, "line_fen": new.line_fen,
-            "max_markup": new.max_markup, "rating_version": line.rating_version, "reason": reason, "changed_at": now})
+            "grade": line.grade, "status": new.status, "old_line_fen": old_line_fen, "line_fen": new.line_fen,
+            "max_markup": new.max_markup, "rating_version": line.rating_version, "reason": reason, "changed_at": now}])
         await emit_line_changed(session, subject_id=line.subject_id, kind=line.kind, region=region_of(line),
                                 grade=line.grade, line_fen=new.line_fen, drawn_fen=line.drawn_fen, status=new.status,
                                 max_markup=new.max_markup, valid_until=new.valid_until, version=version, reason=reason,

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Depends, Request
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session, utcnow
+from common.errors import problems
 from common.paths import SerialId
 from lending.policies import applications, service
 from lending.policies.rates import RateBook
 from lending.policies.schemas import BenchmarkIn, BenchmarkOut, PolicyApplicationOut, PolicyIn, PolicyOut
 
-router = APIRouter(prefix="/v1", tags=["policies"])
+router = APIRouter(prefix="/v1", tags=["policies"], responses=problems(401, 403, 422))
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Reader = Annotated[Principal, Depends(require_roles(Role.bank, Role.officer, Role.platform))]
 
@@ -23,7 +24,7 @@ async def current_policy(_: Reader, session: Session) -> PolicyOut:
     return await service.get_policy(session)
 
 
-@router.get("/policies/{version}", response_model=PolicyOut)
+@router.get("/policies/{version}", response_model=PolicyOut, responses=problems(404))
 async def policy_version(version: SerialId, _: Reader, session: Session) -> PolicyOut:
     return await service.get_policy(session, version)
 
@@ -47,7 +48,7 @@ async def add_benchmark_rate(body: BenchmarkIn, admin: Admin, session: Session, 
 
 
 @router.post("/policy-applications", response_model=PolicyApplicationOut, status_code=202,
-             responses={409: {"description": "no-policy"}})
+             responses=problems(409, s409="no-policy"))
 async def apply_policy(admin: Admin, request: Request) -> PolicyApplicationOut:
     """Re-apply the policy in force to every existing line, in the background; follow it with
     ``GET /v1/policy-applications/{id}``."""
@@ -63,6 +64,6 @@ async def apply_policy(admin: Admin, request: Request) -> PolicyApplicationOut:
     return out
 
 
-@router.get("/policy-applications/{job_id}", response_model=PolicyApplicationOut)
+@router.get("/policy-applications/{job_id}", response_model=PolicyApplicationOut, responses=problems(404))
 async def policy_application(job_id: str, _: Admin, session: Session) -> PolicyApplicationOut:
     return applications.application_out(await applications.get(session, job_id))

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 LineKind = Literal["household", "new_entity", "collective"]
 CreditGrade = Literal["AAA", "AA", "A"]
@@ -36,6 +36,7 @@ class PolicyRowOut(BaseModel):
 
 
 class PolicyOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 2, "effective_from": "2026-11-01T00:00:00Z", "validity_months": 24, "rows": [{"kind": "household", "grade": "AAA", "line_amount": "300000.00", "max_markup": "1.00"}, {"kind": "household", "grade": "AA", "line_amount": "200000.00", "max_markup": "1.10"}]}]})
     version: int
     effective_from: datetime
     validity_months: int
@@ -49,6 +50,7 @@ class BenchmarkIn(BaseModel):
 
 
 class BenchmarkOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"name": "LPR-1Y", "rate_percent": "3.1000", "effective_on": "2026-10-21"}]})
     name: str
     rate_percent: str
     effective_on: date
@@ -56,6 +58,7 @@ class BenchmarkOut(BaseModel):
 
 class PolicyApplicationOut(BaseModel):
     """A job applying the policy in force to every existing line (progress: ``done`` of ``total``)."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "pa-4e1b", "policy_version": 2, "status": "done", "total": 3000, "done": 3000, "changed": 2150, "error": None, "started_by": "admin", "started_at": "2026-11-25T08:00:00Z", "finished_at": "2026-11-25T08:00:12Z"}]})
 
     id: str
     policy_version: int

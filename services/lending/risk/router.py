@@ -7,10 +7,11 @@ from fastapi import APIRouter, Depends, Query
 
 from common.auth import Principal, Role, require_roles
 from common.db import Session
+from common.errors import problems
 from lending.risk import repository, service
 from lending.risk.schemas import FundOut, ProgrammeIn, ProgrammeOut, TopUpIn
 
-router = APIRouter(prefix="/v1", tags=["risk sharing"])
+router = APIRouter(prefix="/v1", tags=["risk sharing"], responses=problems(401, 403, 422))
 Admin = Annotated[Principal, Depends(require_roles(Role.admin))]
 Reader = Annotated[Principal, Depends(require_roles(Role.platform, Role.bank))]
 

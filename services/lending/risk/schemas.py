@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ProgrammeIn(BaseModel):
@@ -15,6 +15,7 @@ class ProgrammeIn(BaseModel):
 
 
 class ProgrammeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "4321", "name": "4321 政银担风险分担", "shares": {"guarantor": "0.40", "bank": "0.30", "province": "0.20", "county": "0.10"}, "is_default": True}]})
     code: str
     name: str
     shares: dict[str, str]
@@ -37,6 +38,7 @@ class FundEntryOut(BaseModel):
 
 
 class FundOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"balance": "4950000.00", "entries": [{"id": 2, "entry_type": "payout", "amount": "-50000.00", "balance_after": "4950000.00", "loan_id": "loan-7d1e", "note": None, "created_at": "2026-11-25T08:00:00Z"}]}]})
     balance: str
     entries: list[FundEntryOut]
 

@@ -32,8 +32,9 @@ def consents_to_lending(consent: dict[str, Any] | None) -> bool:
 
 
 def refused(consent_lending: bool | int | None) -> bool:
-    """True only when the registry said no (None: lending has not heard from the registry yet)."""
-    return consent_lending is not None and not consent_lending
+    """True unless the registry said yes: a subject lending has not heard of from the registry yet
+    (None: graded before its file's event arrived) is not consented, so nothing reaches a bank."""
+    return not consent_lending
 
 
 def no_consent(subject_id: str) -> ProblemError:

@@ -11,6 +11,7 @@ from common.db import utcnow
 from common.events import Event, accept_versions, batch, subject_rounds
 from merchant.codes import repository as codes
 from merchant.codes.models import REVOKED
+from merchant.grade_changes import service as grade_feed
 from merchant.grades import grade_bit
 from merchant.households import repository
 
@@ -50,10 +51,13 @@ async def on_subject(session: AsyncSession, events: list[Event]) -> None:
 
 @batch
 async def on_rating(session: AsyncSession, events: list[Event]) -> None:
-    """rating-changed: today's grade; a veto (一票否决) makes it match no offer."""
+    """rating-changed: today's grade; a veto (一票否决) makes it match no offer. A change of what the
+    till sees goes to the grade-change feed (merchant.grade_changes)."""
     for round_ in subject_rounds([e.data for e in events], key=lambda d: d["subject_id"]):
         accepted = await accept_versions(session, RATING_STREAM, [(d["subject_id"], int(d["version"]))
                                                                   for d in round_])
+        await grade_feed.record(session, [{"subject_id": d["subject_id"], "grade": d["new_grade"],
+                                           "vetoed": bool(d["vetoed"])} for d in round_ if d["subject_id"] in accepted])
         await repository.save_ratings(session, [{
             "subject_id": d["subject_id"], "kind": d["kind"], "grade": d["new_grade"], "vetoed": bool(d["vetoed"]),
             "grade_bit": grade_bit(d["new_grade"], bool(d["vetoed"])), "region": d["region"],

@@ -17,9 +17,11 @@ async def get(session: AsyncSession, merchant_id: str) -> Row[Any] | None:
     return (await session.execute(select(merchants).where(merchants.c.id == merchant_id))).one_or_none()
 
 
-async def list_(session: AsyncSession, region_prefix: str | None, offset: int = 0,
+async def list_(session: AsyncSession, region_prefix: str | None, after: str | None = None,
                 limit: int | None = None) -> list[Row[Any]]:
-    stmt = select(merchants).order_by(merchants.c.created_at, merchants.c.id).offset(offset).limit(limit)
+    stmt = select(merchants).order_by(merchants.c.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(merchants.c.id > after)
     if region_prefix:
         stmt = stmt.where(merchants.c.region_code.startswith(region_prefix, autoescape=True))
     return list((await session.execute(stmt)).all())

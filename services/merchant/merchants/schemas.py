@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from common.paging import CursorPage
 
 
 class MerchantIn(BaseModel):
@@ -18,3 +20,22 @@ class MerchantIn(BaseModel):
 
 class MerchantStatusIn(BaseModel):
     status: Literal["active", "suspended"]
+
+
+class MerchantOut(BaseModel):
+    """A merchant (商户) or a public-benefit verifier."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "merchant-demo-market", "name": "秦栏供销超市", "kind": "shop", "category": "grocery",
+        "region_code": "341181100201", "status": "active", "created_at": "2026-11-25T08:00:00+00:00"}]})
+    id: str
+    name: str
+    kind: Literal["shop", "benefit_verifier"]
+    category: str | None
+    region_code: str | None
+    status: Literal["active", "suspended"]
+    created_at: str = Field(description="ISO 8601, UTC")
+
+
+class MerchantPage(CursorPage):
+    items: list[MerchantOut]

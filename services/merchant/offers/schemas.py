@@ -4,8 +4,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from common.i18n import Text, TextError
 from merchant.offers import discounts
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -30,7 +31,7 @@ class SpendSaveRule(BaseModel):
     @model_validator(mode="after")
     def _save_below_threshold(self) -> SpendSaveRule:
         if self.save > self.threshold:
-            raise ValueError("save must not exceed threshold")
+            raise TextError(Text("save must not exceed threshold", "减免金额（save）不能超过门槛（threshold）"))
         return self
 
 
@@ -44,7 +45,7 @@ class FixedPriceRule(BaseModel):
     @model_validator(mode="after")
     def _cheaper(self) -> FixedPriceRule:
         if self.fixed_price >= self.regular_price:
-            raise ValueError("fixed_price must be below regular_price")
+            raise TextError(Text("fixed_price must be below regular_price", "优惠价（fixed_price）须低于原价（regular_price）"))
         return self
 
 
@@ -70,13 +71,37 @@ class Terms(BaseModel):
     @model_validator(mode="after")
     def _dates(self) -> Terms:
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
-            raise ValueError("valid_until must be after valid_from")
+            raise TextError(Text("valid_until must be after valid_from", "结束时间（valid_until）须晚于开始时间（valid_from）"))
         return self
 
 
 class OfferIn(Terms):
     title: str = Field(min_length=1, max_length=200)
     rule: RuleIn
+
+
+class OfferOut(BaseModel):
+    """An offer (优惠) or a programme's benefit, as registered; money in CNY strings to the fen."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "o-3f1c2a9b7d10", "merchant_id": "merchant-demo-market", "programme_id": None, "title": "信用户九折",
+        "rule": {"kind": "percent", "percent": "10", "cap": "20.00"}, "eligible_grades": ["AAA", "AA", "A"],
+        "valid_from": "2026-11-25T08:00:00+00:00", "valid_until": None, "budget_total": "5000.00", "spent": "0.00",
+        "budget_daily": None, "per_household_limit": None, "stackable": False, "status": "active"}]})
+    id: str
+    merchant_id: str | None = Field(description="the shop giving it; null for a programme's benefit")
+    programme_id: str | None
+    title: str
+    rule: RuleIn
+    eligible_grades: list[str]
+    valid_from: str = Field(description="ISO 8601, UTC")
+    valid_until: str | None
+    budget_total: str | None
+    spent: str
+    budget_daily: str | None
+    per_household_limit: int | None
+    stackable: bool
+    status: Literal["active", "withdrawn"]
 
 
 def rule_from_json(raw: dict[str, Any]) -> discounts.Rule:

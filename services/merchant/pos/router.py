@@ -6,25 +6,23 @@ but the log, so it always answers with today's grade: a retried verify (same Ide
 is answered afresh, which is what "the next scan sees the change" needs."""
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from fastapi import APIRouter, Request, Response
 from starlette.routing import Route
 
-from common.auth import Role, authenticate, forbidden
+from common.auth import authenticate
 from common.db import Session, utcnow
-from common.errors import not_found
+from common.errors import problems
 from common.idempotency import Idempotency
 from common.paging import PageLimit
 from merchant.access import Pos, Reader, pos_merchant
 from merchant.disclosures.log import DisclosureLog
 from merchant.pos import service
-from merchant.pos.schemas import VERIFY_OPENAPI, RedeemIn, VerifyOut, parse_verify
-from merchant.redemptions import repository as redemptions
-from merchant.redemptions.router import view
+from merchant.pos.schemas import VERIFY_OPENAPI, RedeemIn, RedeemOut, RefundOut, VerifyOut, parse_verify
+from merchant.redemptions import service as redemptions
+from merchant.redemptions.schemas import RedemptionOut
 
-router = APIRouter(prefix="/v1/pos", tags=["POS"])
+router = APIRouter(prefix="/v1/pos", tags=["POS"], responses=problems(401, 403, 422))
 
 
 async def verify(request: Request) -> Response:
@@ -47,16 +45,19 @@ async def verify(request: Request) -> Response:
 # Documented here (OpenAPI); served by the plain Starlette route below, which the app puts first:
 # FastAPI's per-request dependency solving cost more than the query on this path.
 router.add_api_route("/verify", verify, methods=["POST"], response_model=VerifyOut, openapi_extra=VERIFY_OPENAPI,
-                     responses={401: {"description": "no or bad token"}, 403: {"description": "not a merchant's POS"},
-                                422: {"description": "no code in the body"}})
+                     responses=problems(401, 403, 422, s403="not a merchant's POS, or the merchant is suspended",
+                                        s422="no code in the body"))
 FAST_VERIFY = Route("/v1/pos/verify", verify, methods=["POST"], include_in_schema=False)
 
 
 # In the two routes below the guard comes before the session: dependencies unwind in reverse, so a
 # refused request rolls its transaction back before the guard releases its key (on SQLite the
 # release would otherwise wait behind the request's own write lock).
-@router.post("/redemptions", status_code=201)
-async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempotency, session: Session) -> Any:
+@router.post("/redemptions", status_code=201, response_model=RedeemOut,
+             responses=problems(404, 409, s409="budget-exhausted, daily-budget-exhausted, household-limit-reached; "
+                                "or the Idempotency-Key in flight or reused",
+                                s422="unknown-code, not-credit-household, an offer not applicable, invalid input"))
+async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempotency, session: Session) -> Response:
     """Compute the discount, take budgets and limits atomically, record; idempotent."""
     if guard.replay:
         return guard.replay
@@ -68,33 +69,26 @@ async def redeem(body: RedeemIn, request: Request, principal: Pos, guard: Idempo
                    grade=verdict.grade, purpose="pos-redeem", request_key=guard.key)
 
     answer = await service.redeem(session, merchant_id, body, request.app.state.rotating_codes, disclose)
-    return await guard.remember(session, 201, answer)
+    return await guard.remember(session, 201, answer.model_dump(mode="json"))
 
 
-@router.post("/redemptions/{redemption_id}/refund")
-async def refund(redemption_id: str, principal: Pos, guard: Idempotency, session: Session) -> Any:
+@router.post("/redemptions/{redemption_id}/refund", response_model=RefundOut,
+             responses=problems(404, 409, s409="already-refunded; or the Idempotency-Key in flight or reused"))
+async def refund(redemption_id: str, principal: Pos, guard: Idempotency, session: Session) -> Response:
     """Reverse a redemption (the whole purchase), once."""
     if guard.replay:
         return guard.replay
     answer = await service.refund(session, pos_merchant(principal), redemption_id)
-    return await guard.remember(session, 200, answer)
+    return await guard.remember(session, 200, answer.model_dump(mode="json"))
 
 
-@router.get("/redemptions")
-async def my_redemptions(principal: Pos, session: Session, limit: PageLimit = 100) -> list[dict[str, Any]]:
+@router.get("/redemptions", response_model=list[RedemptionOut])
+async def my_redemptions(principal: Pos, session: Session, limit: PageLimit = 100) -> list[RedemptionOut]:
     """The calling merchant's own redemptions, newest first."""
-    rows = await redemptions.list_(session, merchant_id=pos_merchant(principal), day_from=None, day_to=None,
-                                   limit=limit)
-    return [view(r) for r in rows]
+    return await redemptions.own(session, pos_merchant(principal), limit)
 
 
-@router.get("/redemptions/{redemption_id}")
-async def get_redemption(redemption_id: str, principal: Reader, session: Session) -> list[dict[str, Any]]:
+@router.get("/redemptions/{redemption_id}", response_model=list[RedemptionOut], responses=problems(404))
+async def get_redemption(redemption_id: str, principal: Reader, session: Session) -> list[RedemptionOut]:
     """A purchase's redemptions; another merchant's are simply not found."""
-    if principal.role == Role.officer:
-        raise forbidden("officers see redemptions through statistics")
-    merchant_id = principal.merchant_id if principal.role == Role.merchant else None
-    rows = await redemptions.receipt_of(session, redemption_id, merchant_id)
-    if not rows:
-        raise not_found("redemption", redemption_id)
-    return [view(r) for r in rows]
+    return await redemptions.receipt(session, redemption_id, principal)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rating.indicators.schemas import IndicatorSystemIn
+from rating.indicators.schemas import IndicatorSystemIn, split_name
 
 GRADE_BANDS = [
     {"grade": "AAA", "min": "90", "max": "100"},
@@ -24,7 +24,10 @@ def bands(direction: str, *rows: tuple[Any, Any, str], missing: str = "0") -> di
 
 
 def ind(code: str, name: str, category: str, input: str, weight: str, rule: dict[str, Any]) -> dict[str, Any]:
-    return {"code": code, "name": name, "category": category, "input": input, "weight": weight, "rule": rule}
+    """``name`` as "English 中文": its two halves are the indicator's English and Chinese labels."""
+    zh, en = split_name(name)
+    return {"code": code, "name": name, "name_zh": zh, "name_en": en, "category": category, "input": input,
+            "weight": weight, "rule": rule}
 
 
 PBOC = {"type": "lookup", "values": {"true": "1", "false": "0"}, "missing": "0.5"}

@@ -40,6 +40,17 @@ async def add(session: AsyncSession, defn: IndicatorSystemIn, actor: str, now: d
     return row
 
 
+async def compiled(session: AsyncSession, kind: str, version: int) -> CompiledSystem | None:
+    """One version of a kind's system, compiled (None if there is no such version)."""
+    key = (str(getattr(session.bind, "url", "")), kind, version)
+    if key not in _compiled:
+        row = await get(session, kind, version)
+        if row is None:
+            return None
+        _compiled[key] = compile_system(IndicatorSystemIn.model_validate(row.definition), version)
+    return _compiled[key]
+
+
 async def current_compiled(session: AsyncSession, kind: str) -> CompiledSystem | None:
     """The latest version of a kind's system, compiled (None for kinds not scored by indicators)."""
     version = await latest_version(session, kind)

@@ -32,9 +32,12 @@ async def get(session: AsyncSession, pairing_id: int) -> Pairing | None:
     return await session.get(Pairing, pairing_id)
 
 
-async def with_mentee_grades(session: AsyncSession, village: str | None) -> list[tuple[Pairing, str | None]]:
+async def with_mentee_grades(session: AsyncSession, village: str | None, after: int | None = None,
+                             limit: int | None = None) -> list[tuple[Pairing, str | None]]:
     q = (select(Pairing, CurrentGrade.grade).outerjoin(CurrentGrade, CurrentGrade.subject_id == Pairing.mentee_id)
-         .order_by(Pairing.id))
+         .order_by(Pairing.id).limit(limit))
     if village:
         q = q.where(Pairing.village == village)
+    if after is not None:
+        q = q.where(Pairing.id > after)
     return [(p, g) for p, g in (await session.execute(q)).all()]

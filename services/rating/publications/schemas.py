@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from common.clock import BEIJING
 
@@ -17,6 +17,12 @@ KIND_ZH = {"household": "农户", "new_entity": "新型农业经营主体", "col
 
 
 class PublicationItem(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "rating_id": 1042, "subject_id": "hh-3a9f", "kind": "household", "masked_name": "张*", "county": "341181",
+        "town": "341181100", "village": "341181100201", "grade": "AA", "score": "86.50", "vetoed": False,
+        "status": "published", "publication_starts_at": "2026-11-25T08:00:00Z",
+        "publication_ends_at": "2026-12-02T08:00:00Z", "objection_deadline": "2026-12-02T08:00:00Z",
+        "finalised_at": None, "open_objections": 0, "answer_due": None}]})
     rating_id: int
     subject_id: str
     kind: str

@@ -35,7 +35,9 @@ class Rating(Base):
     score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     grade: Mapped[str] = mapped_column(String(3))
     vetoed: Mapped[bool] = mapped_column(Boolean, default=False)
-    reasons: Mapped[list[str]] = mapped_column(JSON)
+    reasons: Mapped[list[str]] = mapped_column(JSON)          # in English, the top ones (every reader knows these)
+    # What cost points and what would raise it (ratings.explain); null on ratings made before.
+    explanation: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     indicator_system_version: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(12))
     disputed: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.auth import Principal
 from common.db import Database, utcnow
+from rating.access import check_region
 from rating.grades import RANK, is_credit
 from rating.indicators.repository import current_compiled
 from rating.ratings import repository as ratings_repo
@@ -27,6 +29,7 @@ from rating.ratings.lifecycle import SCORED_KINDS, finalise_due_in, rating_row
 from rating.ratings.models import PUBLISHED
 from rating.rounds import repository as repo
 from rating.rounds.models import RatingRound
+from rating.rounds.schemas import RoundIn, RoundOut, RoundSummaryOut
 from rating.scoring.engine import CompiledSystem, ScoreResult, score
 from rating.settings import RatingSettings
 from rating.subjects.repository import scoring_inputs
@@ -104,6 +107,33 @@ async def _read_and_score(db: Database, systems: dict[str, CompiledSystem], regi
             await queue.put(chunk)
     finally:
         await queue.put(None)
+
+
+def round_out(r: RatingRound) -> RoundOut:
+    return RoundOut(id=r.id, region=r.region, kinds=r.kinds, status=r.status, total=r.total, done=r.done,
+                    progress=round(r.done / r.total, 4) if r.total else 1.0,
+                    summary=RoundSummaryOut.model_validate(r.summary) if r.summary else None, error=r.error,
+                    started_by=r.started_by, started_at=r.started_at.isoformat(),
+                    finished_at=r.finished_at.isoformat() if r.finished_at else None)
+
+
+async def begin(db: Database, settings: RatingSettings, body: RoundIn, who: Principal,
+                tasks: set[asyncio.Task[Any]]) -> RoundOut:
+    """Start a round over a region; it runs in the background (kept in ``tasks`` until it ends)."""
+    check_region(who, body.region)
+    # Committed before the work starts, so the background task and callers see it.
+    async with db.transaction() as session:
+        rnd = await start(session, body.region, list(body.kinds), who.caller_id, utcnow())
+    task = asyncio.create_task(run_in_background(db, settings, rnd.id), name=f"round-{rnd.id}")
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+    return round_out(rnd)
+
+
+async def read_visible(session: AsyncSession, round_id: str, who: Principal) -> RoundOut:
+    rnd = await get(session, round_id)
+    check_region(who, rnd.region)
+    return round_out(rnd)
 
 
 async def run_in_background(db: Database, settings: RatingSettings, round_id: str) -> None:

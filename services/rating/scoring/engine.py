@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from rating.grades import Grade, drop, worse
+from rating.grades import RANK, Grade, drop, worse
 from rating.indicators.schemas import BandsRule, IndicatorSystemIn, LookupRule, ThresholdRule
+from rating.scoring.advice import IndicatorScore, Raise, would_raise
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -43,8 +44,10 @@ class ScoreResult:
     grade: Grade
     scored_grade: Grade          # what the score alone gives, before veto and serious items
     vetoed: bool
-    reasons: tuple[str, ...]
+    reasons: tuple[str, ...]                            # in English, the top ones (every reader knows these)
     points: tuple[Decimal, ...] = field(default=())   # per indicator, in the system's order
+    lost: tuple[IndicatorScore, ...] = ()              # every indicator that cost points, the most first
+    would_raise: tuple[Raise, ...] = ()               # what lifts it to the next grade (none when vetoed)
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -120,6 +123,7 @@ class CompiledSystem:
     grade_bands: tuple[tuple[Decimal, Decimal, Grade], ...]          # best first
     veto_sources: frozenset[str]
     veto_grade: Grade
+    labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)   # code -> (Chinese, English)
 
 
 def compile_system(defn: IndicatorSystemIn, version: int) -> CompiledSystem:
@@ -131,7 +135,7 @@ def compile_system(defn: IndicatorSystemIn, version: int) -> CompiledSystem:
         indicators.append((ind.code, ind.name, ind.input, ind.weight, fn))
     bands = tuple(sorted(((b.min, b.max, b.grade) for b in defn.grade_bands), key=lambda t: t[0], reverse=True))
     return CompiledSystem(defn.kind, version, tuple(indicators), bands, frozenset(defn.veto_sources),
-                          defn.veto_grade)
+                          defn.veto_grade, {ind.code: ind.labels() for ind in defn.indicators})
 
 
 def grade_for(system: CompiledSystem, score: Decimal) -> Grade:
@@ -197,9 +201,16 @@ def score(system: CompiledSystem, inp: ScoringInput) -> ScoreResult:
     # The reasons that moved it most: the indicators that lost the most points.
     indicators = system.indicators
     lost = sorted((p - ind[3], ind[0], i) for i, (p, ind) in enumerate(zip(points, indicators, strict=True))
-                  if p < ind[3])[:TOP_REASONS]
-    for _, code, i in lost:
+                  if p < ind[3])
+    for _, code, i in lost[:TOP_REASONS]:
         reasons.append(f"{code} ({indicators[i][1]}): {points[i].quantize(CENT, ROUND_HALF_UP)} of {indicators[i][3]} points")
     if not reasons:
         reasons.append("full marks on every indicator")
-    return ScoreResult(value, grade, scored, bool(veto_reasons), tuple(reasons), tuple(points))
+    costs = tuple(IndicatorScore(code, points[i].quantize(CENT, ROUND_HALF_UP), indicators[i][3].quantize(CENT))
+                  for _, code, i in lost)
+    # A veto forces the grade whatever the score: no indicator would raise it. Serious items drop
+    # the grade by steps, so the next scored grade shows as that many steps lower too.
+    raises = () if veto_reasons else tuple(
+        Raise(r.indicator, r.points_needed, drop(r.next_grade, inp.grade_drop)) for r in would_raise(costs, value, system.grade_bands)
+        if RANK[drop(r.next_grade, inp.grade_drop)] < RANK[grade])
+    return ScoreResult(value, grade, scored, bool(veto_reasons), tuple(reasons), tuple(points), costs, raises)

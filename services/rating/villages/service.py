@@ -9,9 +9,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.auth import Principal
+from common.db import utcnow
+from common.errors import not_found
 from common.events import Event
+from common.i18n import Text
+from rating.access import check_region
 from rating.ratings import events
 from rating.ratings import repository as ratings_repo
+from rating.ratings.schemas import GradeOut, grade_out
 from rating.settings import RatingSettings
 from rating.sql import chunks
 from rating.subjects.repository import village_subject_ids
@@ -103,3 +109,28 @@ async def recompute_towns(session: AsyncSession, towns: Iterable[str], now: date
         result = rate_town(villages, credit, policy)
         await _apply(session, "town", town_key(code), (c.county if c else None, code, None), result,
                      {"villages": villages, "credit_villages": credit}, current.get(town_key(code)), now, out)
+
+
+async def village_standing(session: AsyncSession, code: str, who: Principal) -> GradeOut:
+    """A village's credit-village standing (under the village's own subject id once the registry has one)."""
+    check_region(who, code)
+    own = await village_subject_ids(session, [code])
+    grade = await ratings_repo.current_grade(session, own.get(code, village_key(code)))
+    if grade is None:
+        raise not_found(Text("village rating", "信用村评定结果"), code)
+    return grade_out(grade, [], [])  # a village's or town's grade is its households' share, not indicators
+
+
+async def town_standing(session: AsyncSession, code: str, who: Principal) -> GradeOut:
+    check_region(who, code)
+    grade = await ratings_repo.current_grade(session, town_key(code))
+    if grade is None:
+        raise not_found(Text("town rating", "信用镇评定结果"), code)
+    return grade_out(grade, [], [])  # a village's or town's grade is its households' share, not indicators
+
+
+async def recompute_one(session: AsyncSession, code: str, who: Principal, settings: RatingSettings) -> GradeOut:
+    """Recompute a village and its town now, and answer the village's standing."""
+    check_region(who, code)
+    await recompute_villages(session, [code], utcnow(), settings)
+    return await village_standing(session, code, who)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from common.db import Session
-from common.errors import not_found
+from common.errors import not_found, problems
 from common.i18n import Text
 from common.paths import SerialId
 from registry.access import Admin, Keeper, Reader
@@ -12,7 +12,7 @@ from registry.civility import repository, service
 from registry.civility.models import CivilityCatalogue, CivilityEvaluation
 from registry.civility.schemas import CatalogueIn, CatalogueItem, CatalogueOut, EvaluationIn, EvaluationOut, Mark, ReviewIn
 
-router = APIRouter(prefix="/v1/civility", tags=["civility"])
+router = APIRouter(prefix="/v1/civility", tags=["civility"], responses=problems(401, 403, 422))
 
 
 def cat_out(c: CivilityCatalogue) -> CatalogueOut:
@@ -33,7 +33,7 @@ def out(e: CivilityEvaluation) -> EvaluationOut:
 CATALOGUE = Text("catalogue", "评议目录")
 
 
-@router.get("/catalogue", response_model=CatalogueOut)
+@router.get("/catalogue", response_model=CatalogueOut, responses=problems(404))
 async def current_catalogue(principal: Reader, session: Session) -> CatalogueOut:
     """The catalogue in force: positive, negative and veto items with points, by aspect."""
     found = await repository.catalogue(session)
@@ -42,7 +42,7 @@ async def current_catalogue(principal: Reader, session: Session) -> CatalogueOut
     return cat_out(found)
 
 
-@router.get("/catalogues/{version}", response_model=CatalogueOut)
+@router.get("/catalogues/{version}", response_model=CatalogueOut, responses=problems(404))
 async def catalogue_version(version: SerialId, principal: Reader, session: Session) -> CatalogueOut:
     found = await repository.catalogue(session, version)
     if found is None:
@@ -62,19 +62,19 @@ async def record_evaluation(body: EvaluationIn, principal: Keeper, session: Sess
     return out(await service.record(session, principal, body))
 
 
-@router.post("/evaluations/{evaluation_id}/review", response_model=EvaluationOut)
+@router.post("/evaluations/{evaluation_id}/review", response_model=EvaluationOut, responses=problems(404))
 async def review_evaluation(evaluation_id: str, body: ReviewIn, principal: Keeper, session: Session) -> EvaluationOut:
     """The review group's decision (审核), by someone other than who recorded it."""
     return out(await service.review(session, principal, evaluation_id, body))
 
 
-@router.post("/evaluations/{evaluation_id}/publish", response_model=EvaluationOut)
+@router.post("/evaluations/{evaluation_id}/publish", response_model=EvaluationOut, responses=problems(404))
 async def publish_evaluation(evaluation_id: str, principal: Keeper, session: Session) -> EvaluationOut:
     """Publication (公开): the result counts from now on and rating hears of it."""
     return out(await service.publish(session, principal, evaluation_id))
 
 
-@router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut)
+@router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut, responses=problems(404))
 async def get_evaluation(evaluation_id: str, principal: Reader, session: Session) -> EvaluationOut:
     return out(await service.get_visible_evaluation(session, principal, evaluation_id))
 

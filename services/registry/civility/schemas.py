@@ -40,6 +40,7 @@ class CatalogueIn(BaseModel):
 
 
 class CatalogueOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 1, "title": "天长市乡风文明评议细则", "items": [{"code": "volunteer", "aspect": "public_spirit", "kind": "positive", "points": 5, "title": "参加志愿服务"}, {"code": "gambling", "aspect": "social_conduct", "kind": "veto", "points": 0, "title": "参与赌博"}], "base": 60, "created_at": "2026-01-05T02:00:00Z"}]})
     version: int
     title: str
     items: list[CatalogueItem]
@@ -72,6 +73,7 @@ class ReviewIn(BaseModel):
 
 
 class EvaluationOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "ev-3c1a", "subject_id": "hh-3a9f", "catalogue_version": 1, "status": "published", "evaluated_on": "2026-11-20", "evaluators": ["王*", "李*"], "items": [{"code": "volunteer", "times": 2, "note": None}], "points": 10, "base": 60, "score": 70, "positive_points": 10, "negative_points": 0, "veto": False, "veto_items": [], "aspects": {"public_spirit": 10}, "recorded_by": "officer-tc", "recorded_at": "2026-11-20T06:00:00Z", "reviewed_by": "officer-qs", "reviewed_at": "2026-11-21T06:00:00Z", "review_note": None, "published_by": "officer-qs", "published_at": "2026-11-22T06:00:00Z", "subject_version": 3}]})
     id: str
     subject_id: str
     catalogue_version: int

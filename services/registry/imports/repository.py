@@ -1,9 +1,10 @@
 """SQL of import jobs and their row errors."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.imports.models import ImportJob, ImportRowError
@@ -46,3 +47,18 @@ async def listing(session: AsyncSession, prefix: str | None, limit: int) -> list
     if prefix:
         q = q.where(ImportJob.scope.startswith(prefix, autoescape=True))
     return list((await session.execute(q)).scalars())
+
+
+FINISHED = ("done", "failed")
+
+
+async def purge_finished(session: AsyncSession, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` jobs that finished before ``before``, with the rows they refused; a
+    queued or running job stays whatever its age. Returns how many jobs went."""
+    ids = list((await session.execute(
+        select(ImportJob.id).where(ImportJob.status.in_(FINISHED), ImportJob.finished_at < before)
+        .order_by(ImportJob.finished_at).limit(limit))).scalars())
+    if ids:
+        await session.execute(delete(ImportRowError).where(ImportRowError.import_id.in_(ids)))
+        await session.execute(delete(ImportJob).where(ImportJob.id.in_(ids)))
+    return len(ids)

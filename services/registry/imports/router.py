@@ -13,8 +13,9 @@ from typing import Any, BinaryIO
 from fastapi import APIRouter, FastAPI, Query, Request, UploadFile
 from fastapi.responses import Response
 
+from common.contracts import CSV, media
 from common.db import Session
-from common.errors import not_found
+from common.errors import not_found, problems
 from common.i18n import Text
 from registry.access import Keeper, region_prefix
 from registry.imports import parsing, repository, service
@@ -22,7 +23,7 @@ from registry.imports.models import ImportJob
 from registry.imports.schemas import ImportJobOut, RowErrorOut
 from registry.settings import RegistrySettings
 
-router = APIRouter(prefix="/v1", tags=["imports"])
+router = APIRouter(prefix="/v1", tags=["imports"], responses=problems(401, 403, 422))
 
 
 def out(j: ImportJob) -> ImportJobOut:
@@ -88,7 +89,7 @@ async def _visible(session: Session, principal: Keeper, job_id: str) -> ImportJo
     return job
 
 
-@router.get("/imports/{job_id}", response_model=ImportJobOut)
+@router.get("/imports/{job_id}", response_model=ImportJobOut, responses=problems(404))
 async def get_import(job_id: str, principal: Keeper, session: Session) -> ImportJobOut:
     """The job and its progress (processed of total rows; created, updated, unchanged, refused)."""
     return out(await _visible(session, principal, job_id))
@@ -100,7 +101,8 @@ async def list_imports(principal: Keeper, session: Session, limit: int = Query(5
 
 
 @router.get("/imports/{job_id}/errors", response_model=list[RowErrorOut],
-            responses={200: {"content": {"text/csv": {}}}})
+            responses={**media(CSV, description="JSON, or CSV with Accept: text/csv or ?format=csv"),
+                       **problems(404)})
 async def import_errors(job_id: str, request: Request, principal: Keeper, session: Session,
                         format: str | None = Query(None, pattern="^(csv|json)$"), after: int = 0,
                         limit: int = Query(100_000, ge=1, le=100_000)) -> Any:

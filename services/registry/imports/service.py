@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -435,3 +435,16 @@ def _compare(cipher: PIICipher, current: Any, new: dict[str, Any], actor: str, n
                    {"subject_id": current.id, "version": version, "action": "imported", "actor": actor, "at": now,
                     "changed_fields": changed, "changes": {}},
                    events.updated(**events.subject_fields(state), changed_fields=changed, updated_at=now))
+
+
+async def purge_finished(db: Database, ttl: timedelta, batch: int = 500) -> int:
+    """The jobs finished more than ``ttl`` ago, and the rows they refused, deleted in batches (each
+    its own short transaction, so an import's writer never waits long). Returns how many went."""
+    before = utcnow() - ttl
+    purged = 0
+    while True:
+        async with db.transaction() as session:
+            n = await jobs.purge_finished(session, before, batch)
+        purged += n
+        if n < batch:
+            return purged

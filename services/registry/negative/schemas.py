@@ -46,6 +46,7 @@ class ClearReviewIn(BaseModel):
 
 
 class NegativeRecordOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "neg-5e2a", "subject_id": "hh-3a9f", "agency": "court", "record_kind": "dishonest_judgment_debtor", "veto": True, "status": "raised", "effective_from": "2026-10-01", "expires_on": None, "evidence_ref": "(2026)皖1181执123号", "note": None, "raised_by": "officer-tc", "raised_at": "2026-10-02T02:00:00Z", "clear_requested_by": None, "clear_requested_at": None, "cleared_by": None, "cleared_at": None, "cleared_on": None, "clear_reason": None}]})
     id: str
     subject_id: str
     agency: str
@@ -68,6 +69,7 @@ class NegativeRecordOut(BaseModel):
 
 class ExpiryOut(BaseModel):
     """One run of the expiry job (到期自动失效)."""
+    model_config = ConfigDict(json_schema_extra={"examples": [{"today": "2026-11-25", "expired": 1, "record_ids": ["neg-5e2a"]}]})
     today: dt.date = Field(description="the Beijing day of the run: records with expires_on on or before it expired")
     expired: int = Field(description="records this run expired (0 when another run or an earlier one did)")
     record_ids: list[str]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base
@@ -18,3 +18,5 @@ class Region(Base):
     parent_code: Mapped[str | None] = mapped_column(String(15), ForeignKey("regions.code"), index=True)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(120))
+    # Raised by every rename: ``region-changed`` carries it, so a consumer keeps the newest name.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.regions.models import Region
@@ -23,6 +23,12 @@ async def get_many(session: AsyncSession, codes: Sequence[str]) -> dict[str, Reg
 async def add_many(session: AsyncSession, rows: list[dict[str, object]]) -> None:
     if rows:
         await session.execute(insert(Region), rows)
+
+
+async def rename(session: AsyncSession, code: str, name: str) -> None:
+    """A new name and the next version (what ``region-changed`` carries)."""
+    await session.execute(update(Region).where(Region.code == code).values(name=name, version=Region.version + 1)
+                          .execution_options(synchronize_session=False))
 
 
 async def listing(session: AsyncSession, *, prefix: str | None, level: str | None, parent: str | None,

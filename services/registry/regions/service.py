@@ -1,15 +1,21 @@
-"""Creating regions one by one or from a file: the parent must exist (or come earlier in the file)."""
+"""Creating regions one by one or from a file (the parent must exist or come earlier in the file),
+and renaming them. Every region created or renamed is announced by ``region-changed`` in the same
+transaction (stats names its figures from these)."""
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal
 from common.db import utcnow
-from common.errors import ProblemError, conflict, field_error
+from common.errors import ProblemError, conflict, field_error, not_found
+from common.events import emit_many
 from common.i18n import Text
+from registry import events
 from registry.access import require_in_region
 from registry.regions import repository
 from registry.regions.codes import code_problem, level_of, parent_of
@@ -17,9 +23,13 @@ from registry.regions.models import Region
 from registry.regions.schemas import RegionIn
 
 
-def _row(region: RegionIn, actor: str) -> dict[str, object]:
+def _row(region: RegionIn, actor: str, now: datetime) -> dict[str, object]:
     return {"code": region.code, "name": region.name, "level": level_of(region.code),
-            "parent_code": parent_of(region.code), "created_at": utcnow(), "created_by": actor}
+            "parent_code": parent_of(region.code), "created_at": now, "created_by": actor, "version": 1}
+
+
+async def _announce(session: AsyncSession, rows: Sequence[Region | dict[str, object]], now: datetime) -> None:
+    await emit_many(session, [events.region_changed(**events.region_fields(r), changed_at=now) for r in rows])
 
 
 async def create(session: AsyncSession, principal: Principal, body: RegionIn) -> Region:
@@ -31,14 +41,31 @@ async def create(session: AsyncSession, principal: Principal, body: RegionIn) ->
                        type="duplicate-region", errors=[{"field": "code", "message": Text("already exists", "已存在")}])
     if parent and await repository.get(session, parent) is None:
         raise field_error("code", Text(f"parent region {parent} is unknown", f"上级区划 {parent} 不存在"))
-    await repository.add_many(session, [_row(body, principal.caller_id)])
+    now = utcnow()
+    row = _row(body, principal.caller_id, now)
+    await repository.add_many(session, [row])
+    await _announce(session, [row], now)
     region = await repository.get(session, body.code)
     assert region is not None
     return region
 
 
-async def import_csv(session: AsyncSession, principal: Principal, content: bytes) -> tuple[int, int]:
-    """A CSV with ``code,name`` columns, all or nothing: returns (created, unchanged)."""
+async def rename(session: AsyncSession, principal: Principal, code: str, name: str) -> Region:
+    """A region's new name (更名): whoever may create the region may rename it."""
+    region = await repository.get(session, code)
+    if region is None or not principal.in_region(code):
+        raise not_found(Text("region", "行政区划"), code)
+    require_in_region(principal, region.parent_code or code, "code")
+    if region.name != name:
+        await repository.rename(session, code, name)
+        await session.refresh(region)
+        await _announce(session, [region], utcnow())
+    return region
+
+
+async def import_csv(session: AsyncSession, principal: Principal, content: bytes) -> tuple[int, int, int]:
+    """A CSV with ``code,name`` columns, all or nothing: returns (created, renamed, unchanged).
+    A row whose region exists under another name renames it."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -54,6 +81,8 @@ async def import_csv(session: AsyncSession, principal: Principal, content: bytes
         problem = code_problem(code)
         if problem is None and not name:
             field, problem = "name", Text("name is empty", "名称为空")
+        if problem is None and len(name) > 80:
+            field, problem = "name", Text("name is longer than 80 characters", "名称超过 80 个字符")
         if problem is None and not principal.in_region(parent_of(code) or code):
             problem = Text("outside your region", "超出辖区")
         if problem:
@@ -70,7 +99,13 @@ async def import_csv(session: AsyncSession, principal: Principal, content: bytes
         raise ProblemError(422, Text("Invalid region file", "区划文件有误"),
                            Text(f"{len(errors)} row(s) refused; nothing was imported", f"有 {len(errors)} 行不被接受，未导入任何内容"),
                            type="invalid-region-file", errors=errors[:200])
-    new = [wanted[c] for c in sorted(wanted, key=len) if c not in existing]
+    now = utcnow()
     # Parents before children (shorter codes first), so the foreign key holds row by row.
-    await repository.add_many(session, [_row(r, principal.caller_id) for r in new])
-    return len(new), len(wanted) - len(new)
+    new = [_row(wanted[c], principal.caller_id, now) for c in sorted(wanted, key=len) if c not in existing]
+    await repository.add_many(session, new)
+    renamed = [existing[c] for c in sorted(wanted, key=len) if c in existing and existing[c].name != wanted[c].name]
+    for region in renamed:
+        await repository.rename(session, region.code, wanted[region.code].name)
+        await session.refresh(region)
+    await _announce(session, [*new, *renamed], now)
+    return len(new), len(renamed), len(wanted) - len(new) - len(renamed)

@@ -66,6 +66,14 @@ class Consent(BaseModel):
                 "scopes": sorted(set(self.scopes))}
 
 
+class ConsentOut(BaseModel):
+    """The consent on file (授权): given or not, when, and to which uses."""
+
+    given: bool = False
+    date: str | None = Field(None, description="the day it was given, YYYY-MM-DD")
+    scopes: list[str] = Field(default_factory=list, description="rating, lending, merchant, benefits, statistics")
+
+
 class Profile(BaseModel):
     """Scoring inputs of the indicator systems, typed (money as exact decimals)."""
 
@@ -280,6 +288,7 @@ class RegionCodes(BaseModel):
 
 
 class SubjectOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": "hh-3a9f", "kind": "household", "status": "active", "version": 3, "region": {"county": "341181", "town": "341181100", "village": "341181100201", "group": None}, "name": None, "masked_name": "张*", "id_number_masked": "3411**********123X", "phone_masked": "138****5678", "registration_number": None, "entity_type": None, "profile": {"members_count": 4, "annual_income": "120000.00", "land_mu": "30"}, "details": {}, "consent": {"given": True, "date": "2026-03-01", "scopes": ["rating", "lending", "merchant", "statistics"]}, "extras": {}, "created_at": "2026-03-01T02:00:00Z", "updated_at": "2026-11-25T08:00:00Z"}]})
     id: str
     kind: Kind
     status: str
@@ -293,18 +302,20 @@ class SubjectOut(BaseModel):
     entity_type: str | None = None
     profile: dict[str, Any]
     details: dict[str, Any]
-    consent: dict[str, Any]
+    consent: ConsentOut
     extras: dict[str, Any]
     created_at: dt.datetime
     updated_at: dt.datetime
 
 
 class SubjectPage(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [{"id": "hh-3a9f", "kind": "household", "status": "active", "version": 3, "region": {"county": "341181", "town": "341181100", "village": "341181100201", "group": None}, "name": None, "masked_name": "张*", "id_number_masked": "3411**********123X", "phone_masked": "138****5678", "registration_number": None, "entity_type": None, "profile": {"members_count": 4, "annual_income": "120000.00", "land_mu": "30"}, "details": {}, "consent": {"given": True, "date": "2026-03-01", "scopes": ["rating", "lending", "merchant", "statistics"]}, "extras": {}, "created_at": "2026-03-01T02:00:00Z", "updated_at": "2026-11-25T08:00:00Z"}], "next_after": None}]})
     items: list[SubjectOut]
     next_after: str | None = Field(None, description="pass as ?after= for the next page")
 
 
 class ChangeOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 3, "action": "updated", "actor": "officer-tc", "at": "2026-11-25T08:00:00Z", "changed_fields": ["profile.annual_income"], "changes": {"profile.annual_income": {"old": "100000.00", "new": "120000.00"}}}]})
     version: int
     action: str
     actor: str
@@ -332,6 +343,7 @@ class LookupIn(BaseModel):
 
 
 class LookupOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"subject_id": "hh-3a9f", "kind": "household", "region": {"county": "341181", "town": "341181100", "village": "341181100201", "group": None}, "masked_name": "张*", "status": "active"}]})
     subject_id: str
     kind: Kind
     region: RegionCodes
@@ -340,6 +352,7 @@ class LookupOut(BaseModel):
 
 
 class DisclosureOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"id": 88, "caller": "bank:bank-tcrcb", "role": "service", "purpose": "credit_check", "channel": "lookup", "found": True, "at": "2026-11-25T08:00:00Z"}]})
     id: int
     caller: str
     role: str

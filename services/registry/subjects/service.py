@@ -118,7 +118,9 @@ async def _check_household_identities(session: AsyncSession, draft: files.Draft,
 
 
 def visible(principal: Principal, subject: Subject | None) -> Subject | None:
-    return subject if subject is not None and principal.in_region(subject.village_code) else None
+    if subject is None:
+        return None
+    return subject if principal.in_region(subject.village_code) or principal.is_self(subject.id) else None
 
 
 async def get_visible(session: AsyncSession, principal: Principal, subject_id: str) -> Subject:

@@ -74,28 +74,30 @@ def _header(name: str) -> str:
 
 
 def summary_csv(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = ["region", "level", "kind", "as_of", *(_header(n) for n in FIGURE_NAMES), "suppressed"]
-    region = body["region"]
-    lines = [[region["code"] or "", region["level"], body["kind"] or "all", body["as_of"] or "",
+    header = ["region", "region_name", "level", "kind", "as_of", *(_header(n) for n in FIGURE_NAMES), "suppressed"]
+    region, name = body["region"], body["region_name"] or ""
+    lines = [[region["code"] or "", name, region["level"], body["kind"] or "all", body["as_of"] or "",
               *(body["figures"][n] for n in FIGURE_NAMES), ";".join(body["suppressed"])]]
     for kind, part in body["by_kind"].items():
-        lines.append([region["code"] or "", region["level"], kind, body["as_of"] or "",
+        lines.append([region["code"] or "", name, region["level"], kind, body["as_of"] or "",
                       *(part["figures"][n] for n in FIGURE_NAMES), ";".join(part["suppressed"])])
     return header, lines
 
 
 def regions_csv(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    header = ["region", "level", "parent", "kind", "as_of", *(_header(n) for n in FIGURE_NAMES), "suppressed"]
-    lines = [[r["code"], r["level"], r["parent"] or "", body["kind"] or "all", body["as_of"] or "",
+    header = ["region", "region_name", "level", "parent", "parent_name", "kind", "as_of",
+              *(_header(n) for n in FIGURE_NAMES), "suppressed"]
+    lines = [[r["code"], r["region_name"] or "", r["level"], r["parent"] or "", r["parent_name"] or "",
+              body["kind"] or "all", body["as_of"] or "",
               *(r["figures"][n] for n in FIGURE_NAMES), ";".join(r["suppressed"])] for r in body["regions"]]
     return header, lines
 
 
 def timeseries_csv(body: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     unit = body["unit"]
-    header = ["month", "month_end", "region", "kind", f"{body['metric']} ({unit})",
+    header = ["month", "month_end", "region", "region_name", "kind", f"{body['metric']} ({unit})",
               f"change ({unit})", "suppressed"]
-    region = body["region"]["code"] or ""
-    lines = [[p["month"], p["month_end"], region, body["kind"] or "all", p["value"], p["change"],
+    region, name = body["region"]["code"] or "", body["region_name"] or ""
+    lines = [[p["month"], p["month_end"], region, name, body["kind"] or "all", p["value"], p["change"],
               "true" if p["suppressed"] else ""] for p in body["points"]]
     return header, lines

@@ -4,6 +4,7 @@ Column lists are built once at import; a request only adds its filters.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import BigInteger, Select, Table, bindparam, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stats.readmodel.metrics import ALL_KINDS, COLUMNS
-from stats.readmodel.tables import cells, meta, monthly
+from stats.readmodel.tables import cells, meta, monthly, regions
 
 Figures = dict[str, int]
 
@@ -131,4 +132,15 @@ async def monthly_by_region(session: AsyncSession, level: str, parent: str | Non
     out: dict[str, dict[str, dict[str, Figures]]] = {}
     for row in (await session.execute(_monthly_by_region_stmt(parent is not None), params)).tuples():
         out.setdefault(row[0], {}).setdefault(row[1], {})[row[2]] = _figures(row[3:])
+    return out
+
+
+async def names(session: AsyncSession, codes: Iterable[str | None]) -> dict[str, str]:
+    """The names of these regions (from the registry's ``region-changed``); a region stats has not
+    heard of is left out."""
+    wanted = sorted({c for c in codes if c})
+    out: dict[str, str] = {}
+    for i in range(0, len(wanted), 500):
+        q = select(regions.c.code, regions.c.name).where(regions.c.code.in_(wanted[i:i + 500]))
+        out.update((await session.execute(q)).tuples().all())
     return out

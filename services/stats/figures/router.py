@@ -16,18 +16,20 @@ from fastapi.responses import ORJSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role, require_roles
+from common.contracts import CSV, media
 from common.db import Session
-from common.errors import field_error
+from common.errors import field_error, problems
 from common.i18n import Text
 from stats.figures import render, repository, service
 from stats.figures.cache import AnswerCache, CachedAnswer
 from stats.figures.params import add_months, as_of_month, current_month, month, region_code, scope, scope_parent
+from stats.figures.schemas import RegionsOut, SummaryOut, TimeseriesOut
 from stats.readmodel.metrics import ALL
 
-router = APIRouter(prefix="/v1/stats", tags=["stats"])
+router = APIRouter(prefix="/v1/stats", tags=["stats"], responses={**problems(401, 403, 422),
+                                                                  **media(CSV, description="JSON, or CSV with Accept: text/csv")})
 _readers = require_roles(Role.platform, Role.officer)
 Kind = Literal["household", "new_entity", "collective", "village", "town"]
-CSV = "text/csv"
 
 
 Reader = Annotated[Principal, Depends(_readers)]
@@ -89,7 +91,8 @@ SuppressParam = Annotated[bool | None, Query(description="suppress small areas (
 AsOfParam = Annotated[str | None, Query(description="a past month end: YYYY-MM or a date (the month end on or before it)")]
 
 
-@router.get("/summary", summary="Figures of a region (or the province) now or at a past month end")
+@router.get("/summary", summary="Figures of a region (or the province) now or at a past month end",
+            response_model=SummaryOut)
 async def get_summary(request: Request, principal: Reader, session: Session,
                       region: str | None = None, as_of: AsOfParam = None, kind: Kind | None = None,
                       suppress: SuppressParam = None) -> Response:
@@ -102,7 +105,8 @@ async def get_summary(request: Request, principal: Reader, session: Session,
     return await _answer(request, principal, session, how.on, compute)
 
 
-@router.get("/regions", summary="Figures of every town or village (or county) under a region")
+@router.get("/regions", summary="Figures of every town or village (or county) under a region",
+            response_model=RegionsOut)
 async def get_regions(request: Request, principal: Reader, session: Session,
                       level: Literal["county", "town", "village"] = "town", region: str | None = None,
                       as_of: AsOfParam = None, kind: Kind | None = None, suppress: SuppressParam = None) -> Response:
@@ -115,7 +119,7 @@ async def get_regions(request: Request, principal: Reader, session: Session,
     return await _answer(request, principal, session, how.on, compute)
 
 
-@router.get("/timeseries", summary="Month-end values of one metric over a period")
+@router.get("/timeseries", summary="Month-end values of one metric over a period", response_model=TimeseriesOut)
 async def get_timeseries(request: Request, principal: Reader, session: Session,
                          metric: str, region: str | None = None, kind: Kind | None = None,
                          from_: Annotated[str | None, Query(alias="from", description="first month, YYYY-MM")] = None,

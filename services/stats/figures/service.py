@@ -36,6 +36,11 @@ def _region(code: str | None) -> dict[str, Any]:
     return {"code": code, "level": level_of(code)}
 
 
+async def _name(session: AsyncSession, code: str | None) -> str | None:
+    """A region's name beside its code (null for the province, or a region the registry has not named)."""
+    return (await repository.names(session, [code])).get(code) if code else None
+
+
 def _rows(by_region: Mapping[str, Mapping[str, Figures]]) -> Table:
     """Per region, its kinds' figures and their sum (the ``all`` row)."""
     return {code: {ALL_ROW: total(dict(kinds)), **kinds} for code, kinds in by_region.items()}
@@ -87,6 +92,7 @@ async def summary(session: AsyncSession, region: str | None, kind: str | None, a
     figures = render(raw, top_hidden, village, town)
     return {
         "region": _region(region),
+        "region_name": await _name(session, region),
         "kind": kind,
         "as_of": month_end(as_of).isoformat() if as_of else None,
         "suppression": suppression.describe(),
@@ -110,6 +116,7 @@ async def regions(session: AsyncSession, level: str, parent: str | None, kind: s
     hidden = _hidden(table, suppression, parent_len)
     row = kind or ALL_ROW
     listed = []
+    names = await repository.names(session, [parent, *table, *(c[:parent_len] for c in table if parent_len)])
     for code in sorted(table):
         rows = table[code]
         if row not in rows:
@@ -117,10 +124,12 @@ async def regions(session: AsyncSession, level: str, parent: str | None, kind: s
         village = rows.get("village", {}) if kind in (None, "village") else None
         town = rows.get("town", {}) if kind in (None, "town") else None
         shown = hidden.get((code, row), NOTHING)
-        listed.append({"code": code, "level": level, "parent": code[:parent_len] if parent_len else None,
+        up = code[:parent_len] if parent_len else None
+        listed.append({"code": code, "region_name": names.get(code), "level": level, "parent": up,
+                       "parent_name": names.get(up) if up else None,
                        "figures": render(rows[row], shown, village, town), "suppressed": sorted(shown)})
-    return {"level": level, "parent": _region(parent), "kind": kind,
-            "as_of": month_end(as_of).isoformat() if as_of else None,
+    return {"level": level, "parent": _region(parent), "region_name": names.get(parent) if parent else None,
+            "kind": kind, "as_of": month_end(as_of).isoformat() if as_of else None,
             "suppression": suppression.describe(), "units": UNITS, "regions": listed}
 
 
@@ -177,5 +186,5 @@ async def timeseries(session: AsyncSession, metric: str, region: str | None, kin
         month = add_months(month, 1)
     m = ALL[metric]
     return {"metric": metric, "unit": m.unit, "flow": m.flow, "description": m.description,
-            "region": _region(region), "kind": kind, "from": start, "to": end,
-            "suppression": suppression.describe(), "points": points}
+            "region": _region(region), "region_name": await _name(session, region), "kind": kind,
+            "from": start, "to": end, "suppression": suppression.describe(), "points": points}

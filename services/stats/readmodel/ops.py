@@ -13,6 +13,7 @@ from typing import Any
 from common.clock import beijing_month
 from common.events import Event
 from stats.readmodel.metrics import CREDIT_GRADES
+from stats.readmodel.regions import RegionOp, region_op
 from stats.readmodel.state import FlowOp, Region, StateOp
 
 
@@ -131,7 +132,7 @@ def redemption_op(event: Event) -> FlowOp:
     return _flow(f"redemption:{d['redemption_id']}:{d['status']}", d["redeemed_at"], d, "household", figures)
 
 
-PARSERS: dict[str, Callable[[Event], StateOp | FlowOp]] = {
+PARSERS: dict[str, Callable[[Event], StateOp | FlowOp | RegionOp]] = {
     "subject-registered": registry_op,
     "subject-updated": registry_op,
     "civility-evaluated": civility_op,
@@ -142,4 +143,5 @@ PARSERS: dict[str, Callable[[Event], StateOp | FlowOp]] = {
     "loan-repaid": loan_repaid_op,
     "loan-defaulted": loan_defaulted_op,
     "redemption-recorded": redemption_op,
+    "region-changed": region_op,
 }

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from stats.readmodel import repository
+from stats.readmodel.regions import RegionOp, save_regions
 from stats.readmodel.state import Deltas, Fact, FlowOp, StateOp, SubjectState, apply_op, merge, state_delta
 
-Op = StateOp | FlowOp
+Op = StateOp | FlowOp | RegionOp
 _PENDING = "stats.pending_ops"
 
 
@@ -68,7 +69,7 @@ class Changes:
         return out
 
 
-def plan(ops: list[Op], states: dict[str, SubjectState], counted: set[str]) -> Changes:
+def plan(ops: list[StateOp | FlowOp], states: dict[str, SubjectState], counted: set[str]) -> Changes:
     """Pure: the changes ``ops`` make, given the subjects' stored states and the facts already counted."""
     changes = Changes()
     changes.states = dict(states)
@@ -105,7 +106,10 @@ def recount_stored(changes: Changes, stored: dict[str, Fact]) -> None:
             changes.recount(key, fact, changes.states[fact.subject_id].consent_stats, stored=True)
 
 
-def project(session: Session, ops: list[Op]) -> Changes:
+def project(session: Session, all_ops: list[Op]) -> Changes:
+    # Region names feed no counter: written apart (the answers' generation still moves).
+    save_regions(session, [op for op in all_ops if isinstance(op, RegionOp)])
+    ops = [op for op in all_ops if not isinstance(op, RegionOp)]
     # Flow facts' subjects are loaded too: a fact counts only while its subject consents.
     ids = {op.subject_id for op in ops if op.subject_id is not None}
     keys = {op.fact_key for op in ops if isinstance(op, FlowOp)}

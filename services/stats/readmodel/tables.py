@@ -8,6 +8,8 @@
 - ``stats_facts``: natural keys of flow facts already counted (a loan, a repayment, a redemption),
   so the same fact re-published under another event id counts once; with their subject and figures,
   so that a change of the subject's consent to statistics can take them out or put them back.
+- ``stats_regions``: the registry's region tree (code, name, level, parent) from ``region-changed``,
+  so every answer names its regions (天长市, 秦栏镇) beside their codes.
 - ``stats_meta``: the read model's generation.
 """
 from __future__ import annotations
@@ -82,6 +84,15 @@ facts = Table(
     Index("ix_stats_facts_subject", "subject_id"),
 )
 
+regions = Table(
+    "stats_regions", metadata,
+    Column("code", String(15), primary_key=True),
+    Column("name", String(80), nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("parent_code", String(15), nullable=True),
+    Column("version", BigInteger, nullable=False),
+)
+
 # ``generation`` moves with every applied batch (and a rebuild): cached answers are good until it does.
 meta = Table(
     "stats_meta", metadata,
@@ -89,4 +100,4 @@ meta = Table(
     Column("value", BigInteger, nullable=False),
 )
 
-READ_MODEL_TABLES = (subjects, cells, monthly, facts)
+READ_MODEL_TABLES = (subjects, cells, monthly, facts, regions)

@@ -1,0 +1,4 @@
+"""The console: ``python -m console serve``."""
+from console.cli import cli
+
+cli()

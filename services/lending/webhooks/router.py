@@ -1,0 +1,59 @@
+"""Webhooks for banks (``/v1/webhooks``): register an HTTPS endpoint and get the change feed pushed,
+signed, retried; rotate the secret; read the delivery log; redeliver. These POSTs take no
+Idempotency-Key: a stored replay would keep the secret in plain text. Registering the same URL
+again answers 409 ``webhook-exists`` (rotate to get a new secret)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from common.auth import Principal, Role, require_roles
+from common.db import Session
+from common.paging import PageLimit
+from lending.webhooks import service
+from lending.webhooks.schemas import DeliveryOut, DeliveryPageOut, SecretOut, WebhookCreatedOut, WebhookIn, WebhookListOut
+
+router = APIRouter(prefix="/v1", tags=["webhooks"])
+BankCaller = Annotated[Principal, Depends(require_roles(Role.bank))]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "not-found (another bank's webhook answers the same)"}}
+
+
+@router.post("/webhooks", response_model=WebhookCreatedOut, status_code=201,
+             responses={422: {"description": "invalid-field (url: not https; after: beyond the newest change)"},
+                        409: {"description": "webhook-exists (with webhook_id)"}})
+async def register(body: WebhookIn, bank: BankCaller, session: Session, request: Request) -> WebhookCreatedOut:
+    """Register an HTTPS endpoint for the change feed's pushes; the signing secret is in this answer
+    only (``X-CV-Signature: t=..,v1=..``: HMAC-SHA256 over ``f"{t}.{body}"``)."""
+    settings = request.app.state.settings
+    return await service.register(session, str(bank.bank_id), body, request.app.state.webhook_cipher,
+                                  settings.webhook_allow_http_loopback)
+
+
+@router.get("/webhooks", response_model=WebhookListOut)
+async def webhooks(bank: BankCaller, session: Session) -> WebhookListOut:
+    return WebhookListOut(items=await service.hooks_of(session, str(bank.bank_id)))
+
+
+@router.post("/webhooks/{webhook_id}/secret:rotate", response_model=SecretOut, responses=NOT_FOUND)
+async def rotate_secret(webhook_id: str, bank: BankCaller, session: Session, request: Request) -> SecretOut:
+    """A new secret; the old one signs too (a second ``v1=``) until ``previous_secret_valid_until``."""
+    overlap = timedelta(hours=request.app.state.settings.webhook_secret_overlap_hours)
+    return await service.rotate(session, str(bank.bank_id), webhook_id, request.app.state.webhook_cipher, overlap)
+
+
+@router.get("/webhooks/{webhook_id}/deliveries", response_model=DeliveryPageOut, responses=NOT_FOUND)
+async def deliveries(webhook_id: str, bank: BankCaller, session: Session,
+                     after: int = Query(default=0, ge=0, description="the last delivery id read"),
+                     limit: PageLimit = 100) -> DeliveryPageOut:
+    return await service.deliveries(session, str(bank.bank_id), webhook_id, after, limit)
+
+
+@router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}:redeliver", response_model=DeliveryOut,
+             status_code=202, responses=NOT_FOUND)
+async def redeliver(webhook_id: str, delivery_id: int, bank: BankCaller, session: Session,
+                    request: Request) -> DeliveryOut:
+    """Send a delivery again (the same changes, the same ids), as soon as the worker gets to it."""
+    window = timedelta(hours=request.app.state.settings.webhook_retry_hours)
+    return await service.redeliver(session, str(bank.bank_id), webhook_id, delivery_id, window)
