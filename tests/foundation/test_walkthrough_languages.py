@@ -38,6 +38,7 @@ class Call:
 
 LOAN = {"subject_id": SUBJECT, "amount": "50000.00", "annual_rate": "4.20", "term_months": 12}
 BANK = {"bank_id": "bank-tcrcb"}
+MERCHANT = {"merchant_id": "merchant-demo-market"}
 
 WALKTHROUGH_ERRORS = [
     # A partner bank
@@ -59,26 +60,47 @@ WALKTHROUGH_ERRORS = [
          json={"amount": "10000.00"}, binding=BANK, idempotent=True),
     Call("lending", "POST", "/v1/loans", Role.merchant, 403, "forbidden", json=LOAN,
          binding={"merchant_id": "merchant-demo-market"}, idempotent=True),
+    # A merchant's POS
+    Call("merchant", "POST", "/v1/pos/redemptions", Role.merchant, 422, "unknown-code",
+         json={"code": "CV-NOT-A-CODE", "offer_id": "o-1", "bill_amount": "128.50"}, binding=MERCHANT, idempotent=True),
+    Call("merchant", "POST", "/v1/pos/verify", Role.merchant, 422, "invalid-field", json={"code": ""},
+         binding=MERCHANT, idempotent=True),
+    Call("merchant", "POST", "/v1/pos/redemptions", Role.merchant, 422, "validation-error",
+         json={"code": "CV-NOT-A-CODE", "offer_id": "o-1", "bill_amount": "lots"}, binding=MERCHANT, idempotent=True),
+    Call("merchant", "POST", "/v1/pos/verify", Role.merchant, 403, "forbidden", json={"code": "CV-NOT-A-CODE"},
+         binding={"merchant_id": "merchant-unregistered"}, idempotent=True),
+    Call("merchant", "POST", "/v1/pos/verify", None, 401, "unauthorized", json={"code": "CV-NOT-A-CODE"}),
     # The provincial platform
     Call("stats", "GET", "/v1/stats/summary", Role.platform, 422, "invalid-field", params={"region": "34118"}),
     Call("stats", "GET", "/v1/stats/regions", Role.platform, 422, "validation-error",
          params={"level": "street", "region": COUNTY}),
     Call("stats", "GET", "/v1/stats/summary", Role.officer, 403, "forbidden", params={"region": "341182"},
          binding={"region": "341181100"}),
+    # An officer
+    Call("rating", "POST", "/v1/ratings", Role.officer, 404, "unknown-subject", json={"subject_id": "hh-nobody"},
+         binding={"region": COUNTY}),
+    Call("rating", "POST", "/v1/publications:finalise", Role.officer, 403, "forbidden", binding={"region": COUNTY}),
+    Call("rating", "GET", "/v1/subjects/hh-nobody/grade", Role.officer, 404, "not-found", binding={"region": COUNTY}),
 ]
 
 
 @pytest.fixture
 async def services(databases: DatabaseFactory, keys: Keys) -> AsyncIterator[dict[str, RunningService]]:
     running: dict[str, RunningService] = {}
-    lending_url = await databases.create("lending", "sqlite")
-    stats_url = await databases.create("stats", "sqlite")
-    async with start_service("lending", lending_url, keys) as lending, start_service("stats", stats_url, keys) as stats:
-        r = await lending.client.post("/v1/banks", json={"id": "bank-tcrcb", "name": "天长农商银行"},
-                                      headers=keys.headers(Role.admin))
+    urls = {name: await databases.create(name, "sqlite") for name in ("lending", "stats", "merchant", "rating")}
+    async with start_service("lending", urls["lending"], keys) as lending, \
+            start_service("stats", urls["stats"], keys) as stats, \
+            start_service("merchant", urls["merchant"], keys) as merchant, \
+            start_service("rating", urls["rating"], keys) as rating:
+        admin = keys.headers(Role.admin)
+        r = await lending.client.post("/v1/banks", json={"id": "bank-tcrcb", "name": "天长农商银行"}, headers=admin)
         assert r.status_code == 201, r.text
         await apply(lending, rating_changed(SUBJECT, "AAA", 1))
-        running.update(lending=lending, stats=stats)
+        r = await merchant.client.post("/v1/merchants", json={"id": "merchant-demo-market", "name": "供销超市",
+                                                               "kind": "shop", "region_code": "341181100201"},
+                                       headers=admin)
+        assert r.status_code == 201, r.text
+        running.update(lending=lending, stats=stats, merchant=merchant, rating=rating)
         yield running
 
 
