@@ -114,6 +114,10 @@ async def test_a_service_with_default_settings_answers_in_chinese_and_in_english
     assert (r.status_code, r.json()["type"]) == (401, "unauthorized") and zh(r.json())
     r = await lending.get("/v1/credit-lines/nobody", headers={"Accept-Language": "en"})
     assert r.json()["detail"] == "a bearer token is required" and r.headers["content-language"] == "en"
+    # Refused before the app reads the body (common.app.BodyGuard): Chinese all the same.
+    r = await lending.post("/v1/loans", content=b"x" * ((1 << 20) + 1), headers={**bank, "Idempotency-Key": "big"})
+    assert (r.status_code, r.json()["type"], r.json()["title"]) == (413, "body-too-large", "请求内容过大")
+    assert r.headers["content-language"] == "zh-CN"
 
 
 async def test_validation_errors_name_the_field_in_chinese(lending: httpx.AsyncClient, keys: Keys) -> None:
