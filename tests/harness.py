@@ -127,7 +127,10 @@ def settings_for(service: str, db_url: str, keys: Keys, bootstrap: str | None = 
     values: dict[str, Any] = dict(env="test", database_url=db_url, auth_public_key=keys.public_pem.decode(),
                                   event_keys_dir=str(keys.events_dir),
                                   kafka_bootstrap=bootstrap or NO_BROKER,
-                                  run_relay=bootstrap is not None, run_consumer=bootstrap is not None)
+                                  run_relay=bootstrap is not None, run_consumer=bootstrap is not None,
+                                  # The tests read English problems unless they ask otherwise
+                                  # (tests/foundation/test_languages.py checks the county's default, zh-CN).
+                                  language="en")
     if service in SERVICE_IDENTITIES:  # its own identity for calling other services
         values["service_token"] = keys.token(Role.service, service=service)
     values.update(overrides)

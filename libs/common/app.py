@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import ORJSONResponse
 from fastapi.routing import APIRoute
 from starlette.datastructures import Headers
@@ -42,6 +42,7 @@ from common.events.signing import (
     load_signer,
     load_verifier,
 )
+from common.i18n import Text, status_title
 from common.idempotency import purge_expired
 from common.internal import InternalPortGuard
 from common.links import Link, install_links
@@ -116,7 +117,8 @@ class BodyGuard:
         self._admissions: dict[int, list[Admission] | None] = {}  # per route: who may send it a body
 
     def _too_large(self, limit: int) -> ProblemError:
-        return ProblemError(413, "Request body too large", f"at most {limit} bytes", type="body-too-large")
+        return ProblemError(413, status_title(413), Text(f"at most {limit} bytes", f"请求内容最多 {limit} 字节"),
+                            type="body-too-large")
 
     def admissions_of(self, route: Any) -> list[Admission] | None:
         """What a route's dependencies admit (None: a public route), found once; a caller must
@@ -141,7 +143,7 @@ class BodyGuard:
         limit = self.upload_limit if scope["path"].startswith(self.upload_paths or ("\0",)) else self.limit
         for name, value in scope.get("headers", ()):
             if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await problem_response(self._too_large(limit))(scope, receive, send)
+                await problem_response(self._too_large(limit), Request(scope))(scope, receive, send)
                 return
         received = 0
         checked = False
@@ -235,6 +237,7 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
     app = FastAPI(title=spec.title, description=spec.description, version="1.0.0", lifespan=lifespan,
                   default_response_class=ORJSONResponse)
     app.state.settings = settings
+    app.state.language = settings.language
     app.state.token_verifier = TokenVerifier(
         settings.public_key_pem(), settings.service_name, leeway=settings.auth_leeway_seconds,
         max_lifetime=timedelta(seconds=settings.auth_max_token_seconds),

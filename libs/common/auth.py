@@ -24,6 +24,7 @@ from fastapi import Request
 from starlette.datastructures import Headers
 
 from common.errors import ProblemError
+from common.i18n import Text, status_title
 
 log = logging.getLogger("common.auth")
 
@@ -316,7 +317,7 @@ class TokenVerifier:
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         if principal.jti in self.denylist:
-            raise unauthorized("this token has been revoked")
+            raise unauthorized(Text("this token has been revoked", "该令牌已被吊销"))
         return principal
 
     def _decode(self, token: str) -> Principal:
@@ -324,17 +325,20 @@ class TokenVerifier:
             kid = jwt.get_unverified_header(token).get("kid")
             key = self._keys.get(kid) if kid else None
             if key is None:
-                raise unauthorized("the token is not signed by a county key this service trusts")
+                raise unauthorized(Text("the token is not signed by a county key this service trusts",
+                                        "该令牌不是用本服务信任的县级密钥签发的"))
             claims = jwt.decode(token, key, algorithms=["EdDSA"], issuer=ISSUER, audience=self.audience,
                                 leeway=self.leeway,
                                 options={"require": ["exp", "iat", "jti", "aud", "role", "sub"]})
             if int(claims["exp"]) - int(claims["iat"]) > self.max_lifetime:
-                raise unauthorized(f"the token lives longer than {self.max_lifetime} seconds; ask for a short-lived one")
+                raise unauthorized(Text(f"the token lives longer than {self.max_lifetime} seconds; ask for a short-lived one",
+                                        f"该令牌有效期超过 {self.max_lifetime} 秒，请申请短期令牌"))
             problem = binding_problem(claims)
             if problem:
-                raise unauthorized(f"invalid token: {problem}")
+                raise unauthorized(invalid_token(problem))
             if kid in self._household_only and claims["role"] != Role.household:
-                raise unauthorized("the household issuer's key signs household tokens only")
+                raise unauthorized(Text("the household issuer's key signs household tokens only",
+                                        "农户端签发方的密钥只能签发农户令牌"))
             scope = claims.get("scope", "")
             return Principal(role=Role(claims["role"]), sub=claims["sub"], bank_id=claims.get("bank_id"),
                              merchant_id=claims.get("merchant_id"), region=claims.get("region"),
@@ -342,7 +346,7 @@ class TokenVerifier:
                              service=claims.get("service"), scopes=frozenset(scope.split()), jti=str(claims["jti"]),
                              subject_id=claims.get("subject_id"))
         except (jwt.PyJWTError, ValueError, TypeError) as exc:
-            raise unauthorized(f"invalid token: {exc}") from exc
+            raise unauthorized(invalid_token(str(exc))) from exc
 
 
 class ServiceCredential:
@@ -364,17 +368,25 @@ class ServiceCredential:
             except OSError:
                 self._token, self._seen = "", None
         if not self._token:
-            raise ProblemError(503, "No service identity", "this service has no token of its own to call another "
-                               "service with (service_token or service_token_file)", type="no-service-identity")
+            raise ProblemError(503, Text("No service identity", "本服务缺少自身身份"),
+                               Text("this service has no token of its own to call another service with "
+                                    "(service_token or service_token_file)",
+                                    "本服务没有调用其他服务所用的自身令牌（service_token 或 service_token_file）"),
+                               type="no-service-identity")
         return f"Bearer {self._token}"
 
 
-def unauthorized(detail: str) -> ProblemError:
-    return ProblemError(401, "Unauthorized", detail, type="unauthorized")
+def unauthorized(detail: Text) -> ProblemError:
+    return ProblemError(401, status_title(401), detail, type="unauthorized")
 
 
-def forbidden(detail: str) -> ProblemError:
-    return ProblemError(403, "Forbidden", detail, type="forbidden")
+def forbidden(detail: Text) -> ProblemError:
+    return ProblemError(403, status_title(403), detail, type="forbidden")
+
+
+def invalid_token(reason: str) -> Text:
+    # The reason is the token library's (or binding_problem's) own words: technical, kept as they are.
+    return Text(f"invalid token: {reason}", f"令牌无效：{reason}")
 
 
 def principal_of(headers: Mapping[str, str] | Headers, verifier: TokenVerifier) -> Principal:
@@ -382,7 +394,7 @@ def principal_of(headers: Mapping[str, str] | Headers, verifier: TokenVerifier) 
     header = headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise unauthorized("a bearer token is required")
+        raise unauthorized(Text("a bearer token is required", "需要在 Authorization 头中提供 Bearer 令牌"))
     return verifier.verify(token.strip())
 
 
@@ -390,8 +402,12 @@ def check_role(principal: Principal, allowed: frozenset[Role], scope: Scope | No
     """The caller, if its role is one of ``allowed`` or it is a service identity holding ``scope``
     (403 otherwise)."""
     if principal.role not in allowed and not (scope is not None and principal.has_scope(scope)):
-        needs = ", ".join(sorted(str(r) for r in allowed)) + (f", or a service with scope {scope}" if scope else "")
-        raise forbidden(f"role {principal.role} may not call this; needs one of {needs}")
+        roles = ", ".join(sorted(str(r) for r in allowed))
+        raise forbidden(Text(
+            f"role {principal.role} may not call this; needs one of {roles}"
+            + (f", or a service with scope {scope}" if scope else ""),
+            f"角色 {principal.role} 无权调用此接口，需要以下角色之一：{roles}"
+            + (f"，或持有 {scope} 权限的服务" if scope else "")))
     return principal
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import ANY_CALLER, AUTH_ROLES_ATTR, Principal, authenticate
 from common.db import Database, Session, insert_for, utcnow
 from common.errors import ProblemError
+from common.i18n import Text
 from common.tables import idempotency_keys as keys
 
 IN_FLIGHT, DONE = "in_flight", "done"
@@ -39,7 +40,9 @@ DEFAULT_TTL = timedelta(hours=24)
 
 
 def _in_flight() -> ProblemError:
-    return ProblemError(409, "Request in flight", "a request with this Idempotency-Key is still being processed",
+    return ProblemError(409, Text("Request in flight", "请求正在处理"),
+                        Text("a request with this Idempotency-Key is still being processed",
+                             "使用同一幂等键（Idempotency-Key）的请求仍在处理中，请稍后重试"),
                         type="idempotency-key-in-flight")
 
 
@@ -78,9 +81,12 @@ class IdempotentRequest:
             expired = now - existing.created_at >= self.ttl
             if not expired:
                 if existing.request_hash != self.request_hash or existing.route != self.route:
-                    raise ProblemError(422, "Idempotency key reused", "this Idempotency-Key was used with "
-                                       "another request body", type="idempotency-key-reused",
-                                       errors=[{"field": "Idempotency-Key", "message": "used with another body"}])
+                    raise ProblemError(422, Text("Idempotency key reused", "幂等键重复使用"),
+                                       Text("this Idempotency-Key was used with another request body",
+                                            "该幂等键（Idempotency-Key）已用于另一个请求内容"),
+                                       type="idempotency-key-reused",
+                                       errors=[{"field": "Idempotency-Key",
+                                                "message": Text("used with another body", "已用于另一个请求内容")}])
                 if existing.state == DONE:
                     self.replay = Response(existing.response_body, status_code=existing.response_status,
                                            media_type="application/json", headers={"Idempotent-Replayed": "true"})
@@ -106,8 +112,10 @@ class IdempotentRequest:
                 update(keys).where(self._this_key(), keys.c.claim == self.token, keys.c.state == IN_FLIGHT)
                 .values(state=DONE, response_status=status, response_body=payload))
             if stored.rowcount != 1:
-                raise ProblemError(409, "Request taken over", "this request took so long that another one with "
-                                   "the same Idempotency-Key took it over; nothing was written",
+                raise ProblemError(409, Text("Request taken over", "请求已被接管"),
+                                   Text("this request took so long that another one with the same Idempotency-Key "
+                                        "took it over; nothing was written",
+                                        "该请求耗时过长，已由使用同一幂等键的另一请求接管，本次未写入任何内容"),
                                    type="idempotency-key-taken-over")
         return Response(payload, status_code=status, media_type="application/json")
 
@@ -137,12 +145,15 @@ async def idempotent(request: Request, caller: Principal, *, required: bool = Tr
     """Begin an idempotent POST: returns a handle whose ``replay`` is set if this is a replay."""
     key = request.headers.get("idempotency-key")
     if key is None and required:
-        raise ProblemError(400, "Idempotency-Key required", "POST from a bank or a POS takes an "
-                           "Idempotency-Key header", type="idempotency-key-required",
-                           errors=[{"field": "Idempotency-Key", "message": "header is required"}])
+        raise ProblemError(400, Text("Idempotency-Key required", "缺少幂等键"),
+                           Text("POST from a bank or a POS takes an Idempotency-Key header",
+                                "银行和收银终端（POS）发出的 POST 请求须带 Idempotency-Key（幂等键）请求头"),
+                           type="idempotency-key-required",
+                           errors=[{"field": "Idempotency-Key", "message": Text("header is required", "必须提供此请求头")}])
     if key is not None and not (1 <= len(key) <= 200):
-        raise ProblemError(400, "Invalid Idempotency-Key", "1 to 200 characters",
-                           errors=[{"field": "Idempotency-Key", "message": "1 to 200 characters"}])
+        length = Text("1 to 200 characters", "长度须为 1 到 200 个字符")
+        raise ProblemError(400, Text("Invalid Idempotency-Key", "幂等键无效"), length, type="invalid-idempotency-key",
+                           errors=[{"field": "Idempotency-Key", "message": length}])
     body = await request.body()
     digest = hashlib.sha256(request.method.encode() + b" " + request.url.path.encode() + b"\n" + body).hexdigest()
     ttl = timedelta(hours=request.app.state.settings.idempotency_ttl_hours)

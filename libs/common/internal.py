@@ -20,9 +20,10 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from common.errors import ProblemResponse
+from common.errors import http_problem, problem_response
 
 # FastAPI's own pages (docs_url, redoc_url, openapi_url and the Swagger OAuth2 redirect) and metrics.
 INTERNAL_PATHS = frozenset({"/metrics", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
@@ -64,9 +65,7 @@ class InternalPortGuard:
             path = scope["path"]
             hidden = path not in OPERATIONS_PATHS if on_internal_port(scope) else path in INTERNAL_PATHS
             if hidden:  # the same answer as any path the app does not have
-                body = {"type": "about:blank", "title": "Not found", "status": 404, "detail": "Not Found",
-                        "instance": path}
-                await ProblemResponse(body, status_code=404)(scope, receive, send)
+                await problem_response(http_problem(404, "Not Found"), Request(scope))(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

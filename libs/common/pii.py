@@ -11,6 +11,8 @@ from datetime import date
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from common.i18n import Text
+
 _ID_FORM = re.compile(r"^\d{17}[\dX]$")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -25,18 +27,18 @@ def normalize_id_number(value: str) -> str:
     return value.strip().upper()
 
 
-def id_number_problem(value: str) -> str | None:
+def id_number_problem(value: str) -> Text | None:
     """Why ``value`` is not a valid 18-character resident ID number, or None if it is."""
     v = normalize_id_number(value)
     if not _ID_FORM.match(v):
-        return "must be 17 digits followed by a digit or X"
+        return Text("must be 17 digits followed by a digit or X", "应为 17 位数字加 1 位数字或 X")
     try:
         date(int(v[6:10]), int(v[10:12]), int(v[12:14]))
     except ValueError:
-        return "the birth date inside is not a real date"
+        return Text("the birth date inside is not a real date", "其中的出生日期不是有效日期")
     total = sum(int(d) * w for d, w in zip(v[:17], _ID_WEIGHTS, strict=True))
     if _ID_CHECK[total % 11] != v[17]:
-        return "the check character does not match (GB 11643)"
+        return Text("the check character does not match (GB 11643)", "校验码不符（GB 11643）")
     return None
 
 
@@ -44,8 +46,10 @@ def id_check_char(first17: str) -> str:
     return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def phone_problem(value: str) -> str | None:
-    return None if _MOBILE_FORM.match(value.strip()) else "must be an 11-digit mainland mobile number"
+def phone_problem(value: str) -> Text | None:
+    if _MOBILE_FORM.match(value.strip()):
+        return None
+    return Text("must be an 11-digit mainland mobile number", "应为 11 位的中国大陆手机号码")
 
 
 def mask_id_number(value: str) -> str:

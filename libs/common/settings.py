@@ -90,6 +90,9 @@ class ServiceSettings(BaseSettings):
     run_consumer: bool = True
     consumer_max_attempts: int = 3
     log_level: str = "INFO"
+    # The language of problem documents for a caller whose Accept-Language names neither zh-CN nor
+    # en (common.i18n): the county's own, Chinese in the demo county.
+    language: Literal["zh-CN", "en"] = "zh-CN"
     # A stored Idempotency-Key (and its response) counts for this long, then it is deleted (checked
     # every ``idempotency_purge_interval_seconds``); a key older than this is a new request.
     idempotency_ttl_hours: float = Field(default=24, gt=0)

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 
 from common.errors import ProblemError, install_error_handlers
+from common.i18n import Text
 from common.observability import RequestContextMiddleware, configure_logging
 from console import household, proxy
 from console.settings import HERE, ConsoleSettings
@@ -120,7 +121,9 @@ async def dev_accounts(request: Request) -> DevAccounts:
     settings = settings_of(request)
     path = settings.dev_tokens_path()
     if settings.env != "dev" or not path.is_file():
-        raise ProblemError(404, "Not found", "the demo log-in exists in the embedded run only", type="not-found")
+        raise ProblemError(404, Text("Not found", "未找到"),
+                           Text("the demo log-in exists in the embedded run only", "演示登录只在本机嵌入式运行中提供"),
+                           type="not-found")
     values = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
     return DevAccounts(accounts=[DevAccount(name=name, label=label, token=values[name].strip())
                                  for name, label in DEV_ACCOUNTS.items() if name in values])
@@ -132,21 +135,25 @@ async def issue_link(body: LinkIn, request: Request) -> LinkOut:
     settings, client = settings_of(request), request.app.state.http
     authorization = request.headers.get("authorization", "")
     if not authorization:
-        raise ProblemError(401, "Unauthorized", "an officer's bearer token is required", type="unauthorized")
+        raise ProblemError(401, Text("Unauthorized", "未通过身份认证"),
+                           Text("an officer's bearer token is required", "需要工作人员的 Bearer 令牌"), type="unauthorized")
     # The registry decides whether this caller may see the file (the officer's own token, unchanged).
     try:
         answer = await client.get(f"{base_url(settings, 'registry')}/v1/subjects/{body.subject_id}",
-                                  headers={"authorization": authorization})
+                                  headers={"authorization": authorization,
+                                           "accept-language": request.headers.get("accept-language", "")})
     except httpx.TransportError as exc:
         raise proxy.unavailable("registry") from exc
     if answer.status_code != 200:
         problem = answer.json() if "json" in answer.headers.get("content-type", "") else {}
         raise ProblemError(answer.status_code, problem.get("title", "Refused"), problem.get("detail"),
-                           type=problem.get("type", "refused"), errors=[{"field": "subject_id", "message": "not visible"}])
+                           type=problem.get("type", "refused"),
+                           errors=[{"field": "subject_id", "message": Text("not visible", "无权查看")}])
     subject = answer.json()
     if subject.get("kind") != "household":
-        raise ProblemError(422, "Not a household", "personal links are for households", type="not-a-household",
-                           errors=[{"field": "subject_id", "message": "not a household"}])
+        raise ProblemError(422, Text("Not a household", "不是农户"),
+                           Text("personal links are for households", "个人链接只发给农户"), type="not-a-household",
+                           errors=[{"field": "subject_id", "message": Text("not a household", "不是农户")}])
     code, link = request.app.state.links.issue(subject["id"], household.id_ending(subject.get("id_number_masked")),
                                                datetime.now(UTC))
     log.info("household link issued", extra={"subject_id": subject["id"]})
@@ -161,7 +168,8 @@ async def open_session(body: SessionIn, request: Request) -> SessionOut:
     link = request.app.state.links.redeem(body.code, body.id_ending, datetime.now(UTC))
     key = settings.issuer_key_path()
     if not key.is_file():
-        raise ProblemError(503, "No household issuer", "the console has no household issuer key", type="no-issuer")
+        raise ProblemError(503, Text("No household issuer", "缺少农户令牌签发密钥"),
+                           Text("the console has no household issuer key", "控制台没有农户令牌的签发密钥"), type="no-issuer")
     token, expires = household.household_token(key.read_bytes(), link.subject_id, settings.household_token_minutes)
     return SessionOut(token=token, subject_id=link.subject_id, expires_at=expires)
 
@@ -192,6 +200,7 @@ def create_app(settings: ConsoleSettings | None = None) -> FastAPI:
     app = FastAPI(title="Console (控制台)", version="1.0.0", lifespan=lifespan, default_response_class=ORJSONResponse,
                   description="County console, provincial dashboard and household page on the services' public APIs")
     app.state.settings = settings
+    app.state.language = settings.language
     app.state.links = household.LinkBook(settings.household_link_days, settings.household_link_attempts)
     install_error_handlers(app)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from common.auth import Role, generate_keypair, mint_token
 from common.errors import ProblemError
+from common.i18n import Text
 
 LAST_DIGITS = 4
 
@@ -47,8 +48,10 @@ def id_ending(masked_id_number: str | None) -> str:
     """The last four characters the registry shows of a masked ID-card number (3411**********123X)."""
     ending = (masked_id_number or "")[-LAST_DIGITS:].upper()
     if len(ending) != LAST_DIGITS or "*" in ending:
-        raise ProblemError(422, "No ID-card number on file", "the household's file has no ID-card number to check "
-                           "against", type="no-id-number", errors=[{"field": "subject_id", "message": "no ID-card number"}])
+        raise ProblemError(422, Text("No ID-card number on file", "档案中没有身份证号"),
+                           Text("the household's file has no ID-card number to check against",
+                                "该农户的档案中没有可供核对的身份证号"), type="no-id-number",
+                           errors=[{"field": "subject_id", "message": Text("no ID-card number", "没有身份证号")}])
     return ending
 
 
@@ -70,14 +73,18 @@ class LinkBook:
     def redeem(self, code: str, ending: str, now: datetime) -> Link:
         link = self._links.get(_digest(code))
         if link is None or link.expires_at <= now or link.attempts_left <= 0:
-            raise ProblemError(410, "Link not valid", "this link has expired, was locked after wrong answers or "
-                               "never existed: ask your village officer for a new one", type="link-not-valid",
-                               errors=[{"field": "code", "message": "not valid"}])
+            raise ProblemError(410, Text("Link not valid", "链接无效"),
+                               Text("this link has expired, was locked after wrong answers or never existed: "
+                                    "ask your village officer for a new one",
+                                    "该链接已过期、因多次答错已锁定或从未存在，请向村里的工作人员要一个新链接"),
+                               type="link-not-valid", errors=[{"field": "code", "message": Text("not valid", "无效")}])
         if not hmac.compare_digest(link.id_ending, ending.strip().upper()):
             link.attempts_left -= 1
-            raise ProblemError(401, "Wrong ID-card ending", f"the last {LAST_DIGITS} characters do not match; "
-                               f"{link.attempts_left} tries left", type="wrong-id-ending",
-                               errors=[{"field": "id_ending", "message": "does not match"}],
+            raise ProblemError(401, Text("Wrong ID-card ending", "身份证号后几位不对"),
+                               Text(f"the last {LAST_DIGITS} characters do not match; {link.attempts_left} tries left",
+                                    f"身份证号后 {LAST_DIGITS} 位不符，还可以再试 {link.attempts_left} 次"),
+                               type="wrong-id-ending",
+                               errors=[{"field": "id_ending", "message": Text("does not match", "不符")}],
                                attempts_left=link.attempts_left)
         return link
 

@@ -8,21 +8,25 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from common.errors import ProblemError
+from common.i18n import Text
 
 SERVICES = ("registry", "rating", "lending", "merchant", "stats")
 # What a page may send on, and what comes back to it.
-FORWARDED_REQUEST = ("authorization", "content-type", "accept", "idempotency-key")
-FORWARDED_RESPONSE = ("content-type", "content-disposition", "link", "retry-after")
+FORWARDED_REQUEST = ("authorization", "content-type", "accept", "accept-language", "idempotency-key")
+FORWARDED_RESPONSE = ("content-type", "content-disposition", "content-language", "link", "retry-after")
 
 
 def unavailable(service: str) -> ProblemError:
-    return ProblemError(503, "Service unavailable", f"{service} is unavailable", type="service-unavailable",
-                        errors=[{"field": "service", "message": f"{service} is unavailable"}], service=service)
+    down = Text(f"{service} is unavailable", f"{service} 服务暂不可用")
+    return ProblemError(503, Text("Service unavailable", "服务暂不可用"), down, type="service-unavailable",
+                        errors=[{"field": "service", "message": down}], service=service)
 
 
 def unknown_service(service: str) -> ProblemError:
-    return ProblemError(404, "Not found", f"no service {service}", type="unknown-service",
-                        errors=[{"field": "service", "message": "one of " + ", ".join(SERVICES)}])
+    return ProblemError(404, Text("Not found", "未找到"), Text(f"no service {service}", f"没有 {service} 这个服务"),
+                        type="unknown-service",
+                        errors=[{"field": "service", "message": Text("one of " + ", ".join(SERVICES),
+                                                                     "应为以下之一：" + ", ".join(SERVICES))}])
 
 
 async def forward(request: Request, client: httpx.AsyncClient, base_url: str, service: str, path: str) -> Response:

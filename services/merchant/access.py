@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 
 from common.auth import Principal, Role, forbidden, require_roles
 from common.db import Database
+from common.i18n import Text
 from merchant.merchants import repository as merchants
 
 County = Annotated[Principal, Depends(require_roles(Role.officer))]        # admin or officer
@@ -26,17 +27,18 @@ async def merchant_gate(request: Request, principal: Principal) -> None:
     async with db.reader() as session:
         row = await merchants.get(session, str(principal.merchant_id))
     if row is None or row.status != "active":
-        raise forbidden(f"merchant {principal.merchant_id} is not an active merchant")
+        raise forbidden(Text(f"merchant {principal.merchant_id} is not an active merchant",
+                             f"商户 {principal.merchant_id} 不是有效的商户"))
 
 
-def check_region(principal: Principal, region_code: str | None, what: str) -> None:
+def check_region(principal: Principal, region_code: str | None, what: Text) -> None:
     """An officer acts only inside its region (codes nest by prefix)."""
     if not principal.in_region(region_code):
-        raise forbidden(f"{what} lies outside your region")
+        raise forbidden(Text(f"{what.en} lies outside your region", f"{what.zh}不在您的辖区内"))
 
 
 def pos_merchant(principal: Principal) -> str:
     """The merchant a POS token is bound to."""
     if principal.role != Role.merchant or not principal.merchant_id:
-        raise forbidden("only a merchant's POS token may call this")
+        raise forbidden(Text("only a merchant's POS token may call this", "只有商户收银终端（POS）的令牌才能调用此接口"))
     return principal.merchant_id

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from common.auth import Principal, Role, forbidden, require_roles
+from common.i18n import Text
 from rating.settings import RatingSettings
 
 Admin = Annotated[Principal, Depends(require_roles())]
@@ -43,9 +44,10 @@ def sees(principal: Principal, subject_id: str, *codes: str | None) -> bool:
 def check_region(principal: Principal, *codes: str | None) -> None:
     """An officer acts only inside its own region (the most precise code known must lie in it)."""
     if principal.role == Role.household:
-        raise forbidden("a household sees its own page only")
+        raise forbidden(Text("a household sees its own page only", "农户只能查看自己的页面"))
     if principal.role != Role.officer:
         return
     code = next((c for c in codes if c), None)
     if not principal.in_region(code):
-        raise forbidden(f"region {code} is outside the officer's region {principal.region}")
+        raise forbidden(Text(f"region {code} is outside the officer's region {principal.region}",
+                             f"区划 {code} 不在您的辖区 {principal.region} 内"))

@@ -7,6 +7,7 @@ from fastapi import Depends
 
 from common.auth import Principal, Role, Scope, require_roles
 from common.errors import ProblemError
+from common.i18n import Text
 
 # Officers (grid officers, village and town cadres) and the county admin keep the files.
 Keeper = Annotated[Principal, Depends(require_roles(Role.officer))]
@@ -22,8 +23,10 @@ Admin = Annotated[Principal, Depends(require_roles())]
 
 
 def outside_region(field: str, code: str) -> ProblemError:
-    return ProblemError(403, "Outside your region", f"{field}: {code} is outside the region your token is bound to",
-                        type="outside-region", errors=[{"field": field, "message": "outside your region"}])
+    return ProblemError(403, Text("Outside your region", "超出辖区"),
+                        Text(f"{field}: {code} is outside the region your token is bound to",
+                             f"{field}：{code} 不在您的令牌所绑定的辖区内"),
+                        type="outside-region", errors=[{"field": field, "message": Text("outside your region", "超出辖区")}])
 
 
 def require_in_region(principal: Principal, code: str, field: str) -> None:

@@ -6,7 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from common.errors import ProblemError
+from common.errors import validation_problem
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -27,7 +27,5 @@ def parse(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        errors = [{"field": field_path(e["loc"]), "message": clean_message(e["msg"])} for e in exc.errors()]
-        fields = ", ".join(sorted({e["field"] for e in errors}))
-        raise ProblemError(422, "Invalid request", f"invalid field(s): {fields}", type="validation-error",
-                           errors=errors) from None
+        errors = [{**e, "msg": clean_message(e["msg"])} for e in exc.errors()]
+        raise validation_problem(errors, field_path) from None

@@ -57,6 +57,7 @@ class Cluster:
             p + "ENV": "test", p + "PORT": str(self.ports[service]), p + "DATABASE_URL": self.db_urls[service],
             p + "KAFKA_BOOTSTRAP": self.broker.bootstrap, p + "AUTH_PUBLIC_KEY": self.keys.public_pem.decode(),
             p + "EVENT_KEYS_DIR": str(self.keys.events_dir),
+            p + "LANGUAGE": "en",  # as the harness's in-process services: English problems unless asked
         })
         if service in SERVICE_IDENTITIES:  # its own identity for calling other services
             env[p + "SERVICE_TOKEN"] = self.keys.token(Role.service, service=service)

@@ -33,10 +33,11 @@ VALID_ID += id_check_char(VALID_ID)
 def test_id_number_checksum_and_form() -> None:
     assert id_number_problem(VALID_ID) is None
     wrong_check = VALID_ID[:-1] + ("0" if VALID_ID[-1] != "0" else "1")
-    assert "check character" in (id_number_problem(wrong_check) or "")
-    assert "17 digits" in (id_number_problem("1234") or "")
+    assert "check character" in str(id_number_problem(wrong_check))
+    assert "17 digits" in str(id_number_problem("1234"))
+    assert "校验码" in getattr(id_number_problem(wrong_check), "zh", "")  # and in Chinese
     bad_date = "341181" + "19801301" + "123"
-    assert "birth date" in (id_number_problem(bad_date + id_check_char(bad_date)) or "")
+    assert "birth date" in str(id_number_problem(bad_date + id_check_char(bad_date)))
     assert id_number_problem("11010519491231002X") is None  # the standard's own example
 
 

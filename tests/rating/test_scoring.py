@@ -109,7 +109,7 @@ def test_overlapping_and_gapped_bands_are_named() -> None:
                                                   {"min": "60000", "max": None, "share": "1"}]}
     errors = check_definition(definition(indicators=indicators))
     at = indicators.index(income)
-    fields = {e["field"]: e["message"] for e in errors}
+    fields = {e["field"]: str(e["message"]) for e in errors}
     assert "overlaps" in fields[f"indicators[{at}].rule.bands[1].min"]
     assert "gap" in fields[f"indicators[{at}].rule.bands[2].min"]
 
@@ -119,7 +119,7 @@ def test_weights_must_add_up_and_grade_bands_must_cover_0_to_100() -> None:
     indicators[0] = {**indicators[0], "weight": "4"}
     bands = [dict(b) for b in HOUSEHOLD["grade_bands"]]  # type: ignore[attr-defined]
     bands[1] = {**bands[1], "min": "82"}    # AA 82-90 leaves 80-82 uncovered
-    errors = {e["field"]: e["message"] for e in check_definition(definition(indicators=indicators, grade_bands=bands))}
+    errors = {e["field"]: str(e["message"]) for e in check_definition(definition(indicators=indicators, grade_bands=bands))}
     assert "add up to 99" in errors["indicators"]
     assert "gap after grade A" in errors["grade_bands[1].min"]
 
@@ -129,7 +129,7 @@ def test_falling_shares_on_a_higher_better_indicator_are_refused() -> None:
     land = next(i for i in indicators if i["code"] == "land")
     land["rule"] = {**land["rule"], "bands": [{"min": None, "max": "5", "share": "1"}, {"min": "5", "max": None, "share": "0.1"}]}
     errors = check_definition(definition(indicators=indicators))
-    assert any("must not fall" in e["message"] for e in errors)
+    assert any("must not fall" in str(e["message"]) for e in errors)
 
 
 @pytest.mark.parametrize(("credit", "households", "arrears", "npl", "expected"), [

@@ -30,7 +30,7 @@ def test_area_codes_nest_by_length() -> None:
 def test_registration_numbers_and_cells() -> None:
     assert uscc_problem(uscc(5)) is None and uscc_problem("91110000600037341L") is None
     wrong = "1" if uscc(5)[-1] != "1" else "2"
-    assert "check character" in (uscc_problem(uscc(5)[:-1] + wrong) or "")
+    assert "check character" in str(uscc_problem(uscc(5)[:-1] + wrong))
     payload, errors = to_payload(["village", "head_name", "head_id_number", "consent_given", "consent_scopes"],
                                  ["341181100201", "王五", "x", "是", "rating；lending"])
     assert errors == [] and payload is not None

@@ -81,7 +81,8 @@ def lending_process(tmp_path: Path, keys: Keys) -> Iterator[tuple[subprocess.Pop
            "LENDING_DATABASE_URL": db_url, "LENDING_AUTH_PUBLIC_KEY": keys.public_pem.decode(),
            "LENDING_PORT": str(port), "LENDING_INTERNAL_PORT": str(internal_port),
            "LENDING_RUN_RELAY": "false", "LENDING_RUN_CONSUMER": "false",
-           "LENDING_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "LENDING_LOG_LEVEL": "WARNING"}
+           "LENDING_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}", "LENDING_LOG_LEVEL": "WARNING",
+           "LENDING_LANGUAGE": "en"}
     log = open(tmp_path / "lending.log", "wb")  # closed below, once the process is gone
     proc = subprocess.Popen([sys.executable, "-m", "lending", "serve"], env=env, stdout=log, stderr=log, cwd=ROOT)
     try:

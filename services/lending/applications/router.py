@@ -60,5 +60,5 @@ async def list_applications(caller: BankCaller, session: Session,
 async def get_application(application_id: str, caller: BankCaller, session: Session) -> ApplicationOut:
     app = await repository.get(session, application_id, scope(caller, None))
     if app is None:
-        raise not_found("application", application_id)
+        raise not_found(service.APPLICATION, application_id)
     return service.application_out(app)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.i18n import Text, TextError
+
 
 class DocumentRef(BaseModel):
     kind: str = Field(min_length=1, max_length=40, description="e.g. id_card, household_register, credit_certificate")
@@ -31,7 +33,7 @@ class DecisionIn(BaseModel):
     @model_validator(mode="after")
     def _rate_to_approve(self) -> DecisionIn:
         if self.decision == "approve" and self.annual_rate is None:
-            raise ValueError("annual_rate is required to approve")
+            raise TextError(Text("annual_rate is required to approve", "批准时须给出 annual_rate（年利率）"))
         return self
 
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.i18n import Text, TextError
+
 Kind = Literal["household", "new_entity", "collective"]
 Grade = Literal["AAA", "AA", "A", "B", "C", "D"]
 
@@ -41,9 +43,10 @@ class ProductIn(BaseModel):
     @model_validator(mode="after")
     def _ranges(self) -> ProductIn:
         if self.min_amount > self.max_amount:
-            raise ValueError("min_amount must not exceed max_amount")
+            raise TextError(Text("min_amount must not exceed max_amount", "min_amount（最低金额）不能大于 max_amount（最高金额）"))
         if self.min_term_months > self.max_term_months:
-            raise ValueError("min_term_months must not exceed max_term_months")
+            raise TextError(Text("min_term_months must not exceed max_term_months",
+                                 "min_term_months（最短期限）不能大于 max_term_months（最长期限）"))
         return self
 
 

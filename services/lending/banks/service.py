@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal, Role, forbidden
 from common.db import Database, utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
+from common.i18n import Text
 from lending.banks import repository
 from lending.banks.eligibility import ProductRules
 from lending.banks.models import Bank, Product
@@ -30,11 +31,15 @@ def product_rules(p: Product) -> ProductRules:
                         p.min_term_months, p.max_term_months)
 
 
+BANK = Text("bank", "银行")
+
+
 async def partner_bank(session: AsyncSession, bank_id: str | None) -> Bank:
     """The calling bank, if it is a registered, active partner."""
     bank = await repository.get_bank(session, bank_id or "")
     if bank is None or not bank.active:
-        raise ProblemError(403, "Not a partner bank", f"bank {bank_id} is not a registered partner bank",
+        raise ProblemError(403, Text("Not a partner bank", "非合作银行"),
+                           Text(f"bank {bank_id} is not a registered partner bank", f"银行 {bank_id} 不是已登记的合作银行"),
                            type="unknown-bank")
     return bank
 
@@ -52,7 +57,7 @@ async def bank_gate(request: Request, principal: Principal) -> None:
 
 async def set_active(session: AsyncSession, bank_id: str, active: bool) -> BankOut:
     if not await repository.set_active(session, bank_id, active):
-        raise not_found("bank", bank_id)
+        raise not_found(BANK, bank_id)
     bank = await repository.get_bank(session, bank_id)
     assert bank is not None
     await session.refresh(bank)
@@ -61,20 +66,22 @@ async def set_active(session: AsyncSession, bank_id: str, active: bool) -> BankO
 
 async def add_bank(session: AsyncSession, body: BankIn) -> BankOut:
     if await repository.get_bank(session, body.id):
-        raise conflict("Bank exists", f"bank {body.id} is already registered", type="bank-exists")
+        raise conflict(Text("Bank exists", "银行已登记"), Text(f"bank {body.id} is already registered", f"银行 {body.id} 已登记"),
+                       type="bank-exists")
     await repository.add_bank(session, {"id": body.id, "name": body.name, "active": True, "created_at": utcnow()})
     return BankOut(id=body.id, name=body.name, active=True)
 
 
 async def add_product(session: AsyncSession, bank_id: str, body: ProductIn, caller: Principal) -> ProductOut:
     if caller.role == Role.bank and caller.bank_id != bank_id:
-        raise forbidden("a bank registers only its own products")
+        raise forbidden(Text("a bank registers only its own products", "银行只能登记本行的贷款产品"))
     if await repository.get_bank(session, bank_id) is None:
-        raise not_found("bank", bank_id)
+        raise not_found(BANK, bank_id)
     if await repository.get_product(session, body.code):
-        raise conflict("Product exists", f"product {body.code} exists", type="product-exists")
+        raise conflict(Text("Product exists", "贷款产品已存在"), Text(f"product {body.code} exists", f"贷款产品 {body.code} 已存在"),
+                       type="product-exists")
     if body.programme and await risk.get_programme(session, body.programme) is None:
-        raise field_error("programme", f"no risk-sharing programme {body.programme}")
+        raise field_error("programme", Text(f"no risk-sharing programme {body.programme}", f"没有风险分担方案 {body.programme}"))
     await repository.add_product(session, {
         "code": body.code, "bank_id": bank_id, "name": body.name, "grades": list(body.grades), "kinds": list(body.kinds),
         "industries": body.industries, "min_amount_fen": to_fen(body.min_amount), "max_amount_fen": to_fen(body.max_amount),

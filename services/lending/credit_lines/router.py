@@ -12,6 +12,7 @@ from common.auth import Principal, Role, forbidden, require_roles
 from common.clock import beijing_today
 from common.db import Session
 from common.errors import problems
+from common.i18n import Text
 from common.paging import PageLimit
 from lending.credit_lines import repository, service
 from lending.credit_lines.models import CreditLine
@@ -78,7 +79,7 @@ async def village_lines(village_code: str, caller: Reader, session: Session, req
                         purpose: str = Query(default="whole-village-credit", max_length=120)) -> VillageLinesOut:
     """Whole-village granting (整村授信): every line in a village, for a bank's batch offer."""
     if not caller.in_region(village_code):
-        raise forbidden("this village lies outside your region")
+        raise forbidden(Text("this village lies outside your region", "该村不在您的辖区内"))
     # A bank sees only the subjects that consented to lending use; the county sees them all.
     rows = await repository.in_village(session, village_code, after, limit, consented_only=caller.role == Role.bank)
     today = beijing_today()

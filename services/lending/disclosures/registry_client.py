@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from common.errors import ProblemError
+from common.i18n import Text
 
 
 def make_client(base_url: str) -> httpx.AsyncClient:
@@ -23,12 +24,15 @@ async def lookup(client: httpx.AsyncClient, id_number: str, authorization: str, 
         response = await client.post("/v1/subjects:lookup", headers={"Authorization": authorization},
                                       json={"id_number": id_number, "purpose": purpose, "on_behalf_of": on_behalf_of})
     except httpx.HTTPError as exc:
-        raise ProblemError(503, "Registry unavailable", f"the registry did not answer: {type(exc).__name__}",
+        raise ProblemError(503, Text("Registry unavailable", "登记系统暂不可用"),
+                           Text(f"the registry did not answer: {type(exc).__name__}",
+                                f"登记系统没有应答（{type(exc).__name__}）"),
                            type="registry-unavailable")
     if response.status_code == 404:
         return None
     if response.status_code != 200:
-        raise ProblemError(502, "Registry error", f"the registry answered {response.status_code}",
+        raise ProblemError(502, Text("Registry error", "登记系统出错"),
+                           Text(f"the registry answered {response.status_code}", f"登记系统返回了 {response.status_code}"),
                            type="registry-error")
     body: dict[str, Any] = response.json()
     return body

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from common.auth import Principal, Role, require_roles
 from common.db import Session
 from common.errors import ProblemError, field_error, problems
+from common.i18n import Text
 from common.idempotency import Idempotency
 from common.pii import id_number_problem, normalize_id_number
 from lending.banks.service import partner_bank
@@ -42,7 +43,8 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
                                          request.app.state.service_credential.authorization(), bank.caller_id)
     await partner_bank(session, bank.bank_id)
     if found is None:
-        raise ProblemError(404, "Unknown subject", "no subject is registered with this ID number",
+        raise ProblemError(404, Text("Unknown subject", "信用主体不存在"),
+                           Text("no subject is registered with this ID number", "没有登记该身份证号的信用主体"),
                            type="unknown-subject")
     facts = await subject_facts.get(session, found["subject_id"])
     consent = found.get("consent")  # if the registry says, it has the last word
@@ -64,13 +66,14 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
 async def disclosures(who: AdminOrSelf, session: Session, subject_id: str | None = None, bank_id: str | None = None,
                       limit: int = Query(default=100, ge=1, le=1000)) -> list[DisclosureOut]:
     if who.role == Role.household and (bank_id or not who.is_self(subject_id)):
-        raise ProblemError(403, "Forbidden", "a household reads its own disclosures only", type="forbidden",
-                           errors=[{"field": "query.subject_id", "message": "not your own"}])
+        raise ProblemError(403, Text("Forbidden", "无权访问"),
+                           Text("a household reads its own disclosures only", "农户只能查看自己的信息披露记录"), type="forbidden",
+                           errors=[{"field": "query.subject_id", "message": Text("not your own", "不是您本人的")}])
     if subject_id:
         rows = await repository.for_subject(session, subject_id, limit)
     elif bank_id:
         rows = await repository.for_bank(session, bank_id, limit)
     else:
-        raise field_error("query.subject_id", "name a subject_id or a bank_id")
+        raise field_error("query.subject_id", Text("name a subject_id or a bank_id", "须指明 subject_id 或 bank_id"))
     return [DisclosureOut(bank_id=r.bank_id, subject_id=r.subject_id, grade=r.grade, channel=r.channel,
                           purpose=r.purpose, disclosed_at=r.disclosed_at) for r in rows]

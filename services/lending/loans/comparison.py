@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.i18n import Text, TextError
 from lending.loans.models import Loan
 from lending.money import fen_str, to_fen
 
@@ -33,7 +34,7 @@ class BankLoanList(BaseModel):
         seen: set[str] = set()
         for loan in loans:
             if loan.id in seen:
-                raise ValueError(f"loan {loan.id} is listed twice")
+                raise TextError(Text(f"loan {loan.id} is listed twice", f"贷款 {loan.id} 被重复列出"))
             seen.add(loan.id)
         return loans
 

@@ -14,6 +14,7 @@ from common.auth import Principal, Role, require_roles
 from common.contracts import CSV, media
 from common.db import Session
 from common.errors import field_error, problems
+from common.i18n import Text
 from common.idempotency import Idempotency
 from lending.banks.service import partner_bank
 from lending.disclosures.log import DisclosureLog
@@ -88,7 +89,7 @@ async def daily_reconciliation(caller: BankCaller, session: Session, day: date,
                                                                     description="a bank id (admin only)")] = None) -> Response:
     bank = scope(caller, bank_id)
     if not bank:
-        raise field_error("query.bank_id", "the county names the bank whose day it wants")
+        raise field_error("query.bank_id", Text("the county names the bank whose day it wants", "县级用户须指明要查看哪家银行的当日对账"))
     body = await reconciliation.daily_csv(session, bank, day)
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="reconciliation-{bank}-{day}.csv"'})

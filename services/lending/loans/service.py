@@ -17,6 +17,7 @@ from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
 from common.events import emit
+from common.i18n import Text
 from lending import events
 from lending.banks import repository as banks
 from lending.banks.eligibility import ineligibility
@@ -49,33 +50,45 @@ def loan_out(loan: Loan, cap: Decimal | None = None) -> LoanOut:
 
 
 def unknown_subject(subject_id: str) -> ProblemError:
-    return ProblemError(404, "Unknown subject", f"no credit line is known for subject {subject_id}",
-                        type="unknown-subject", errors=[{"field": "subject_id", "message": "unknown subject"}])
+    return ProblemError(404, Text("Unknown subject", "信用主体不存在"),
+                        Text(f"no credit line is known for subject {subject_id}", f"没有信用主体 {subject_id} 的授信额度"),
+                        type="unknown-subject",
+                        errors=[{"field": "subject_id", "message": Text("unknown subject", "信用主体不存在")}])
 
 
 def unusable_line(line: CreditLine, today: date) -> ProblemError | None:
     """Why nothing at all can be drawn on this line, or None."""
     if line.status == FROZEN:
-        why = "a loan defaulted: held until the county re-rates it" if line.freeze_reason else f"grade {line.grade}"
-        return ProblemError(409, "Credit line frozen", f"the line of {line.subject_id} is frozen ({why}): no new draws",
+        why = (Text("a loan defaulted: held until the county re-rates it", "有贷款违约，在县里重新评级前冻结")
+               if line.freeze_reason else Text(f"grade {line.grade}", f"信用等级为 {line.grade}"))
+        return ProblemError(409, Text("Credit line frozen", "授信额度已冻结"),
+                            Text(f"the line of {line.subject_id} is frozen ({why.en}): no new draws",
+                                 f"{line.subject_id} 的授信额度已冻结（{why.zh}），不能新增用信"),
                             type="line-frozen", grade=line.grade, freeze_reason=line.freeze_reason)
     if line.status == CLOSED:
-        return ProblemError(409, "Credit line closed", f"subject {line.subject_id} is archived by the registry: its "
-                            "line is closed", type="line-closed")
+        return ProblemError(409, Text("Credit line closed", "授信额度已关闭"),
+                            Text(f"subject {line.subject_id} is archived by the registry: its line is closed",
+                                 f"信用主体 {line.subject_id} 的档案已在登记系统中归档，其授信额度已关闭"),
+                            type="line-closed")
     if line.status != ACTIVE:
-        return ProblemError(409, "No credit line", f"subject {line.subject_id} has no graded credit line (grade "
-                            f"{line.grade})", type="no-credit-line", grade=line.grade)
+        return ProblemError(409, Text("No credit line", "没有授信额度"),
+                            Text(f"subject {line.subject_id} has no graded credit line (grade {line.grade})",
+                                 f"信用主体 {line.subject_id} 没有按信用等级核定的授信额度（信用等级 {line.grade}）"),
+                            type="no-credit-line", grade=line.grade)
     if line.valid_until is not None and line.valid_until < today:
-        return ProblemError(409, "Credit line expired", f"the line was valid until {line.valid_until}",
+        return ProblemError(409, Text("Credit line expired", "授信额度已到期"),
+                            Text(f"the line was valid until {line.valid_until}", f"授信额度的有效期截至 {line.valid_until}"),
                             type="line-expired", valid_until=str(line.valid_until))
     return None
 
 
 def over_available(line: CreditLine, amount_fen: int, today: date) -> ProblemError:
     available = available_fen(line.status, line.line_fen, line.drawn_fen, line.valid_until, today)
-    return ProblemError(409, "Over the available line", f"{fen_str(amount_fen)} asked, {fen_str(available)} "
-                        "available", type="over-available-line", available=fen_str(available),
-                        errors=[{"field": "amount", "message": "more than the available line"}])
+    return ProblemError(409, Text("Over the available line", "超出可用授信额度"),
+                        Text(f"{fen_str(amount_fen)} asked, {fen_str(available)} available",
+                             f"申请 {fen_str(amount_fen)} 元，可用额度仅 {fen_str(available)} 元"),
+                        type="over-available-line", available=fen_str(available),
+                        errors=[{"field": "amount", "message": Text("more than the available line", "超出可用授信额度")}])
 
 
 async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body: LoanIn, disclose: Disclose) -> LoanOut:
@@ -93,10 +106,12 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
     if body.product is not None:
         product = await banks.get_product(session, body.product)
         if product is None or product.bank_id != bank_id:
-            raise field_error("product", f"{body.product} is not a product of bank {bank_id}")
+            raise field_error("product", Text(f"{body.product} is not a product of bank {bank_id}",
+                                              f"{body.product} 不是银行 {bank_id} 的贷款产品"))
     benchmark = await rates.benchmark(today, session)
     if benchmark is None:
-        raise ProblemError(503, "No benchmark rate", "no benchmark rate is in force", type="no-benchmark-rate")
+        raise ProblemError(503, Text("No benchmark rate", "没有基准利率"),
+                           Text("no benchmark rate is in force", "目前没有生效的基准利率"), type="no-benchmark-rate")
     line = await lines.draw(session, body.subject_id, amount_fen, today)
     if line is None:
         # Refused by the database: say why from what the line looks like now.
@@ -117,14 +132,18 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
                             amount_fen=amount_fen, term_months=body.term_months)
         if why:
             disclose(line.grade, LOAN_DECLINED)
-            raise ProblemError(422, "Product not eligible", f"{product.name}: {why}", type="product-not-eligible",
+            raise ProblemError(422, Text("Product not eligible", "不符合产品准入条件"),
+                               Text(f"{product.name}: {why.en}", f"{product.name}：{why.zh}"), type="product-not-eligible",
                                errors=[{"field": "product", "message": why}])
     cap = max_rate(benchmark, Decimal(line.max_markup))
     if body.annual_rate > cap:
         disclose(line.grade, LOAN_DECLINED)
-        raise ProblemError(422, "Rate above the cap", f"{rate_str(body.annual_rate)} % is above the cap of "
-                           f"{rate_str(cap)} % for grade {line.grade}", type="rate-above-cap", max_rate=rate_str(cap),
-                           errors=[{"field": "annual_rate", "message": f"at most {rate_str(cap)}"}])
+        raise ProblemError(422, Text("Rate above the cap", "利率超过上限"),
+                           Text(f"{rate_str(body.annual_rate)} % is above the cap of {rate_str(cap)} % for grade {line.grade}",
+                                f"年利率 {rate_str(body.annual_rate)}% 超过信用等级 {line.grade} 的上限 {rate_str(cap)}%"),
+                           type="rate-above-cap", max_rate=rate_str(cap),
+                           errors=[{"field": "annual_rate",
+                                    "message": Text(f"at most {rate_str(cap)}", f"最高 {rate_str(cap)}%")}])
     loan_id = str(uuid.uuid4())
     values: dict[str, Any] = {
         "id": loan_id, "subject_id": body.subject_id, "bank_id": bank_id, "kind": line.kind, "product": body.product,
@@ -146,12 +165,20 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
 async def own_loan(session: AsyncSession, loan_id: str, bank_id: str | None) -> Loan:
     loan = await repository.get_loan(session, loan_id, bank_id)
     if loan is None:  # another bank's loan is as good as absent
-        raise not_found("loan", loan_id)
+        raise not_found(Text("loan", "贷款"), loan_id)
     return loan
 
 
 def closed(loan: Loan) -> ProblemError:
-    return ProblemError(409, "Loan closed", f"loan {loan.id} is {loan.status}", type="loan-closed", loan_status=loan.status)
+    status_zh = {"repaid": "已结清", "defaulted": "已违约"}.get(loan.status, loan.status)
+    return ProblemError(409, Text("Loan closed", "贷款已了结"),
+                        Text(f"loan {loan.id} is {loan.status}", f"贷款 {loan.id} {status_zh}"),
+                        type="loan-closed", loan_status=loan.status)
+
+
+def over_outstanding(field: str, outstanding_fen: int) -> ProblemError:
+    return field_error(field, Text(f"more than the outstanding {fen_str(outstanding_fen)}",
+                                   f"超过未还余额 {fen_str(outstanding_fen)} 元"))
 
 
 async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: RepaymentIn) -> RepaymentOut:
@@ -162,13 +189,12 @@ async def repay(session: AsyncSession, bank_id: str, loan_id: str, body: Repayme
         raise closed(loan)
     amount_fen = to_fen(body.amount)
     if amount_fen > loan.outstanding_fen:
-        raise field_error("amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+        raise over_outstanding("amount", loan.outstanding_fen)
     now = utcnow()
     repaid_at = body.repaid_at or now
     if not await repository.reduce_outstanding(session, loan_id, amount_fen, now):
         await session.refresh(loan)  # a concurrent repayment or default got there first
-        raise closed(loan) if loan.status != "active" else field_error(
-            "amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+        raise closed(loan) if loan.status != "active" else over_outstanding("amount", loan.outstanding_fen)
     released = await lines.release(session, loan.subject_id, amount_fen)
     await session.refresh(loan)
     outstanding = loan.outstanding_fen
@@ -193,12 +219,12 @@ async def recover(session: AsyncSession, bank_id: str, loan: Loan, body: Repayme
     ``loan-repaid`` with ``fully_repaid``), so ``on_time`` defaults to false."""
     amount_fen = to_fen(body.amount)
     if amount_fen > loan.outstanding_fen:
-        raise field_error("amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+        raise over_outstanding("amount", loan.outstanding_fen)
     now = utcnow()
     repaid_at = body.repaid_at or now
     if not await repository.reduce_defaulted(session, loan.id, amount_fen):
         await session.refresh(loan)
-        raise field_error("amount", f"more than the outstanding {fen_str(loan.outstanding_fen)}")
+        raise over_outstanding("amount", loan.outstanding_fen)
     await session.refresh(loan)
     outstanding = loan.outstanding_fen
     on_time = bool(body.on_time)
@@ -228,7 +254,7 @@ async def default(session: AsyncSession, bank_id: str, loan_id: str, body: Defau
         raise closed(loan)
     loss_fen = to_fen(body.loss_amount) if body.loss_amount is not None else outstanding
     if loss_fen > outstanding:
-        raise field_error("loss_amount", f"more than the outstanding {fen_str(outstanding)}")
+        raise over_outstanding("loss_amount", outstanding)
     released = await lines.release_and_hold(session, loan.subject_id, outstanding, utcnow())
     sharing = await risk.share_loss(session, loan_id=loan_id, bank_id=bank_id, programme_code=loan.programme,
                                     loss_fen=loss_fen, at=at, author=author)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import Database, utcnow
 from common.errors import ProblemError, not_found
+from common.i18n import Text
 from lending.credit_lines import repository as lines
 from lending.credit_lines.models import CreditLine
 from lending.credit_lines.rules import LineState, LineTerms, add_months, reapply
@@ -40,7 +41,8 @@ def application_out(job: PolicyApplication) -> PolicyApplicationOut:
 async def start(session: AsyncSession, actor: str, now: datetime) -> PolicyApplication:
     version = await repository.policy_version_at(session, now)
     if version is None:
-        raise ProblemError(409, "No policy in force", "there is no grade policy in force to apply",
+        raise ProblemError(409, Text("No policy in force", "没有生效的授信政策"),
+                           Text("there is no grade policy in force to apply", "目前没有可执行的按信用等级授信政策"),
                            type="no-policy")
     job = PolicyApplication(id=str(uuid.uuid4()), policy_version=version, status=RUNNING,
                             total=await lines.count_lines(session), done=0, changed=0, cursor=None, error=None,
@@ -52,7 +54,7 @@ async def start(session: AsyncSession, actor: str, now: datetime) -> PolicyAppli
 async def get(session: AsyncSession, job_id: str) -> PolicyApplication:
     job = await repository.get_application(session, job_id)
     if job is None:
-        raise not_found("policy application", job_id)
+        raise not_found(Text("policy application", "授信政策执行任务"), job_id)
     return job
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
 from common.errors import conflict, field_error
+from common.i18n import Text
 from lending.money import fen_str, rate_str, to_fen
 from lending.risk import repository
 from lending.risk.models import GOVERNMENT, FundEntry, LoanDefault, RiskProgramme
@@ -31,7 +32,8 @@ async def add_programme(session: AsyncSession, body: ProgrammeIn) -> ProgrammeOu
     if problem:
         raise field_error("shares", problem)
     if await repository.get_programme(session, body.code):
-        raise conflict("Programme exists", f"programme {body.code} exists", type="programme-exists")
+        raise conflict(Text("Programme exists", "风险分担方案已存在"),
+                       Text(f"programme {body.code} exists", f"风险分担方案 {body.code} 已存在"), type="programme-exists")
     await repository.add_programme(session, {"code": body.code, "name": body.name, "shares": shares,
                                              "is_default": body.is_default, "created_at": utcnow()})
     return ProgrammeOut(code=body.code, name=body.name, shares=shares, is_default=body.is_default)

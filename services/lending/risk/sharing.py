@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from common.i18n import Text
+
 FOUR_THREE_TWO_ONE = {"guarantee_company": "40", "provincial_guarantee": "30", "bank": "20", "local_government": "10"}
 
 
-def shares_problem(shares: dict[str, str]) -> str | None:
+def shares_problem(shares: dict[str, str]) -> Text | None:
     """Why a split table is unusable, or None: non-negative percents summing to exactly 100."""
     try:
         values = [Decimal(v) for v in shares.values()]
     except ArithmeticError:
-        return "every share must be a decimal percent"
+        return Text("every share must be a decimal percent", "每一方的分担比例须为十进制百分数")
     if not values or any(v < 0 for v in values):
-        return "shares must be non-negative percents"
+        return Text("shares must be non-negative percents", "分担比例不能为负数")
     if sum(values) != 100:
-        return f"shares must sum to 100, not {sum(values)}"
+        return Text(f"shares must sum to 100, not {sum(values)}", f"各方分担比例之和须为 100，现为 {sum(values)}")
     return None
 
 

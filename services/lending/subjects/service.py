@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db import utcnow
 from common.errors import ProblemError
 from common.events import Event, accept_versions, batch, subject_rounds
+from common.i18n import Text
 from lending.credit_lines import repository as credit_lines
 from lending.credit_lines.service import apply_facts
 from lending.subjects import repository
@@ -39,9 +40,13 @@ def refused(consent_lending: bool | int | None) -> bool:
 def no_consent(subject_id: str) -> ProblemError:
     """A bank asked about a subject that did not consent to lending use: no data, not even whether
     it has a line."""
-    return ProblemError(403, "No consent", f"subject {subject_id} has not consented to its credit information "
-                        "being used for lending (授权范围 lacks 'lending')", type="no-consent", scope=LENDING_SCOPE,
-                        errors=[{"field": "subject_id", "message": "no consent for scope lending"}])
+    return ProblemError(403, Text("No consent", "未获授权"),
+                        Text(f"subject {subject_id} has not consented to its credit information being used for "
+                             "lending (授权范围 lacks 'lending')",
+                             f"信用主体 {subject_id} 未授权将其信用信息用于贷款（授权范围不含 lending）"),
+                        type="no-consent", scope=LENDING_SCOPE,
+                        errors=[{"field": "subject_id",
+                                 "message": Text("no consent for scope lending", "未授权用于贷款（lending）")}])
 
 
 def facts_row(data: dict[str, Any], before: Any | None) -> dict[str, Any]:

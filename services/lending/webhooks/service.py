@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
 from common.errors import conflict, field_error, not_found
+from common.i18n import Text
 from common.pii import PIICipher
 from lending.changes import repository as changes
 from lending.webhooks import repository
@@ -34,7 +35,7 @@ def secret_context(webhook_id: str) -> bytes:
     return b"webhook-secret:" + webhook_id.encode()
 
 
-def url_problem(url: str, allow_http_loopback: bool) -> str | None:
+def url_problem(url: str, allow_http_loopback: bool) -> Text | None:
     """Why ``url`` is not an endpoint lending will call, or None: HTTPS with a host, no user or
     password in it, not an internal address; plain http only to this machine, and only where the
     setting allows (tests, dev)."""
@@ -43,17 +44,20 @@ def url_problem(url: str, allow_http_loopback: bool) -> str | None:
         host = parts.hostname
         parts.port  # noqa: B018 (raises on a port that is not a number)
     except ValueError:
-        return "is not a URL"
+        return Text("is not a URL", "不是有效的网址")
     if not host:
-        return "must name a host"
+        return Text("must name a host", "须包含主机名")
     if parts.username or parts.password:
-        return "must not carry a user name or password"
+        return Text("must not carry a user name or password", "不能包含用户名或密码")
     if parts.scheme == "http" and allow_http_loopback and is_loopback(host):
         return None
     if parts.scheme != "https":
-        return "must be https://" + (" (or http://127.0.0.1 here)" if allow_http_loopback else "")
+        here = allow_http_loopback
+        return Text("must be https://" + (" (or http://127.0.0.1 here)" if here else ""),
+                    "须以 https:// 开头" + ("（在此也可用 http://127.0.0.1）" if here else ""))
     if is_internal(host) and not (allow_http_loopback and is_loopback(host)):
-        return "must not name a private, loopback or link-local address"  # lending's own network is no endpoint
+        # lending's own network is no endpoint
+        return Text("must not name a private, loopback or link-local address", "不能是内网、本机回环或链路本地地址")
     return None
 
 
@@ -94,11 +98,14 @@ async def register(session: AsyncSession, bank_id: str, body: WebhookIn, cipher:
         raise field_error("url", problem)
     existing = await repository.find(session, bank_id, body.url)
     if existing is not None:  # a retried registration: the secret was shown once, rotate for a new one
-        raise conflict("Webhook exists", f"this bank already has webhook {existing.id} for this URL",
+        raise conflict(Text("Webhook exists", "推送地址已登记"),
+                       Text(f"this bank already has webhook {existing.id} for this URL",
+                            f"本行已为该网址登记了推送（webhook）{existing.id}"),
                        type="webhook-exists", webhook_id=existing.id)
     latest = await changes.last_id(session)
     if body.after is not None and body.after > latest:
-        raise field_error("after", f"no change has id {body.after} yet (the newest is {latest})")
+        raise field_error("after", Text(f"no change has id {body.after} yet (the newest is {latest})",
+                                        f"还没有编号为 {body.after} 的变动（最新的是 {latest}）"))
     webhook_id, secret, now = str(uuid.uuid4()), new_secret(), utcnow()
     cursor = latest if body.after is None else body.after
     await repository.add(session, {"id": webhook_id, "bank_id": bank_id, "url": body.url, "cursor": cursor,
@@ -111,7 +118,7 @@ async def own_hook(session: AsyncSession, bank_id: str, webhook_id: str, *, for_
     """The bank's webhook; another bank's answers exactly like an unknown one."""
     hook = await repository.get(session, webhook_id, for_update=for_update)
     if hook is None or hook.bank_id != bank_id:
-        raise not_found("webhook", webhook_id)
+        raise not_found(Text("webhook", "推送地址（webhook）"), webhook_id)
     return hook
 
 
@@ -166,7 +173,7 @@ async def redeliver(session: AsyncSession, bank_id: str, webhook_id: str, delive
     await own_hook(session, bank_id, webhook_id)
     delivery = await repository.get_delivery(session, webhook_id, delivery_id)
     if delivery is None:
-        raise not_found("delivery", delivery_id)
+        raise not_found(Text("delivery", "推送记录"), delivery_id)
     now = utcnow()
     await repository.update_delivery(session, delivery_id, {"status": PENDING, "next_attempt_at": now,
                                                             "retry_until": now + retry_window})

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import utcnow
 from common.errors import conflict, not_found
+from common.i18n import Text
 from common.pii import PIICipher
 from merchant.codes import repository
 from merchant.codes.models import REPLACED, REVOKED
@@ -26,12 +27,15 @@ def new_code() -> str:
     return "CV" + secrets.token_urlsafe(18)
 
 
+ACTIVE_CODE = Text("active code of household", "农户的有效信用码")
+
+
 async def household_for(session: AsyncSession, subject_id: str, principal: Principal, *, lock: bool = False) -> Any:
     row = await households.get(session, subject_id, lock=lock)
     # Outside an officer's region a household answers exactly like one that does not exist.
     if row is None or row.masked_name is None or not (principal.in_region(row.region_code)
                                                       or principal.is_self(subject_id)):
-        raise not_found("household", subject_id)
+        raise not_found(Text("household", "农户"), subject_id)
     return row
 
 
@@ -50,12 +54,15 @@ async def issue(session: AsyncSession, cipher: PIICipher, subject_id: str, princ
     # The row lock (BEGIN IMMEDIATE on SQLite) keeps two re-issues from leaving two active codes.
     row = await household_for(session, subject_id, principal, lock=True)
     if row.kind != "household":
-        raise conflict("Not a household", "codes are issued to households (一户一码)", type="not-a-household")
+        raise conflict(Text("Not a household", "不是农户"),
+                       Text("codes are issued to households (一户一码)", "信用码只发给农户（一户一码）"), type="not-a-household")
     if not row.active:
-        raise conflict("Household archived", "the household's file is archived", type="household-archived")
+        raise conflict(Text("Household archived", "农户档案已归档"),
+                       Text("the household's file is archived", "该农户的档案已归档"), type="household-archived")
     if not (row.consent_merchant or row.consent_benefits):
-        raise conflict("No consent", "the household has not consented to showing its grade to merchants "
-                       "or benefit verifiers", type="no-consent")
+        raise conflict(Text("No consent", "未获授权"),
+                       Text("the household has not consented to showing its grade to merchants or benefit verifiers",
+                            "该农户未授权向商户或惠民核验点展示其信用等级"), type="no-consent")
     now = utcnow()
     replaced = await repository.end_active(session, subject_id, REPLACED, now)
     code = new_code()
@@ -69,7 +76,7 @@ async def rotating(session: AsyncSession, codes: RotatingCodes, subject_id: str,
     await household_for(session, subject_id, principal)
     row = await repository.active(session, subject_id)
     if row is None:
-        raise not_found("active code of household", subject_id)
+        raise not_found(ACTIVE_CODE, subject_id)
     code, expires = codes.issue(row.code_hash, utcnow())
     return RotatingCodeOut(subject_id=subject_id, code=code, expires_at=expires.isoformat())
 
@@ -77,18 +84,21 @@ async def rotating(session: AsyncSession, codes: RotatingCodes, subject_id: str,
 async def revoke(session: AsyncSession, subject_id: str, principal: Principal) -> None:
     await household_for(session, subject_id, principal, lock=True)
     if await repository.end_active(session, subject_id, REVOKED, utcnow()) == 0:
-        raise not_found("active code of household", subject_id)
+        raise not_found(ACTIVE_CODE, subject_id)
 
 
 async def current_code(session: AsyncSession, cipher: PIICipher, subject_id: str, principal: Principal) -> str:
     await household_for(session, subject_id, principal)
     row = await repository.active(session, subject_id)
     if row is None:
-        raise not_found("active code of household", subject_id)
+        raise not_found(ACTIVE_CODE, subject_id)
     try:
         return cipher.decrypt(row.code_enc, CODE_CONTEXT)
     except InvalidTag:
         # Sealed under another key (before MERCHANT_CODE_KEY was set, or changed): the code still
         # verifies (by its hash), but it cannot be shown again; a re-issue seals a new one.
-        raise conflict("Code sealed under another key", "the household's code was stored under a key this "
-                       "service no longer holds: re-issue it (POST .../codes)", type="code-key-changed") from None
+        raise conflict(Text("Code sealed under another key", "信用码由其他密钥加密"),
+                       Text("the household's code was stored under a key this service no longer holds: "
+                            "re-issue it (POST .../codes)",
+                            "该农户的信用码是用本服务已不再持有的密钥加密保存的，请重新发码（POST .../codes）"),
+                       type="code-key-changed") from None

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common import feeds
 from common.db import utcnow
 from common.errors import ProblemError
+from common.i18n import Text
 from merchant.disclosures.log import DisclosureLog
 from merchant.grade_changes import repository
 from merchant.grade_changes.models import FEED, grade_changes
@@ -50,8 +51,10 @@ async def unsubscribe(session: AsyncSession, merchant_id: str) -> SubscriptionOu
 
 
 def not_subscribed(merchant_id: str) -> ProblemError:
-    return ProblemError(403, "Not subscribed", f"merchant {merchant_id} has not asked for grade changes: "
-                        "POST /v1/grade-changes:subscribe first", type="not-subscribed")
+    return ProblemError(403, Text("Not subscribed", "未订阅"),
+                        Text(f"merchant {merchant_id} has not asked for grade changes: POST /v1/grade-changes:subscribe first",
+                             f"商户 {merchant_id} 尚未订阅信用等级变动，请先调用 POST /v1/grade-changes:subscribe"),
+                        type="not-subscribed")
 
 
 async def page_for(session: AsyncSession, merchant_id: str, after: int, limit: int, relationship_days: int,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from common.i18n import Text
 from common.money import round_fen
 
 ZERO = Decimal("0.00")
@@ -60,8 +61,8 @@ _ORDER = {FixedPrice: 0, SpendSave: 1, PercentOff: 2, Benefit: 3}
 
 
 class DiscountError(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field: str, message: Text) -> None:
+        super().__init__(f"{field}: {message.en}")
         self.field = field
         self.message = message
 
@@ -84,9 +85,10 @@ def spend_save(amount: Decimal, rule: SpendSave) -> Decimal:
 
 def fixed_price(amount: Decimal, rule: FixedPrice, quantity: int) -> Decimal:
     if quantity < 1:
-        raise DiscountError("quantity", "must be at least 1 for a fixed-price item")
+        raise DiscountError("quantity", Text("must be at least 1 for a fixed-price item", "一口价商品的数量至少为 1"))
     if quantity > rule.max_quantity:
-        raise DiscountError("quantity", f"at most {rule.max_quantity} at the fixed price")
+        raise DiscountError("quantity", Text(f"at most {rule.max_quantity} at the fixed price",
+                                             f"按一口价最多 {rule.max_quantity} 件"))
     saving = round_fen((rule.regular_price - rule.fixed_price) * quantity)
     return min(max(saving, ZERO), round_fen(amount))
 
@@ -120,12 +122,12 @@ def price(bill: Decimal, offers: Sequence[tuple[str, Rule, bool]], quantity: int
     """Apply ``offers`` (key, rule, stackable) to ``bill``. One offer always applies; several only
     if every one of them stacks. Each rule works on what the ones before it left to pay."""
     if bill < 0:
-        raise DiscountError("bill_amount", "must not be negative")
+        raise DiscountError("bill_amount", Text("must not be negative", "不能为负数"))
     bill = round_fen(bill)
     if not offers:
-        raise DiscountError("offer_id", "at least one offer")
+        raise DiscountError("offer_id", Text("at least one offer", "至少选择一项优惠"))
     if len(offers) > 1 and not all(stackable for _, _, stackable in offers):
-        raise DiscountError("offer_ids", "these offers do not stack (不可叠加)")
+        raise DiscountError("offer_ids", Text("these offers do not stack (不可叠加)", "这些优惠不可叠加"))
     remaining = bill
     lines: list[Applied] = []
     for key, rule, _ in sorted(offers, key=lambda o: _ORDER[type(o[1])]):

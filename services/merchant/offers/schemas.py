@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from common.i18n import Text, TextError
 from merchant.offers import discounts
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
@@ -30,7 +31,7 @@ class SpendSaveRule(BaseModel):
     @model_validator(mode="after")
     def _save_below_threshold(self) -> SpendSaveRule:
         if self.save > self.threshold:
-            raise ValueError("save must not exceed threshold")
+            raise TextError(Text("save must not exceed threshold", "减免金额（save）不能超过门槛（threshold）"))
         return self
 
 
@@ -44,7 +45,7 @@ class FixedPriceRule(BaseModel):
     @model_validator(mode="after")
     def _cheaper(self) -> FixedPriceRule:
         if self.fixed_price >= self.regular_price:
-            raise ValueError("fixed_price must be below regular_price")
+            raise TextError(Text("fixed_price must be below regular_price", "优惠价（fixed_price）须低于原价（regular_price）"))
         return self
 
 
@@ -70,7 +71,7 @@ class Terms(BaseModel):
     @model_validator(mode="after")
     def _dates(self) -> Terms:
         if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
-            raise ValueError("valid_until must be after valid_from")
+            raise TextError(Text("valid_until must be after valid_from", "结束时间（valid_until）须晚于开始时间（valid_from）"))
         return self
 
 

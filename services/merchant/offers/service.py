@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import utcnow
 from common.errors import field_error, not_found
+from common.i18n import Text
 from common.money import fen_str, to_fen
 from merchant.access import check_region
 from merchant.grades import grade_mask, grades_of
@@ -47,9 +48,11 @@ def offer_view(row: Any) -> OfferOut:
 async def create(session: AsyncSession, merchant_id: str, body: OfferIn, principal: Principal) -> OfferOut:
     merchant = await visible_merchant(session, merchant_id, principal)
     if merchant.kind != "shop":
-        raise field_error("merchant_id", "a benefit verifier applies its programmes' benefits, not offers of its own")
+        raise field_error("merchant_id", Text("a benefit verifier applies its programmes' benefits, not offers of its own",
+                                              "惠民核验点只核销所属项目的权益，不能自设优惠"))
     if body.rule.kind == "benefit":
-        raise field_error("rule.kind", "benefits belong to public benefit programmes (/v1/programmes)")
+        raise field_error("rule.kind", Text("benefits belong to public benefit programmes (/v1/programmes)",
+                                            "权益属于惠民项目（/v1/programmes）"))
     values = offer_values(body, title=body.title, rule=body.rule.model_dump(mode="json"), now=utcnow(),
                           merchant_id=merchant_id)
     await repository.add(session, values, outlet=merchant_id)
@@ -68,8 +71,8 @@ async def withdraw(session: AsyncSession, offer_id: str, principal: Principal) -
     merchant = await merchants.get(session, row.merchant_id) if row is not None and row.merchant_id else None
     # Outside an officer's region an offer answers exactly like one that does not exist.
     if row is None or (row.merchant_id and not principal.in_region(merchant.region_code if merchant else None)):
-        raise not_found("offer", offer_id)
+        raise not_found(Text("offer", "优惠"), offer_id)
     if not row.merchant_id and principal.role != "admin":
-        check_region(principal, None, "a county programme")
+        check_region(principal, None, Text("a county programme", "县级惠民项目"))
     await repository.set_status(session, offer_id, "withdrawn")
     return offer_view(await repository.get(session, offer_id))

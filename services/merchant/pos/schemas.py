@@ -8,6 +8,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from common.errors import field_error
+from common.i18n import Text, TextError
 from merchant.offers.schemas import RuleIn
 
 Code = Annotated[str, Field(min_length=1, max_length=200, description="what the QR code holds")]
@@ -48,10 +49,10 @@ def parse_verify(body: bytes) -> str:
     try:
         raw = orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise field_error("body", "not JSON") from None
+        raise field_error("body", Text("not JSON", "不是有效的 JSON")) from None
     code = raw.get("code") if isinstance(raw, dict) else None
     if not isinstance(code, str) or not 1 <= len(code) <= 200:
-        raise field_error("code", "a string of 1 to 200 characters is required")
+        raise field_error("code", Text("a string of 1 to 200 characters is required", "须为 1 至 200 个字符的文本"))
     return code
 
 
@@ -66,7 +67,7 @@ class RedeemIn(BaseModel):
     @model_validator(mode="after")
     def _one_way(self) -> RedeemIn:
         if (self.offer_id is None) == (self.offer_ids is None):
-            raise ValueError("give offer_id or offer_ids")
+            raise TextError(Text("give offer_id or offer_ids", "须给出 offer_id 或 offer_ids（二选一）"))
         return self
 
     def ids(self) -> list[str]:

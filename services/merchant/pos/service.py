@@ -15,6 +15,7 @@ from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
+from common.i18n import Text
 from common.money import fen_str, from_fen, to_fen
 from merchant import events
 from merchant.codes.models import ACTIVE
@@ -80,10 +81,10 @@ def offer_consented(row: Any) -> bool:
 def judge(rows: list[Row[Any]] | list[repository.LookUpRow], merchant_id: str) -> Verdict:
     """Decide from the look-up rows (one per outlet of the merchant)."""
     if not rows:
-        raise forbidden(f"merchant {merchant_id} is not registered")
+        raise forbidden(Text(f"merchant {merchant_id} is not registered", f"商户 {merchant_id} 未登记"))
     first = rows[0]
     if first.merchant_status != "active":
-        raise forbidden(f"merchant {merchant_id} is suspended")
+        raise forbidden(Text(f"merchant {merchant_id} is suspended", f"商户 {merchant_id} 已被暂停"))
     if first.code_status != ACTIVE or first.subject_id is None or first.masked_name is None or not first.active:
         return Verdict(UNKNOWN)
     # Consent first: without it nothing about the household is disclosed, not even "below A".
@@ -122,9 +123,10 @@ async def quick_verdict(reader: repository.SQLiteVerifyReader | None, db: Any, r
 
 
 def refuse(v: Verdict) -> ProblemError:
-    messages = {UNKNOWN: "unknown, revoked or replaced code", NOT_CREDIT: "not a credit household (非信用户)"}
+    messages = {UNKNOWN: Text("unknown, revoked or replaced code", "信用码无效、已注销或已更换"),
+                NOT_CREDIT: Text("not a credit household (非信用户)", "不是信用户（非信用户）")}
     status = v.shown_status
-    return ProblemError(422, "Code not accepted", messages[status], type=status.replace("_", "-"),
+    return ProblemError(422, Text("Code not accepted", "信用码未通过"), messages[status], type=status.replace("_", "-"),
                         errors=[{"field": "code", "message": messages[status]}])
 
 
@@ -144,7 +146,8 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn, rotati
     field_name = "offer_id" if body.offer_id is not None else "offer_ids"
     missing = [i for i in wanted if i not in applicable]
     if missing:
-        raise field_error(field_name, f"not applicable to this household here now: {', '.join(missing)}")
+        raise field_error(field_name, Text(f"not applicable to this household here now: {', '.join(missing)}",
+                                           f"以下优惠此时此地不适用于该农户：{', '.join(missing)}"))
     rows = {r.id: r for r in await offers.usable_at(session, merchant_id, wanted)}
     try:
         priced = discounts.price(body.bill_amount, [(i, rule_from_json(rows[i].rule), rows[i].stackable) for i in wanted],
@@ -159,13 +162,17 @@ async def redeem(session: AsyncSession, merchant_id: str, body: RedeemIn, rotati
         offer = rows[line.key]
         fen = to_fen(line.discount)
         if not await offers.spend_total(session, offer.id, fen):
-            raise conflict("Budget exhausted", f"offer {offer.id} has no budget left for this discount",
+            raise conflict(Text("Budget exhausted", "优惠预算已用完"),
+                           Text(f"offer {offer.id} has no budget left for this discount", f"优惠 {offer.id} 的预算不足以支付这笔优惠"),
                            type="budget-exhausted", offer_id=offer.id)
         if not await offers.spend_daily(session, offer.id, day, fen, offer.budget_daily_fen):
-            raise conflict("Daily budget exhausted", f"offer {offer.id} has no budget left today",
+            raise conflict(Text("Daily budget exhausted", "当日优惠预算已用完"),
+                           Text(f"offer {offer.id} has no budget left today", f"优惠 {offer.id} 今天的预算已用完"),
                            type="daily-budget-exhausted", offer_id=offer.id)
         if not await offers.use_for_household(session, offer.id, v.subject_id, offer.per_household_limit):
-            raise conflict("Limit reached", f"this household has used offer {offer.id} as often as it may",
+            raise conflict(Text("Limit reached", "已达使用上限"),
+                           Text(f"this household has used offer {offer.id} as often as it may",
+                                f"该农户使用优惠 {offer.id} 的次数已达上限"),
                            type="household-limit-reached", offer_id=offer.id)
         line_id = receipt_id if len(priced.lines) == 1 else f"{receipt_id}-{n}"
         lines.append({"id": line_id, "receipt_id": receipt_id, "merchant_id": merchant_id, "offer_id": offer.id,
@@ -199,10 +206,12 @@ async def refund(session: AsyncSession, merchant_id: str, redemption_id: str) ->
     """Reverse a purchase's redemptions, once: budgets, daily budgets and the household's uses come back."""
     rows = await redemptions.receipt_of(session, redemption_id, merchant_id)
     if not rows:
-        raise not_found("redemption", redemption_id)
+        raise not_found(Text("redemption", "核销记录"), redemption_id)
     now = utcnow()
     if await redemptions.reverse(session, rows[0].receipt_id, now) != len(rows):
-        raise conflict("Already refunded", f"redemption {redemption_id} was refunded before", type="already-refunded")
+        raise conflict(Text("Already refunded", "已退款"),
+                       Text(f"redemption {redemption_id} was refunded before", f"核销记录 {redemption_id} 此前已退款"),
+                       type="already-refunded")
     for row in rows:
         await offers.give_back(session, row.offer_id, row.subject_id, row.day, row.discount_fen)
         await announce(session, row, "reversed", reversed_at=now)

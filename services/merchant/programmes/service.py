@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
 from common.errors import field_error, not_found
+from common.i18n import Text
 from merchant.merchants import repository as merchants
 from merchant.merchants.models import VERIFIER
 from merchant.offers import repository as offers
@@ -26,7 +27,7 @@ async def programme_out(session: AsyncSession, row: Any) -> ProgrammeOut:
 async def get_programme(session: AsyncSession, programme_id: str) -> Any:
     row = await repository.get(session, programme_id)
     if row is None:
-        raise not_found("programme", programme_id)
+        raise not_found(Text("programme", "惠民项目"), programme_id)
     return row
 
 
@@ -50,8 +51,9 @@ async def bind_verifier(session: AsyncSession, programme_id: str, body: Verifier
     row = await get_programme(session, programme_id)
     merchant = await merchants.get(session, body.merchant_id)
     if merchant is None:
-        raise not_found("merchant", body.merchant_id)
+        raise not_found(Text("merchant", "商户"), body.merchant_id)
     if merchant.kind != VERIFIER:
-        raise field_error("merchant_id", "only a benefit verifier can be bound to a programme")
+        raise field_error("merchant_id", Text("only a benefit verifier can be bound to a programme",
+                                              "只有惠民核验点才能绑定到惠民项目"))
     await offers.add_outlet(session, body.merchant_id, row.offer_id)
     return VerifierBindingOut(programme_id=programme_id, merchant_id=body.merchant_id, offer_id=row.offer_id)

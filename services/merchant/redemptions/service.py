@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.auth import Principal, Role, forbidden
 from common.errors import not_found
+from common.i18n import Text
 from common.money import fen_str
 from merchant.merchants.service import visible_merchant
 from merchant.redemptions import repository
@@ -52,11 +53,11 @@ async def own(session: AsyncSession, merchant_id: str, limit: int) -> list[Redem
 async def receipt(session: AsyncSession, redemption_id: str, principal: Principal) -> list[RedemptionOut]:
     """A purchase's redemptions; another merchant's are simply not found."""
     if principal.role == Role.officer:
-        raise forbidden("officers see redemptions through statistics")
+        raise forbidden(Text("officers see redemptions through statistics", "工作人员请通过统计数据查看核销情况"))
     merchant_id = principal.merchant_id if principal.role == Role.merchant else None
     rows = await repository.receipt_of(session, redemption_id, merchant_id)
     if not rows:
-        raise not_found("redemption", redemption_id)
+        raise not_found(Text("redemption", "核销记录"), redemption_id)
     return [redemption_out(r) for r in rows]
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from common.i18n import Text
 from rating.grades import GRADES, RANK
 
 RatedKind = Literal["household", "new_entity", "collective"]
@@ -146,79 +147,88 @@ class IndicatorSystemList(BaseModel):
     items: list[IndicatorSystemOut]
 
 
-def _err(field: str, message: str) -> dict[str, str]:
-    return {"field": field, "message": message}
+def _err(field: str, en: str, zh: str) -> dict[str, Any]:
+    return {"field": field, "message": Text(en, zh)}
 
 
-def _check_bands(path: str, rule: BandsRule) -> list[dict[str, str]]:
-    errors: list[dict[str, str]] = []
+def _check_bands(path: str, rule: BandsRule) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
     bands = rule.bands
     for i, band in enumerate(bands):
         if band.min is not None and band.max is not None and band.min >= band.max:
-            errors.append(_err(f"{path}.bands[{i}]", "min must be below max"))
+            errors.append(_err(f"{path}.bands[{i}]", "min must be below max", "下限（min）须小于上限（max）"))
         if i > 0 and band.min is None:
-            errors.append(_err(f"{path}.bands[{i}].min", "only the first band may be open below"))
+            errors.append(_err(f"{path}.bands[{i}].min", "only the first band may be open below", "只有第一档可以不设下限"))
         if i < len(bands) - 1 and band.max is None:
-            errors.append(_err(f"{path}.bands[{i}].max", "only the last band may be open above"))
+            errors.append(_err(f"{path}.bands[{i}].max", "only the last band may be open above", "只有最后一档可以不设上限"))
     for i in range(1, len(bands)):
         prev, cur = bands[i - 1], bands[i]
         if prev.max is None or cur.min is None:
             continue
         if cur.min < prev.max:
-            errors.append(_err(f"{path}.bands[{i}].min", f"overlaps the band before it (which ends at {prev.max})"))
+            errors.append(_err(f"{path}.bands[{i}].min", f"overlaps the band before it (which ends at {prev.max})",
+                               f"与上一档重叠（上一档止于 {prev.max}）"))
         elif cur.min > prev.max:
-            errors.append(_err(f"{path}.bands[{i}].min", f"leaves a gap after the band before it ({prev.max} to {cur.min})"))
+            errors.append(_err(f"{path}.bands[{i}].min", f"leaves a gap after the band before it ({prev.max} to {cur.min})",
+                               f"与上一档之间有空档（{prev.max} 至 {cur.min}）"))
     shares = [b.share for b in bands]
     rising = all(a <= b for a, b in pairwise(shares))
     falling = all(a >= b for a, b in pairwise(shares))
     # More of a good thing never lowers the score: shares follow the direction.
     if rule.direction == "higher_better" and not rising:
-        errors.append(_err(f"{path}.bands", "shares must not fall as the value rises (higher_better)"))
+        errors.append(_err(f"{path}.bands", "shares must not fall as the value rises (higher_better)",
+                           "得分比例不能随数值升高而下降（higher_better）"))
     if rule.direction == "lower_better" and not falling:
-        errors.append(_err(f"{path}.bands", "shares must not rise as the value rises (lower_better)"))
+        errors.append(_err(f"{path}.bands", "shares must not rise as the value rises (lower_better)",
+                           "得分比例不能随数值升高而上升（lower_better）"))
     return errors
 
 
-def check_definition(defn: IndicatorSystemIn) -> list[dict[str, str]]:
-    """Every fault of a definition, each naming its field; empty when the definition is sound."""
-    errors: list[dict[str, str]] = []
+def check_definition(defn: IndicatorSystemIn) -> list[dict[str, Any]]:
+    """Every fault of a definition, each naming its field (the message a ``Text``); empty when the
+    definition is sound."""
+    errors: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, ind in enumerate(defn.indicators):
         path = f"indicators[{i}]"
         if ind.code in seen:
-            errors.append(_err(f"{path}.code", f"duplicate indicator code {ind.code!r}"))
+            errors.append(_err(f"{path}.code", f"duplicate indicator code {ind.code!r}", f"指标代码 {ind.code} 重复"))
         seen.add(ind.code)
         if ind.input not in INPUTS:
-            errors.append(_err(f"{path}.input", f"unknown input {ind.input!r}"))
+            errors.append(_err(f"{path}.input", f"unknown input {ind.input!r}", f"没有 {ind.input} 这项输入数据"))
         if isinstance(ind.rule, BandsRule):
             errors.extend(_check_bands(f"{path}.rule", ind.rule))
         elif isinstance(ind.rule, ThresholdRule) and ind.rule.pass_share < ind.rule.fail_share:
-            errors.append(_err(f"{path}.rule.pass_share", "must not be below fail_share"))
+            errors.append(_err(f"{path}.rule.pass_share", "must not be below fail_share", "不能低于 fail_share"))
     total = sum((ind.weight for ind in defn.indicators), Decimal(0))
     if total != TOTAL_WEIGHT:
-        errors.append(_err("indicators", f"weights add up to {total}; they must add up to {TOTAL_WEIGHT}"))
+        errors.append(_err("indicators", f"weights add up to {total}; they must add up to {TOTAL_WEIGHT}",
+                           f"各指标权重之和为 {total}，须为 {TOTAL_WEIGHT}"))
 
     bands = sorted(enumerate(defn.grade_bands), key=lambda p: p[1].min)
     grades = [b.grade for _, b in bands]
     if sorted(grades, key=RANK.__getitem__) != list(GRADES):
-        errors.append(_err("grade_bands", "each of AAA, AA, A, B, C, D must appear exactly once"))
+        errors.append(_err("grade_bands", "each of AAA, AA, A, B, C, D must appear exactly once",
+                           "AAA、AA、A、B、C、D 每个等级须出现且只出现一次"))
     elif grades != list(reversed(GRADES)):
-        errors.append(_err("grade_bands", "a better grade must need a higher score"))
+        errors.append(_err("grade_bands", "a better grade must need a higher score", "等级越高，所需分数须越高"))
     for pos, (i, band) in enumerate(bands):
         if band.min >= band.max:
-            errors.append(_err(f"grade_bands[{i}]", "min must be below max"))
+            errors.append(_err(f"grade_bands[{i}]", "min must be below max", "下限（min）须小于上限（max）"))
         if pos == 0 and band.min != 0:
-            errors.append(_err(f"grade_bands[{i}].min", "the lowest band must start at 0"))
+            errors.append(_err(f"grade_bands[{i}].min", "the lowest band must start at 0", "最低一档须从 0 分开始"))
         if pos == len(bands) - 1 and band.max != 100:
-            errors.append(_err(f"grade_bands[{i}].max", "the highest band must end at 100"))
+            errors.append(_err(f"grade_bands[{i}].max", "the highest band must end at 100", "最高一档须止于 100 分"))
         if pos > 0:
             prev = bands[pos - 1][1]
             if band.min < prev.max:
-                errors.append(_err(f"grade_bands[{i}].min", f"overlaps grade {prev.grade} (which ends at {prev.max})"))
+                errors.append(_err(f"grade_bands[{i}].min", f"overlaps grade {prev.grade} (which ends at {prev.max})",
+                                   f"与 {prev.grade} 级重叠（{prev.grade} 级止于 {prev.max} 分）"))
             elif band.min > prev.max:
-                errors.append(_err(f"grade_bands[{i}].min", f"leaves a gap after grade {prev.grade} ({prev.max} to {band.min})"))
+                errors.append(_err(f"grade_bands[{i}].min", f"leaves a gap after grade {prev.grade} ({prev.max} to {band.min})",
+                                   f"与 {prev.grade} 级之间有空档（{prev.max} 至 {band.min} 分）"))
     if RANK[defn.veto_grade] <= RANK["A"]:
-        errors.append(_err("veto_grade", "a veto must give a grade below A"))
+        errors.append(_err("veto_grade", "a veto must give a grade below A", "一票否决后的等级须低于 A 级"))
     return errors
 
 

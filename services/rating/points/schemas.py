@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
 
+from common.i18n import Text, TextError
+
 
 class PointsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -16,11 +18,11 @@ class PointsIn(BaseModel):
     @model_validator(mode="after")
     def _serious(self) -> PointsIn:
         if self.serious and self.grade_drop == 0:
-            raise ValueError("a serious item must drop at least one grade (grade_drop)")
+            raise TextError(Text("a serious item must drop at least one grade (grade_drop)", "严重事项须至少降一级（grade_drop）"))
         if not self.serious and self.grade_drop:
-            raise ValueError("grade_drop is only for serious items")
+            raise TextError(Text("grade_drop is only for serious items", "只有严重事项才能降级（grade_drop）"))
         if self.serious and self.points > 0:
-            raise ValueError("a serious item cannot earn points")
+            raise TextError(Text("a serious item cannot earn points", "严重事项不能加分"))
         return self
 
 

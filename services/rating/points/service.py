@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import utcnow
 from common.errors import ProblemError, conflict, not_found
+from common.i18n import Text
 from rating.access import check_region, sees, visible
 from rating.points import repository
 from rating.points.models import PointsEntry
@@ -49,8 +50,9 @@ def rerated(subject: Subject | None) -> bool:
 async def add(session: AsyncSession, body: PointsIn, who: Principal, settings: RatingSettings) -> PointsRecordedOut:
     subject = await get_subject(session, body.subject_id)
     if subject is None or not visible(who, subject.village, subject.town, subject.county):
-        raise ProblemError(404, "Subject not found", f"no subject {body.subject_id}", type="unknown-subject",
-                           errors=[{"field": "subject_id", "message": "unknown subject"}])
+        raise ProblemError(404, Text("Subject not found", "未找到信用主体"),
+                           Text(f"no subject {body.subject_id}", f"没有信用主体 {body.subject_id}"), type="unknown-subject",
+                           errors=[{"field": "subject_id", "message": Text("unknown subject", "信用主体不存在")}])
     now = utcnow()
     entry = await repository.add(session, subject, points=body.points, reason=body.reason, author=who.caller_id,
                                  valid_years=body.valid_years, serious=body.serious, grade_drop=body.grade_drop, now=now)
@@ -66,11 +68,13 @@ async def add(session: AsyncSession, body: PointsIn, who: Principal, settings: R
 async def correct(session: AsyncSession, entry_id: int, who: Principal, settings: RatingSettings) -> PointsRecordedOut:
     entry = await repository.get(session, entry_id)
     if entry is None or not visible(who, entry.village, entry.town):
-        raise not_found("points entry", entry_id)
+        raise not_found(Text("points entry", "积分记录"), entry_id)
     if not entry.serious:
-        raise conflict("Not a serious item", "only serious items are corrected", type="not-serious")
+        raise conflict(Text("Not a serious item", "不是严重事项"),
+                       Text("only serious items are corrected", "只有严重事项才能更正"), type="not-serious")
     if entry.corrected_at is not None:
-        raise conflict("Already corrected", f"entry {entry_id} was corrected", type="already-corrected")
+        raise conflict(Text("Already corrected", "已更正"), Text(f"entry {entry_id} was corrected", f"积分记录 {entry_id} 已更正"),
+                       type="already-corrected")
     now = utcnow()
     await repository.correct(session, entry, now)
     out = PointsRecordedOut(**entry_out(entry).model_dump())
@@ -100,8 +104,9 @@ async def balance(session: AsyncSession, subject_id: str, who: Principal, settin
 async def rankings(session: AsyncSession, who: Principal, settings: RatingSettings, village: str | None,
                    town: str | None, as_of: datetime | None, limit: int) -> RankingsOut:
     if bool(village) == bool(town):
-        raise ProblemError(422, "Invalid request", "give exactly one of village or town", type="invalid-field",
-                           errors=[{"field": "query.village", "message": "give exactly one of village or town"}])
+        one = Text("give exactly one of village or town", "village（村）和 town（乡镇）须给出且只给出一个")
+        raise ProblemError(422, Text("Invalid request", "请求内容无效"), one, type="invalid-field",
+                           errors=[{"field": "query.village", "message": one}])
     check_region(who, village or town)
     items = await repository.rankings(session, village=village, town=town, as_of=as_of_or_now(as_of),
                                       base=settings.points_base, limit=limit)

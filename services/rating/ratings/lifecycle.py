@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.db import Database, utcnow
 from common.errors import ProblemError, conflict
 from common.events import Event
+from common.i18n import KINDS_ZH, Text
 from rating.indicators.repository import current_compiled
 from rating.ratings import events
 from rating.ratings import repository as repo
@@ -32,9 +33,11 @@ SCORED_KINDS = ("household", "new_entity", "collective")
 
 def no_consent(subject_id: str) -> ProblemError:
     """The subject did not consent to rating (授权): it is neither rated nor shown."""
-    return ProblemError(409, "No consent to rating", f"subject {subject_id} has not consented to the use of its "
-                        "credit information for rating (consent scope 'rating')", type="no-consent",
-                        errors=[{"field": "subject_id", "message": "no consent to rating"}])
+    return ProblemError(409, Text("No consent to rating", "未授权评级"),
+                        Text(f"subject {subject_id} has not consented to the use of its credit information for rating "
+                             "(consent scope 'rating')",
+                             f"信用主体 {subject_id} 未授权将其信用信息用于信用评级（授权范围不含 rating）"),
+                        type="no-consent", errors=[{"field": "subject_id", "message": Text("no consent to rating", "未授权评级")}])
 
 
 def publication_end(settings: RatingSettings, now: datetime) -> datetime:
@@ -105,16 +108,23 @@ async def rate_subject(session: AsyncSession, subject: Subject, settings: Rating
     publication period is 0), published for the period otherwise, or only proposed."""
     now = now or utcnow()
     if subject.kind not in SCORED_KINDS:
-        raise ProblemError(422, "Not rated by indicators", f"a {subject.kind} is rated from its households: "
-                           "see /v1/villages/{code}", type="not-scored",
-                           errors=[{"field": "subject_id", "message": f"kind {subject.kind} is not scored"}])
+        kind_zh = KINDS_ZH.get(subject.kind, subject.kind)
+        raise ProblemError(422, Text("Not rated by indicators", "不按指标评级"),
+                           Text(f"a {subject.kind} is rated from its households: see /v1/villages/{{code}}",
+                                f"{kind_zh}的等级由其农户的评级得出：见 /v1/villages/{{code}}"), type="not-scored",
+                           errors=[{"field": "subject_id", "message": Text(f"kind {subject.kind} is not scored",
+                                                                            f"{kind_zh}不按指标打分")}])
     if subject.status != "active":
-        raise conflict("Subject archived", f"subject {subject.subject_id} is archived", type="subject-archived")
+        raise conflict(Text("Subject archived", "档案已归档"),
+                       Text(f"subject {subject.subject_id} is archived", f"信用主体 {subject.subject_id} 的档案已归档"),
+                       type="subject-archived")
     if not subject.rating_consent:
         raise no_consent(subject.subject_id)
     system = await current_compiled(session, subject.kind)
     if system is None:
-        raise conflict("No indicator system", f"no indicator system for kind {subject.kind}")
+        raise conflict(Text("No indicator system", "没有评级指标体系"),
+                       Text(f"no indicator system for kind {subject.kind}",
+                            f"{KINDS_ZH.get(subject.kind, subject.kind)}还没有评级指标体系"), type="no-indicator-system")
     # One rating at a time per subject: a concurrent rating waits here, then supersedes this one.
     await lock_subject(session, subject.subject_id)
     inputs = (await scoring_inputs(session, [subject], now))[subject.subject_id]
@@ -137,7 +147,9 @@ async def rate_subject(session: AsyncSession, subject: Subject, settings: Rating
 async def publish(session: AsyncSession, rating: Rating, settings: RatingSettings, now: datetime | None = None) -> Rating:
     now = now or utcnow()
     if rating.status != PROPOSED:
-        raise conflict("Not proposed", f"rating {rating.id} is {rating.status}; only a proposed rating is published",
+        raise conflict(Text("Not proposed", "不是拟定状态"),
+                       Text(f"rating {rating.id} is {rating.status}; only a proposed rating is published",
+                            f"评级 {rating.id} 的状态为 {rating.status}，只有拟定状态的评级才能公示"),
                        type="invalid-state")
     rating.status, rating.published_at, rating.publication_ends_at = PUBLISHED, now, publication_end(settings, now)
     await session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.auth import Principal
 from common.db import Database, utcnow
 from common.errors import ProblemError, not_found
+from common.i18n import Text
 from rating.access import sees, visible
 from rating.ratings import lifecycle
 from rating.ratings import repository as repo
@@ -37,19 +38,20 @@ async def check_consent(session: Any, who: Principal, subject_id: str) -> None:
 async def load_rating(session: Any, rating_id: int, who: Principal, lock: bool = False) -> Rating:
     rating = await repo.get(session, rating_id, lock=lock)
     if rating is None or not sees(who, rating.subject_id, rating.village, rating.town, rating.county):
-        raise not_found("rating", rating_id)
+        raise not_found(Text("rating", "评级"), rating_id)
     return rating
 
 
-def unknown_subject(subject_id: str, detail: str) -> ProblemError:
-    return ProblemError(404, "Subject not found", detail, type="unknown-subject",
-                        errors=[{"field": "subject_id", "message": "unknown subject"}])
+def unknown_subject(subject_id: str, detail: Text) -> ProblemError:
+    return ProblemError(404, Text("Subject not found", "未找到信用主体"), detail, type="unknown-subject",
+                        errors=[{"field": "subject_id", "message": Text("unknown subject", "信用主体不存在")}])
 
 
 async def rate(session: AsyncSession, body: RateIn, who: Principal, settings: RatingSettings) -> RatingOut:
     subject = await get_subject(session, body.subject_id)
     if subject is None or not visible(who, subject.village, subject.town, subject.county):
-        raise unknown_subject(body.subject_id, f"no subject {body.subject_id} is known to rating")
+        raise unknown_subject(body.subject_id, Text(f"no subject {body.subject_id} is known to rating",
+                                                    f"评级系统中没有信用主体 {body.subject_id}"))
     rating = await lifecycle.rate_subject(session, subject, settings, trigger="manual", actor=who.caller_id,
                                           publish=body.publish)
     return await rating_view(session, rating)
@@ -72,7 +74,7 @@ async def subject_grade(session: AsyncSession, subject_id: str, who: Principal) 
     pending = await repo.open_rating(session, subject_id)
     shown = grade or pending
     if shown is None or not sees(who, subject_id, shown.village, shown.town, shown.county):
-        raise not_found("grade of subject", subject_id)
+        raise not_found(Text("grade of subject", "信用主体的信用等级"), subject_id)
     return SubjectGradeOut(subject_id=subject_id, final=await grade_view(session, grade) if grade else None,
                            pending=await rating_view(session, pending) if pending else None)
 

@@ -8,6 +8,7 @@ from sqlalchemy import Text, func, or_, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from common import i18n
 from common.errors import not_found
 from rating.rounds.models import RatingRound
 from rating.subjects.models import Subject
@@ -66,7 +67,7 @@ async def add(session: AsyncSession, rnd: RatingRound) -> RatingRound:
 async def get(session: AsyncSession, round_id: str) -> RatingRound:
     rnd = await session.get(RatingRound, round_id)
     if rnd is None:
-        raise not_found("rating round", round_id)
+        raise not_found(i18n.Text("rating round", "评级轮次"), round_id)
     return rnd
 
 

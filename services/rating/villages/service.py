@@ -13,6 +13,7 @@ from common.auth import Principal
 from common.db import utcnow
 from common.errors import not_found
 from common.events import Event
+from common.i18n import Text
 from rating.access import check_region
 from rating.ratings import events
 from rating.ratings import repository as ratings_repo
@@ -116,7 +117,7 @@ async def village_standing(session: AsyncSession, code: str, who: Principal) -> 
     own = await village_subject_ids(session, [code])
     grade = await ratings_repo.current_grade(session, own.get(code, village_key(code)))
     if grade is None:
-        raise not_found("village rating", code)
+        raise not_found(Text("village rating", "信用村评定结果"), code)
     return grade_out(grade, [], [])  # a village's or town's grade is its households' share, not indicators
 
 
@@ -124,7 +125,7 @@ async def town_standing(session: AsyncSession, code: str, who: Principal) -> Gra
     check_region(who, code)
     grade = await ratings_repo.current_grade(session, town_key(code))
     if grade is None:
-        raise not_found("town rating", code)
+        raise not_found(Text("town rating", "信用镇评定结果"), code)
     return grade_out(grade, [], [])  # a village's or town's grade is its households' share, not indicators
 
 

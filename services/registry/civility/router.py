@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Request
 
 from common.db import Session
 from common.errors import not_found, problems
+from common.i18n import Text
 from common.paths import SerialId
 from registry.access import Admin, Keeper, Reader
 from registry.civility import repository, service
@@ -29,12 +30,15 @@ def out(e: CivilityEvaluation) -> EvaluationOut:
         published_at=e.published_at, subject_version=e.subject_version)
 
 
+CATALOGUE = Text("catalogue", "评议目录")
+
+
 @router.get("/catalogue", response_model=CatalogueOut, responses=problems(404))
 async def current_catalogue(principal: Reader, session: Session) -> CatalogueOut:
     """The catalogue in force: positive, negative and veto items with points, by aspect."""
     found = await repository.catalogue(session)
     if found is None:
-        raise not_found("catalogue", "current")
+        raise not_found(CATALOGUE, "current")
     return cat_out(found)
 
 
@@ -42,7 +46,7 @@ async def current_catalogue(principal: Reader, session: Session) -> CatalogueOut
 async def catalogue_version(version: SerialId, principal: Reader, session: Session) -> CatalogueOut:
     found = await repository.catalogue(session, version)
     if found is None:
-        raise not_found("catalogue", version)
+        raise not_found(CATALOGUE, version)
     return cat_out(found)
 
 

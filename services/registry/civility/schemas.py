@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.i18n import Text, TextError
+
 
 class CatalogueItem(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -18,7 +20,7 @@ class CatalogueItem(BaseModel):
     @model_validator(mode="after")
     def _sign(self) -> CatalogueItem:
         if (self.kind == "positive" and self.points <= 0) or (self.kind == "negative" and self.points >= 0):
-            raise ValueError("positive items score above zero, negative items below")
+            raise TextError(Text("positive items score above zero, negative items below", "加分项的分值须大于零，减分项须小于零"))
         return self
 
 
@@ -33,7 +35,7 @@ class CatalogueIn(BaseModel):
     def _unique(self) -> CatalogueIn:
         codes = [i.code for i in self.items]
         if len(codes) != len(set(codes)):
-            raise ValueError("item codes must be unique")
+            raise TextError(Text("item codes must be unique", "评议项目的代码不能重复"))
         return self
 
 

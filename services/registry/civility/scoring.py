@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.i18n import Text, TextError
+
 DEFAULT_BASE = 80
 SCALE_MIN, SCALE_MAX = 0, 100
 
 
-class UnknownItem(ValueError):
+class UnknownItem(TextError):
     def __init__(self, index: int, code: str) -> None:
-        super().__init__(f"no item {code} in the catalogue")
+        super().__init__(Text(f"no item {code} in the catalogue", f"评议目录中没有 {code} 这一项"))
         self.index, self.code = index, code
 
 

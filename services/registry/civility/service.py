@@ -12,6 +12,7 @@ from common.auth import Principal
 from common.db import Database, utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
+from common.i18n import Text
 from registry import events
 from registry.access import region_prefix
 from registry.civility import repository
@@ -48,7 +49,8 @@ async def create_catalogue(session: AsyncSession, principal: Principal, body: Ca
                                                  "base": body.base if body.base is not None else default_base,
                                                  "created_at": utcnow(), "created_by": principal.caller_id})
     except IntegrityError:
-        raise conflict("Catalogue version taken", "another catalogue was created meanwhile; try again") from None
+        raise conflict(Text("Catalogue version taken", "目录版本号已被占用"),
+                       Text("another catalogue was created meanwhile; try again", "同时有另一份评议目录被创建，请重试")) from None
     found = await repository.catalogue(session, version)
     assert found is not None
     return found
@@ -57,14 +59,15 @@ async def create_catalogue(session: AsyncSession, principal: Principal, body: Ca
 async def record(session: AsyncSession, principal: Principal, body: EvaluationIn) -> CivilityEvaluation:
     subject = await get_visible(session, principal, body.subject_id)
     if subject.kind != "household":
-        raise field_error("subject_id", "civility evaluations are of households")
+        raise field_error("subject_id", Text("civility evaluations are of households", "乡风文明评议只针对农户"))
     cat = await repository.catalogue(session, body.catalogue_version)
     if cat is None:
-        raise field_error("catalogue_version", f"no catalogue version {body.catalogue_version}")
+        raise field_error("catalogue_version", Text(f"no catalogue version {body.catalogue_version}",
+                                                    f"没有第 {body.catalogue_version} 版评议目录"))
     try:
         result = score(cat.items, [(m.code, m.times) for m in body.items], cat.base)
     except UnknownItem as exc:
-        raise field_error(f"items[{exc.index}].code", str(exc)) from None
+        raise field_error(f"items[{exc.index}].code", exc.text) from None
     eid = str(uuid.uuid4())
     await repository.add_evaluation(session, {
         "id": eid, "subject_id": subject.id, "village_code": subject.village_code, "catalogue_version": cat.version,
@@ -86,12 +89,14 @@ async def _get(session: AsyncSession, evaluation_id: str) -> CivilityEvaluation:
 async def get_visible_evaluation(session: AsyncSession, principal: Principal, evaluation_id: str) -> CivilityEvaluation:
     ev = await repository.get(session, evaluation_id)
     if ev is None or not principal.in_region(ev.village_code):
-        raise not_found("evaluation", evaluation_id)
+        raise not_found(Text("evaluation", "评议记录"), evaluation_id)
     return ev
 
 
 def wrong_state(ev: CivilityEvaluation, wanted: str) -> ProblemError:
-    return conflict("Wrong state", f"the evaluation is {ev.status}; this step needs it {wanted}",
+    return conflict(Text("Wrong state", "状态不符"),
+                    Text(f"the evaluation is {ev.status}; this step needs it {wanted}",
+                         f"该评议记录的状态为 {ev.status}，这一步需要状态为 {wanted}"),
                     type="evaluation-state", status_now=ev.status)
 
 
@@ -105,7 +110,9 @@ async def review(session: AsyncSession, principal: Principal, evaluation_id: str
     if ev.status != "recorded":
         raise wrong_state(ev, "recorded")
     if who(principal) == ev.recorded_by:
-        raise conflict("Same person", "the review must be done by someone other than who recorded it",
+        raise conflict(Text("Same person", "同一人不能复核"),
+                       Text("the review must be done by someone other than who recorded it",
+                            "复核须由录入人以外的另一人进行（四眼原则）"),
                        type="four-eyes")
     ok = await repository.move(session, ev.id, "recorded", {
         "status": "reviewed" if body.approved else "returned", "reviewed_by": who(principal),

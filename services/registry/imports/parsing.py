@@ -12,6 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TextIO
 
+from common.i18n import Text, TextError
 from registry.validation import clean_message
 
 # Column → where it goes in the household payload (HouseholdIn).
@@ -35,8 +36,12 @@ _TRUE = {"1", "true", "yes", "y", "是", "有", "t"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "f"}
 
 
-class FileProblem(ValueError):
+class FileProblem(TextError):
     """The file as a whole cannot be read (not rows: those get per-row errors)."""
+
+
+def _unreadable_workbook(why: str) -> FileProblem:
+    return FileProblem(Text(f"not a readable XLSX workbook ({why})", f"无法读取的 XLSX 工作簿（{why}）"))
 
 
 @dataclass(frozen=True)
@@ -106,14 +111,17 @@ def _check_workbook(path: Path, limits: Limits) -> None:
         with zipfile.ZipFile(path) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError):
-        raise FileProblem("not a readable XLSX workbook (not a zip archive)") from None
+        raise FileProblem(Text("not a readable XLSX workbook (not a zip archive)",
+                               "无法读取的 XLSX 工作簿（不是 zip 压缩包）")) from None
     unzipped = sum(p.file_size for p in parts)
     if unzipped > limits.max_unzipped_bytes:
-        raise FileProblem(f"the workbook unpacks to {unzipped} bytes; at most {limits.max_unzipped_bytes}")
+        raise FileProblem(Text(f"the workbook unpacks to {unzipped} bytes; at most {limits.max_unzipped_bytes}",
+                               f"工作簿解压后有 {unzipped} 字节，最多 {limits.max_unzipped_bytes} 字节"))
     strings = sum(p.file_size for p in parts if p.filename.lower().endswith("sharedstrings.xml"))
     if strings > limits.max_shared_strings_bytes:
-        raise FileProblem(f"the workbook's shared strings unpack to {strings} bytes; "
-                          f"at most {limits.max_shared_strings_bytes}")
+        raise FileProblem(Text(f"the workbook's shared strings unpack to {strings} bytes; "
+                               f"at most {limits.max_shared_strings_bytes}",
+                               f"工作簿的共享字符串解压后有 {strings} 字节，最多 {limits.max_shared_strings_bytes} 字节"))
 
 
 def _sheet_rows(path: Path, limits: Limits | None) -> Generator[list[str], None, None]:
@@ -125,18 +133,20 @@ def _sheet_rows(path: Path, limits: Limits | None) -> Generator[list[str], None,
         try:
             wb = load_workbook(f, read_only=True, data_only=True)
         except Exception as exc:
-            raise FileProblem(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+            raise _unreadable_workbook(type(exc).__name__) from None
         try:
             if not wb.worksheets:
-                raise FileProblem("the workbook has no sheet")
+                raise FileProblem(Text("the workbook has no sheet", "工作簿中没有工作表"))
             ws = wb.worksheets[0]
             if limits is not None:
                 # openpyxl pads every row to the declared width and adds the declared rows that are
                 # missing: a sheet declaring A1:XFD1048576 is refused before its first row is read.
                 rows, columns = ws.max_row or 0, ws.max_column or 0
                 if rows - 1 > limits.max_rows or columns > limits.max_columns:
-                    raise FileProblem(f"the sheet declares {rows} rows and {columns} columns; at most "
-                                      f"{limits.max_rows} data rows and {limits.max_columns} columns")
+                    raise FileProblem(Text(f"the sheet declares {rows} rows and {columns} columns; at most "
+                                           f"{limits.max_rows} data rows and {limits.max_columns} columns",
+                                           f"工作表声明了 {rows} 行 {columns} 列，最多 {limits.max_rows} 行数据、"
+                                           f"{limits.max_columns} 列"))
             ws.reset_dimensions()  # the rows as they are in the file, each as wide as its last cell
             sheet = iter(ws.iter_rows(values_only=True))
             while True:
@@ -145,7 +155,7 @@ def _sheet_rows(path: Path, limits: Limits | None) -> Generator[list[str], None,
                 except StopIteration:
                     return
                 except Exception as exc:
-                    raise FileProblem(f"not a readable XLSX workbook ({type(exc).__name__})") from None
+                    raise _unreadable_workbook(type(exc).__name__) from None
                 yield [_cell(v) for v in values]
         finally:
             wb.close()
@@ -162,7 +172,7 @@ def _rows(fmt: str, path: Path, encoding: str, limits: Limits | None = None) -> 
             for r in csv.reader(_lines(f)):
                 yield [c.strip() for c in r]
         except csv.Error as exc:
-            raise FileProblem(f"not a readable CSV file ({exc})") from None
+            raise FileProblem(Text(f"not a readable CSV file ({exc})", f"无法读取的 CSV 文件（{exc}）")) from None
 
 
 LINE_LIMIT = 1 << 20  # characters: a row is under a kilobyte; a file of one endless line is refused
@@ -173,7 +183,7 @@ def _lines(f: TextIO) -> Iterator[str]:
     file without a newline into memory whole)."""
     while line := f.readline(LINE_LIMIT):
         if len(line) == LINE_LIMIT and not line.endswith(("\n", "\r")):
-            raise FileProblem(f"a line longer than {LINE_LIMIT} characters")
+            raise FileProblem(Text(f"a line longer than {LINE_LIMIT} characters", f"有一行超过 {LINE_LIMIT} 个字符"))
         yield line
 
 
@@ -182,18 +192,20 @@ def _count(rows: Iterator[list[str]], limits: Limits) -> tuple[list[str], int]:
     try:
         header = next(rows)
     except StopIteration:
-        raise FileProblem("the file is empty") from None
+        raise FileProblem(Text("the file is empty", "文件是空的")) from None
     total, cells = 0, len(header)
     for n, row in enumerate(itertools.chain([header], rows), start=1):
         if n > 1:
             total += 1
             cells += len(row)
         if total > limits.max_rows:
-            raise FileProblem(f"more than {limits.max_rows} rows (blank rows count)")
+            raise FileProblem(Text(f"more than {limits.max_rows} rows (blank rows count)",
+                                   f"超过 {limits.max_rows} 行（空行也计入）"))
         if len(row) > limits.max_columns:
-            raise FileProblem(f"row {n} has {len(row)} columns; at most {limits.max_columns}")
+            raise FileProblem(Text(f"row {n} has {len(row)} columns; at most {limits.max_columns}",
+                                   f"第 {n} 行有 {len(row)} 列，最多 {limits.max_columns} 列"))
         if cells > limits.max_cells:
-            raise FileProblem(f"more than {limits.max_cells} cells")
+            raise FileProblem(Text(f"more than {limits.max_cells} cells", f"超过 {limits.max_cells} 个单元格"))
     return header, total
 
 
@@ -203,7 +215,8 @@ def open_table(filename: str, path: Path, limits: Limits = Limits()) -> Table:
     (the header is row 1)."""
     size = path.stat().st_size
     if size > limits.max_bytes:
-        raise FileProblem(f"the file has {size} bytes; at most {limits.max_bytes}")
+        raise FileProblem(Text(f"the file has {size} bytes; at most {limits.max_bytes}",
+                               f"文件有 {size} 字节，最多 {limits.max_bytes} 字节"))
     fmt = detect_format(filename, path)
     for encoding in ("utf-8-sig", "gb18030"):  # as Excel saves a CSV in China
         rows = _rows(fmt, path, encoding, limits)
@@ -215,14 +228,14 @@ def open_table(filename: str, path: Path, limits: Limits = Limits()) -> Table:
         finally:
             rows.close()
     else:
-        raise FileProblem("not UTF-8 or GB18030 text")
+        raise FileProblem(Text("not UTF-8 or GB18030 text", "不是 UTF-8 或 GB18030 编码的文本"))
     header = [ALIASES.get(h.strip(), h.strip().lower()) for h in header_raw]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
-        raise FileProblem("missing column(s): " + ", ".join(missing))
+        raise FileProblem(Text("missing column(s): " + ", ".join(missing), "缺少以下列：" + ", ".join(missing)))
     unknown = [h for h in header if h and h not in COLUMNS]
     if unknown:
-        raise FileProblem("unknown column(s): " + ", ".join(unknown[:10]))
+        raise FileProblem(Text("unknown column(s): " + ", ".join(unknown[:10]), "无法识别的列：" + ", ".join(unknown[:10])))
     return Table(path, fmt, header, total, encoding)
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from common.contracts import CSV, media
 from common.db import Session
 from common.errors import not_found, problems
+from common.i18n import Text
 from registry.access import Keeper, region_prefix
 from registry.imports import parsing, repository, service
 from registry.imports.models import ImportJob
@@ -84,7 +85,7 @@ async def _visible(session: Session, principal: Keeper, job_id: str) -> ImportJo
     job = await repository.get(session, job_id)
     prefix = region_prefix(principal)
     if job is None or (prefix and not (job.scope or "").startswith(prefix)):
-        raise not_found("import", job_id)
+        raise not_found(Text("import", "导入任务"), job_id)
     return job
 
 

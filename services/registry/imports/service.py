@@ -56,7 +56,7 @@ async def create_job(db: Database, principal: Principal, filename: str, path: Pa
         # Off the event loop: a county's file is 100,000 rows.
         table = await asyncio.to_thread(parsing.open_table, filename, path, limits)
     except parsing.FileProblem as exc:
-        raise field_error("file", str(exc)) from None
+        raise field_error("file", exc.text) from None
     digest = await asyncio.to_thread(_sha256, path)
     job_id = str(uuid.uuid4())
     async with db.transaction() as session:

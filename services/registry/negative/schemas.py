@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from common.i18n import Text, TextError
+
 # The joint review's member agencies (联审单位); "other" for the rest of the 18 departments.
 Agency = Literal["pboc", "court", "ndrc", "tax", "market_regulation", "public_security", "civil_affairs",
                  "agriculture", "environment", "other"]
@@ -27,7 +29,7 @@ class NegativeRecordIn(BaseModel):
     @model_validator(mode="after")
     def _dates(self) -> NegativeRecordIn:
         if self.expires_on is not None and self.expires_on < self.effective_from:
-            raise ValueError("expires_on must not be before effective_from")
+            raise TextError(Text("expires_on must not be before effective_from", "expires_on（失效日）不能早于 effective_from（生效日）"))
         return self
 
 

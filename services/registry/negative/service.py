@@ -13,6 +13,7 @@ from common.clock import beijing_today
 from common.db import Database, utcnow
 from common.errors import conflict, not_found
 from common.events import emit
+from common.i18n import Text
 from registry import events
 from registry.civility.service import who
 from registry.negative import repository
@@ -46,10 +47,13 @@ async def raise_record(session: AsyncSession, principal: Principal, body: Negati
     return record
 
 
+NO_CLEAR_REQUEST = Text("No clearing asked", "没有解除申请")
+
+
 async def get_visible_record(session: AsyncSession, principal: Principal, record_id: str) -> NegativeRecord:
     record = await repository.get(session, record_id)
     if record is None or not principal.in_region(record.village_code):
-        raise not_found("negative record", record_id)
+        raise not_found(Text("negative record", "负面清单记录"), record_id)
     return record
 
 
@@ -57,13 +61,18 @@ async def request_clear(session: AsyncSession, principal: Principal, record_id: 
     """The first of two people: asks for the clearing. The veto holds until someone else confirms it."""
     record = await get_visible_record(session, principal, record_id)
     if record.status != "raised":
-        raise conflict("Already cleared", f"record {record_id} is {record.status}", type="record-cleared")
+        raise conflict(Text("Already cleared", "已经解除"),
+                       Text(f"record {record_id} is {record.status}", f"记录 {record_id} 的状态为 {record.status}"),
+                       type="record-cleared")
     if not await repository.request_clear(session, record.id, {
             "clear_requested_by": who(principal), "clear_requested_at": utcnow(), "cleared_on": body.cleared_on,
             "clear_reason": body.reason}):
         await session.refresh(record)
-        raise conflict("Clearing asked already", f"record {record_id} already awaits the review of a clearing "
-                       f"asked by {record.clear_requested_by}", type="clear-requested")
+        raise conflict(Text("Clearing asked already", "已申请解除"),
+                       Text(f"record {record_id} already awaits the review of a clearing asked by "
+                            f"{record.clear_requested_by}",
+                            f"记录 {record_id} 已由 {record.clear_requested_by} 申请解除，正在等待复核"),
+                       type="clear-requested")
     await session.refresh(record)
     log.info("negative record clearing asked", extra={"record_id": record.id, "subject_id": record.subject_id})
     return record
@@ -75,10 +84,14 @@ async def review_clear(session: AsyncSession, principal: Principal, record_id: s
     and re-rates, or turns it down, which leaves the record raised as it was."""
     record = await get_visible_record(session, principal, record_id)
     if record.status != "raised" or record.clear_requested_by is None:
-        raise conflict("No clearing asked", f"record {record_id} is {record.status} and awaits no clearing",
+        raise conflict(NO_CLEAR_REQUEST,
+                       Text(f"record {record_id} is {record.status} and awaits no clearing",
+                            f"记录 {record_id} 的状态为 {record.status}，没有待复核的解除申请"),
                        type="no-clear-request")
     if who(principal) == record.clear_requested_by:
-        raise conflict("Same person", "the clearing must be confirmed by someone other than who asked for it",
+        raise conflict(Text("Same person", "同一人不能复核"),
+                       Text("the clearing must be confirmed by someone other than who asked for it",
+                            "解除须由申请人以外的另一人确认（四眼原则）"),
                        type="four-eyes")
     requested_by = record.clear_requested_by
     values: dict[str, object] = ({"status": "cleared", "cleared_by": who(principal), "cleared_at": utcnow()}
@@ -86,7 +99,8 @@ async def review_clear(session: AsyncSession, principal: Principal, record_id: s
                                  {"clear_requested_by": None, "clear_requested_at": None, "cleared_on": None,
                                   "clear_reason": None})
     if not await repository.settle_clear(session, record.id, requested_by, values):
-        raise conflict("No clearing asked", f"record {record_id} was settled meanwhile", type="no-clear-request")
+        raise conflict(NO_CLEAR_REQUEST, Text(f"record {record_id} was settled meanwhile",
+                                              f"记录 {record_id} 的解除申请已被他人处理"), type="no-clear-request")
     await session.refresh(record)
     if not body.approved:
         log.info("negative record clearing turned down", extra={"record_id": record.id})

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import re
 
+from common.i18n import Text
+
 COUNTY, TOWN, VILLAGE, GROUP = "county", "town", "village", "group"
 LEVELS = (COUNTY, TOWN, VILLAGE, GROUP)
 _CODE = re.compile(r"^\d{6}(\d{3}(\d{3}(\d{1,3})?)?)?$")
 
 
-def code_problem(code: str) -> str | None:
+def code_problem(code: str) -> Text | None:
     if not _CODE.match(code):
-        return "must be 6 (county), 9 (town), 12 (village) or 13-15 (village group) digits"
+        return Text("must be 6 (county), 9 (town), 12 (village) or 13-15 (village group) digits",
+                    "应为 6 位（县）、9 位（乡镇）、12 位（村）或 13 至 15 位（村民小组）数字")
     return None
 
 

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, UploadFile
 
 from common.db import Session
 from common.errors import not_found, problems
+from common.i18n import Text
 from registry.access import Admin, Keeper, region_prefix
 from registry.regions import repository, service
 from registry.regions.codes import LEVELS
@@ -48,5 +49,5 @@ async def list_regions(principal: Keeper, session: Session, level: str | None = 
 async def get_region(code: str, principal: Keeper, session: Session) -> RegionOut:
     region = await repository.get(session, code)
     if region is None or not principal.in_region(code):
-        raise not_found("region", code)
+        raise not_found(Text("region", "行政区划"), code)
     return out(region)

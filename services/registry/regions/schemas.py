@@ -5,6 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from common.i18n import Text, TextError
 from registry.regions.codes import code_problem
 
 
@@ -18,7 +19,7 @@ class RegionIn(BaseModel):
         v = v.strip()
         problem = code_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise TextError(problem)
         return v
 
 
@@ -33,7 +34,7 @@ class RegionRenameIn(BaseModel):
     def _name(cls, v: str) -> str:
         v = v.strip()
         if not v:
-            raise ValueError("must not be blank")
+            raise TextError(Text("must not be blank", "不能为空"))
         return v
 
 

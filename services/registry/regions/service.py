@@ -14,6 +14,7 @@ from common.auth import Principal
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit_many
+from common.i18n import Text
 from registry import events
 from registry.access import require_in_region
 from registry.regions import repository
@@ -36,10 +37,10 @@ async def create(session: AsyncSession, principal: Principal, body: RegionIn) ->
     # An officer may add villages and groups inside its region; the county adds towns.
     require_in_region(principal, parent or body.code, "code")
     if await repository.get(session, body.code) is not None:
-        raise conflict("Region exists", f"region {body.code} already exists", type="duplicate-region",
-                       errors=[{"field": "code", "message": "already exists"}])
+        raise conflict(Text("Region exists", "区划已存在"), Text(f"region {body.code} already exists", f"区划 {body.code} 已存在"),
+                       type="duplicate-region", errors=[{"field": "code", "message": Text("already exists", "已存在")}])
     if parent and await repository.get(session, parent) is None:
-        raise field_error("code", f"parent region {parent} is unknown")
+        raise field_error("code", Text(f"parent region {parent} is unknown", f"上级区划 {parent} 不存在"))
     now = utcnow()
     row = _row(body, principal.caller_id, now)
     await repository.add_many(session, [row])
@@ -53,7 +54,7 @@ async def rename(session: AsyncSession, principal: Principal, code: str, name: s
     """A region's new name (更名): whoever may create the region may rename it."""
     region = await repository.get(session, code)
     if region is None or not principal.in_region(code):
-        raise not_found("region", code)
+        raise not_found(Text("region", "行政区划"), code)
     require_in_region(principal, region.parent_code or code, "code")
     if region.name != name:
         await repository.rename(session, code, name)
@@ -68,30 +69,35 @@ async def import_csv(session: AsyncSession, principal: Principal, content: bytes
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise field_error("file", "must be UTF-8 text") from None
+        raise field_error("file", Text("must be UTF-8 text", "须为 UTF-8 编码的文本")) from None
     reader = csv.DictReader(io.StringIO(text))
     if not reader.fieldnames or not {"code", "name"} <= set(reader.fieldnames):
-        raise field_error("file", "needs a header row with the columns code,name")
+        raise field_error("file", Text("needs a header row with the columns code,name", "首行须为表头，包含 code 和 name 两列"))
     wanted: dict[str, RegionIn] = {}
     errors: list[dict[str, object]] = []
     for n, raw in enumerate(reader, start=2):
         code, name = (raw.get("code") or "").strip(), (raw.get("name") or "").strip()
-        problem = code_problem(code) or (None if name else "name is empty") or \
-            (None if len(name) <= 80 else "name is longer than 80 characters")
+        field = "code"
+        problem = code_problem(code)
+        if problem is None and not name:
+            field, problem = "name", Text("name is empty", "名称为空")
+        if problem is None and len(name) > 80:
+            field, problem = "name", Text("name is longer than 80 characters", "名称超过 80 个字符")
         if problem is None and not principal.in_region(parent_of(code) or code):
-            problem = "outside your region"
+            problem = Text("outside your region", "超出辖区")
         if problem:
-            errors.append({"row": n, "field": "code" if code_problem(code) or "region" in problem else "name",
-                           "message": problem})
+            errors.append({"row": n, "field": field, "message": problem})
             continue
         wanted[code] = RegionIn(code=code, name=name)
     existing = await repository.get_many(session, list(wanted) + [p for c in wanted if (p := parent_of(c))])
     for code in wanted:
         parent = parent_of(code)
         if parent and parent not in wanted and parent not in existing:
-            errors.append({"row": None, "field": "code", "message": f"{code}: parent region {parent} is unknown"})
+            errors.append({"row": None, "field": "code", "message": Text(f"{code}: parent region {parent} is unknown",
+                                                                         f"{code}：上级区划 {parent} 不存在")})
     if errors:
-        raise ProblemError(422, "Invalid region file", f"{len(errors)} row(s) refused; nothing was imported",
+        raise ProblemError(422, Text("Invalid region file", "区划文件有误"),
+                           Text(f"{len(errors)} row(s) refused; nothing was imported", f"有 {len(errors)} 行不被接受，未导入任何内容"),
                            type="invalid-region-file", errors=errors[:200])
     now = utcnow()
     # Parents before children (shorter codes first), so the foreign key holds row by row.

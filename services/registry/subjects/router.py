@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Query, Request
 
 from common.db import Session
 from common.errors import ProblemError, problem_response, problems
+from common.i18n import Text
 from common.paging import PageLimit
 from registry.access import Keeper, LookupCaller, Reader, SelfOrKeeper, region_prefix
 from registry.subjects import repository, service
@@ -67,7 +68,9 @@ async def lookup_subject(body: LookupIn, request: Request, principal: LookupCall
     subject = await service.lookup(session, request.app.state.pii, principal, body)
     if subject is None:
         # Answered, not raised: the disclosure log row must commit with a 404 too.
-        return problem_response(ProblemError(404, "Subject not found", "no credit subject's file has this ID-card number",
+        return problem_response(ProblemError(404, Text("Subject not found", "未找到信用主体"),
+                                             Text("no credit subject's file has this ID-card number",
+                                                  "没有信用主体的档案登记了该身份证号"),
                                              type="not-found"), request)
     return LookupOut(subject_id=subject.id, kind=subject.kind, region=RegionCodes(**region_of(subject)),  # type: ignore[arg-type]
                      masked_name=subject.masked_name, status=subject.status)

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
+from common.i18n import Text, TextError
 from common.pii import id_number_problem, normalize_id_number, phone_problem
 from registry.fields import Area, Money, NonNegativeMoney, money_str
 from registry.regions.codes import code_problem
@@ -34,11 +35,11 @@ def uscc_check_char(first17: str) -> str:
     return _USCC_CHARS[(31 - total % 31) % 31]
 
 
-def uscc_problem(value: str) -> str | None:
+def uscc_problem(value: str) -> Text | None:
     if len(value) != 18 or any(c not in _USCC_CHARS for c in value):
-        return "must be an 18-character unified social credit code"
+        return Text("must be an 18-character unified social credit code", "应为 18 位的统一社会信用代码")
     if uscc_check_char(value[:17]) != value[17]:
-        return "the check character does not match (GB 32100)"
+        return Text("the check character does not match (GB 32100)", "校验码不符（GB 32100）")
     return None
 
 
@@ -48,7 +49,7 @@ def _check_region_code(v: str | None) -> str | None:
     v = v.strip()
     problem = code_problem(v)
     if problem:
-        raise ValueError(problem)
+        raise TextError(problem)
     return v
 
 
@@ -123,7 +124,7 @@ class PersonIn(BaseModel):
             return None
         problem = id_number_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise TextError(problem)
         return normalize_id_number(v)
 
     @field_validator("phone")
@@ -133,7 +134,7 @@ class PersonIn(BaseModel):
             return None
         problem = phone_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise TextError(problem)
         return v.strip()
 
 
@@ -189,9 +190,11 @@ class _FileIn(BaseModel):
             return v
         for key, value in v.items():
             if len(key) > 40 or (isinstance(value, str) and len(value) > 500):
-                raise ValueError(f"{key}: keys up to 40 and texts up to 500 characters")
+                raise TextError(Text(f"{key}: keys up to 40 and texts up to 500 characters",
+                                     f"{key}：键最多 40 个字符，文本最多 500 个字符"))
             if isinstance(value, str) and _LOOKS_PERSONAL.search(value):
-                raise ValueError(f"{key}: looks like an ID-card or phone number; those go in their own fields")
+                raise TextError(Text(f"{key}: looks like an ID-card or phone number; those go in their own fields",
+                                     f"{key}：看起来是身份证号或手机号，这些须填在各自的字段中"))
         return v
 
 
@@ -224,7 +227,7 @@ class EntityIn(_FileIn):
         v = v.strip().upper()
         problem = uscc_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise TextError(problem)
         return v
 
     _phone = field_validator("phone")(PersonIn._phone.__func__)  # type: ignore[attr-defined]
@@ -335,7 +338,7 @@ class LookupIn(BaseModel):
     def _id(cls, v: str) -> str:
         problem = id_number_problem(v)
         if problem:
-            raise ValueError(problem)
+            raise TextError(problem)
         return normalize_id_number(v)
 
 

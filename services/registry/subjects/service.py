@@ -11,6 +11,7 @@ from common.auth import Principal, Role
 from common.db import utcnow
 from common.errors import ProblemError, conflict, field_error, not_found
 from common.events import emit
+from common.i18n import KINDS_ZH, Text
 from common.pii import PIICipher, mask_phone
 from registry import events
 from registry.access import require_in_region
@@ -35,9 +36,15 @@ from registry.validation import parse
 log = logging.getLogger("registry.subjects")
 
 
-def duplicate(field: str, what: str) -> ProblemError:
-    return conflict("Duplicate file", f"{field}: {what} already has a file (一户一档)", type="duplicate-subject",
-                    errors=[{"field": field, "message": "already on file"}])
+def duplicate(field: str, what: Text) -> ProblemError:
+    """一户一档: one file per household, entity, collective or village."""
+    return conflict(Text("Duplicate file", "档案重复"),
+                    Text(f"{field}: {what.en} already has a file (一户一档)", f"{field}：{what.zh}已建档（一户一档）"),
+                    type="duplicate-subject",
+                    errors=[{"field": field, "message": Text("already on file", "已建档")}])
+
+
+SAME_PERSON = Text("the person with this ID-card number", "持该身份证号的人")
 
 
 async def check_region(session: AsyncSession, village: str, group: str | None) -> Region:
@@ -45,18 +52,19 @@ async def check_region(session: AsyncSession, village: str, group: str | None) -
     found = await regions.get_many(session, [c for c in (village, group) if c])
     region = found.get(village)
     if region is None or region.level != "village":
-        raise field_error("village", f"unknown village {village}")
+        raise field_error("village", Text(f"unknown village {village}", f"没有行政村 {village}"))
     if group is not None:
         g = found.get(group)
         if g is None or g.level != "group" or g.parent_code != village:
-            raise field_error("group", f"unknown village group {group} in village {village}")
+            raise field_error("group", Text(f"unknown village group {group} in village {village}",
+                                            f"行政村 {village} 下没有村民小组 {group}"))
     return region
 
 
 async def register(session: AsyncSession, cipher: PIICipher, principal: Principal, raw: Any) -> Subject:
     kind = raw.get("kind") if isinstance(raw, dict) else None
     if not isinstance(kind, str) or kind not in MODELS:  # a list or an object is unhashable: no TypeError
-        raise field_error("kind", "must be one of " + ", ".join(MODELS))
+        raise field_error("kind", Text("must be one of " + ", ".join(MODELS), "应为以下之一：" + ", ".join(MODELS)))
     body = parse(MODELS[kind], raw)
     # The region first: whether a village outside the officer's region exists is not its business.
     require_in_region(principal, body.village, "village")
@@ -68,16 +76,16 @@ async def register(session: AsyncSession, cipher: PIICipher, principal: Principa
     elif isinstance(body, EntityIn):
         draft = files.entity_draft(body, cipher, actor, now)
         if await repository.by_natural_keys(session, kind, [body.registration_number]):
-            raise duplicate("registration_number", "this registration number")
+            raise duplicate("registration_number", Text("this registration number", "该统一社会信用代码"))
     elif isinstance(body, CollectiveIn):
         draft = files.collective_draft(body, cipher, actor, now)
         if await repository.by_natural_keys(session, kind, [body.village]):
-            raise duplicate("village", "this village's collective economic organisation")
+            raise duplicate("village", Text("this village's collective economic organisation", "该村的村集体经济组织"))
     else:
         assert isinstance(body, VillageIn)
         draft = files.village_draft(body, village.name, actor, now)
         if await repository.by_natural_keys(session, kind, [body.village]):
-            raise duplicate("village", "this village")
+            raise duplicate("village", Text("this village", "该行政村"))
     row = draft.row
     try:
         await repository.insert_subjects(session, [row])
@@ -85,7 +93,7 @@ async def register(session: AsyncSession, cipher: PIICipher, principal: Principa
                                                      for i, r in draft.identities])
     except IntegrityError:  # a concurrent registration of the same file won the race
         raise duplicate("id_number" if kind == "household" else "registration_number" if kind == "new_entity"
-                        else "village", "this subject") from None
+                        else "village", Text("this subject", "该信用主体")) from None
     await repository.insert_changes(session, [{"subject_id": row["id"], "version": 1, "action": "registered",
                                                "actor": actor, "at": now, "changed_fields": [], "changes": {}}])
     await emit(session, events.registered(**events.subject_fields(row), registered_at=row["created_at"]))
@@ -100,12 +108,13 @@ async def _check_household_identities(session: AsyncSession, draft: files.Draft,
     seen: dict[str, str] = {}
     for (index, _), path in zip(draft.identities, paths, strict=True):
         if index in seen:
-            raise field_error(path, f"the same ID-card number as {seen[index]}")
+            raise field_error(path, Text(f"the same ID-card number as {seen[index]}",
+                                         f"与 {seen[index]} 的身份证号相同"))
         seen[index] = path
     existing = await repository.identities(session, seen)
     for index, path in seen.items():
         if index in existing:
-            raise duplicate(path, "the person with this ID-card number")
+            raise duplicate(path, SAME_PERSON)
 
 
 def visible(principal: Principal, subject: Subject | None) -> Subject | None:
@@ -117,7 +126,7 @@ def visible(principal: Principal, subject: Subject | None) -> Subject | None:
 async def get_visible(session: AsyncSession, principal: Principal, subject_id: str) -> Subject:
     subject = visible(principal, await repository.get(session, subject_id))
     if subject is None:  # outside an officer's region it does not exist for that officer
-        raise not_found("subject", subject_id)
+        raise not_found(Text("subject", "信用主体"), subject_id)
     return subject
 
 
@@ -133,7 +142,8 @@ async def update(session: AsyncSession, cipher: PIICipher, principal: Principal,
                "collective": {"group", "status", "phone", "profile", "consent", "assets", "extras"},
                "village": {"status", "profile", "consent", "extras"}}[subject.kind]
     for name in sorted(given - allowed):
-        raise field_error(name, f"a {subject.kind} file has no {name}")
+        raise field_error(name, Text(f"a {subject.kind} file has no {name}",
+                                     f"{KINDS_ZH.get(subject.kind, subject.kind)}档案没有 {name} 这一项"))
     values: dict[str, Any] = {}
     changed: list[str] = []
     diff: dict[str, Any] = {}
@@ -246,15 +256,17 @@ async def _check_new_members(session: AsyncSession, cipher: PIICipher, subject: 
             continue
         index = cipher.blind_index(m.id_number)
         if index in indexes or index == head_index:
-            raise field_error(f"members[{i}].id_number", "listed twice in this household")
+            raise field_error(f"members[{i}].id_number", Text("listed twice in this household", "在本户中重复列出"))
         indexes[index] = f"members[{i}].id_number"
     for index, (owner, _) in (await repository.identities(session, indexes)).items():
         if owner != subject.id:
-            raise duplicate(indexes[index], "the person with this ID-card number")
+            raise duplicate(indexes[index], SAME_PERSON)
 
 
 def version_conflict(subject: Subject) -> ProblemError:
-    return conflict("Version conflict", f"the file is at version {subject.version}; reload and try again",
+    return conflict(Text("Version conflict", "版本冲突"),
+                    Text(f"the file is at version {subject.version}; reload and try again",
+                         f"档案已是第 {subject.version} 版，请重新读取后再试"),
                     type="version-conflict", current_version=subject.version)
 
 
@@ -262,7 +274,8 @@ async def lookup(session: AsyncSession, cipher: PIICipher, principal: Principal,
     """Resolve an ID-card number by its blind index; every look-up is logged as a disclosure,
     found or not (the caller's purpose with it)."""
     if body.on_behalf_of and principal.role != Role.service:
-        raise field_error("on_behalf_of", "only a service identity asks on another's behalf")
+        raise field_error("on_behalf_of", Text("only a service identity asks on another's behalf",
+                                               "只有服务身份才能代他人查询"))
     subject = await repository.resolve(session, cipher.blind_index(body.id_number))
     if principal.role == Role.officer:
         subject = visible(principal, subject)

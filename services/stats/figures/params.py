@@ -8,6 +8,7 @@ from datetime import date
 from common.auth import Principal, Role, forbidden
 from common.clock import beijing_month, now
 from common.errors import field_error
+from common.i18n import Text
 
 LEVEL_OF_LENGTH = {6: "county", 9: "town", 12: "village"}
 PARENT_LENGTH = {"county": None, "town": 6, "village": 9}
@@ -23,7 +24,8 @@ def region_code(value: str | None, field: str = "region") -> str | None:
     if value is None or value == "":
         return None
     if not _REGION.match(value):
-        raise field_error(field, "a county (6 digits), town (9) or village (12) statistical area code")
+        raise field_error(field, Text("a county (6 digits), town (9) or village (12) statistical area code",
+                                      "应为县（6 位）、乡镇（9 位）或村（12 位）的统计用区划代码"))
     return value
 
 
@@ -35,7 +37,7 @@ def current_month() -> str:
 def month(value: str, field: str) -> str:
     m = _MONTH.match(value)
     if not m or not 1 <= int(m.group(2)) <= 12:
-        raise field_error(field, "a month as YYYY-MM")
+        raise field_error(field, Text("a month as YYYY-MM", "应为月份，格式 YYYY-MM"))
     return value
 
 
@@ -59,12 +61,14 @@ def as_of_month(value: str | None) -> str | None:
         try:
             day = date.fromisoformat(value)
         except ValueError:
-            raise field_error("as_of", "a month (YYYY-MM) or a date (YYYY-MM-DD)")
+            raise field_error("as_of", Text("a month (YYYY-MM) or a date (YYYY-MM-DD)",
+                                            "应为月份（YYYY-MM）或日期（YYYY-MM-DD）")) from None
         chosen = f"{day.year:04d}-{day.month:02d}"
         if day != month_end(chosen):
             chosen = add_months(chosen, -1)
     if chosen >= current_month():
-        raise field_error("as_of", f"the month end of {chosen} has not come yet; leave as_of out for today's figures")
+        raise field_error("as_of", Text(f"the month end of {chosen} has not come yet; leave as_of out for today's figures",
+                                        f"{chosen} 还没到月末；要看今天的数字，请不填 as_of"))
     return chosen
 
 
@@ -75,7 +79,8 @@ def scope(principal: Principal, region: str | None) -> str | None:
     if region is None:
         return principal.region
     if not principal.in_region(region):
-        raise forbidden(f"an officer of region {principal.region} may not read region {region}")
+        raise forbidden(Text(f"an officer of region {principal.region} may not read region {region}",
+                             f"辖区 {principal.region} 的工作人员不能查看区划 {region} 的数据"))
     return region
 
 

@@ -19,6 +19,7 @@ from common.auth import Principal, Role, require_roles
 from common.contracts import CSV, media
 from common.db import Session
 from common.errors import field_error, problems
+from common.i18n import Text
 from stats.figures import render, repository, service
 from stats.figures.cache import AnswerCache, CachedAnswer
 from stats.figures.params import add_months, as_of_month, current_month, month, region_code, scope, scope_parent
@@ -125,13 +126,13 @@ async def get_timeseries(request: Request, principal: Reader, session: Session,
                          to: Annotated[str | None, Query(description="last month, YYYY-MM (default: this month)")] = None,
                          suppress: SuppressParam = None) -> Response:
     if metric not in ALL:
-        raise field_error("metric", "one of " + ", ".join(sorted(ALL)))
+        raise field_error("metric", Text("one of " + ", ".join(sorted(ALL)), "应为以下之一：" + ", ".join(sorted(ALL))))
     end = month(to, "to") if to else current_month()
     start = month(from_, "from") if from_ else add_months(end, -11)
     if start > end:
-        raise field_error("from", "must not be after to")
+        raise field_error("from", Text("must not be after to", "不能晚于 to"))
     if start < add_months(end, -239):
-        raise field_error("from", "at most 240 months at once")
+        raise field_error("from", Text("at most 240 months at once", "一次最多 240 个月"))
     code, how = scope(principal, region_code(region)), suppression(request, principal, suppress)
 
     async def compute() -> Response:
