@@ -9,9 +9,8 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.tables import BigId
+from common.webhooks.policy import DELIVERED, FAILED, PENDING  # noqa: F401 (one set of statuses)
 from lending.db import Base
-
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
 class Webhook(Base):

@@ -3,9 +3,7 @@ delivery log, redeliver. Delivery itself is the worker's (``worker.py``), never 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from ipaddress import ip_address
-from urllib.parse import urlsplit
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +11,8 @@ from common.db import utcnow
 from common.errors import conflict, field_error, not_found
 from common.i18n import Text
 from common.pii import PIICipher
+from common.webhooks.policy import backoff, secret_context, signing_secrets, url_problem  # noqa: F401 (lending's names)
+from common.webhooks.signing import new_secret
 from lending.changes import repository as changes
 from lending.webhooks import repository
 from lending.webhooks.models import PENDING, Webhook, WebhookAttempt, WebhookDelivery
@@ -25,66 +25,6 @@ from lending.webhooks.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from lending.webhooks.signing import new_secret
-
-LOOPBACK_HOSTS = ("localhost",)
-
-
-def secret_context(webhook_id: str) -> bytes:
-    """Binds a stored secret to its endpoint: a ciphertext copied to another row does not decrypt."""
-    return b"webhook-secret:" + webhook_id.encode()
-
-
-def url_problem(url: str, allow_http_loopback: bool) -> Text | None:
-    """Why ``url`` is not an endpoint lending will call, or None: HTTPS with a host, no user or
-    password in it, not an internal address; plain http only to this machine, and only where the
-    setting allows (tests, dev)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 (raises on a port that is not a number)
-    except ValueError:
-        return Text("is not a URL", "不是有效的网址")
-    if not host:
-        return Text("must name a host", "须包含主机名")
-    if parts.username or parts.password:
-        return Text("must not carry a user name or password", "不能包含用户名或密码")
-    if parts.scheme == "http" and allow_http_loopback and is_loopback(host):
-        return None
-    if parts.scheme != "https":
-        here = allow_http_loopback
-        return Text("must be https://" + (" (or http://127.0.0.1 here)" if here else ""),
-                    "须以 https:// 开头" + ("（在此也可用 http://127.0.0.1）" if here else ""))
-    if is_internal(host) and not (allow_http_loopback and is_loopback(host)):
-        # lending's own network is no endpoint
-        return Text("must not name a private, loopback or link-local address", "不能是内网、本机回环或链路本地地址")
-    return None
-
-
-def is_internal(host: str) -> bool:
-    """An address literal of a private, loopback, link-local or reserved network (a name is not
-    resolved here: the worker does not follow redirects, and production egress should be limited)."""
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
-    """The wait before the next try after ``attempts`` failed ones: base, 2×base, 4×base ... capped."""
-    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds))
 
 
 def hook_out(hook: Webhook) -> WebhookOut:
@@ -136,14 +76,6 @@ async def rotate(session: AsyncSession, bank_id: str, webhook_id: str, cipher: P
         "secret_enc": cipher.encrypt(secret, secret_context(webhook_id)),
         "old_secret_enc": hook.secret_enc if until else None, "old_secret_until": until})
     return SecretOut(id=webhook_id, secret=secret, previous_secret_valid_until=until)
-
-
-def signing_secrets(hook: Webhook, cipher: PIICipher, now: datetime) -> list[str]:
-    """The current secret, and the previous one while its overlap lasts."""
-    found = [cipher.decrypt(hook.secret_enc, secret_context(hook.id))]
-    if hook.old_secret_enc is not None and hook.old_secret_until is not None and now < hook.old_secret_until:
-        found.append(cipher.decrypt(hook.old_secret_enc, secret_context(hook.id)))
-    return found
 
 
 def delivery_out(d: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryOut:

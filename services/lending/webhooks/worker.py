@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from datetime import datetime, timedelta
 
 import httpx
@@ -27,6 +26,8 @@ import orjson
 from common.clock import beijing_today
 from common.db import Database, utcnow
 from common.pii import PIICipher
+from common.webhooks import sender
+from common.webhooks.policy import after_attempt, signing_secrets
 from lending.banks import repository as banks
 from lending.changes import repository as changes
 from lending.changes import service as change_feed
@@ -34,21 +35,17 @@ from lending.disclosures import repository as disclosures
 from lending.disclosures.log import entry
 from lending.settings import LendingSettings
 from lending.webhooks import repository
-from lending.webhooks.models import DELIVERED, FAILED, PENDING, Webhook, WebhookDelivery
+from lending.webhooks.models import PENDING, Webhook, WebhookDelivery
 from lending.webhooks.schemas import WebhookPayload
-from lending.webhooks.service import backoff, signing_secrets
-from lending.webhooks.signing import HEADER, header
 
 log = logging.getLogger("lending.webhooks")
-USER_AGENT = "credit-village-webhooks/1"
 
 
 class WebhookWorker:
     def __init__(self, db: Database, settings: LendingSettings, cipher: PIICipher,
                  client: httpx.AsyncClient | None = None) -> None:
         self.db, self.settings, self.cipher = db, settings, cipher
-        self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-                                                  follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        self.client = client or sender.client(settings.webhook_timeout_seconds)
         self._stop = asyncio.Event()
 
     async def run(self) -> None:
@@ -147,23 +144,13 @@ class WebhookWorker:
         body = orjson.dumps(WebhookPayload(webhook_id=webhook_id, delivery_id=delivery.id,
                                            changes=[change_feed.change_out(r) for r in rows]).model_dump(mode="json"))
         status_code, error = await self.post(hook, delivery.id, body, now)
-        ok = status_code is not None and 200 <= status_code < 300
+        ok = 200 <= (status_code or 0) < 300
         async with self.db.transaction() as session:
             current = await repository.get_delivery(session, webhook_id, delivery.id)
             if current is None or current.status != PENDING:
                 return
-            attempts = current.attempts + 1
-            values: dict[str, object] = {"attempts": attempts, "last_attempt_at": now, "last_status_code": status_code,
-                                         "last_error": error}
-            if ok:
-                values.update(status=DELIVERED, delivered_at=now, next_attempt_at=None)
-            else:
-                later = now + backoff(attempts, self.settings.webhook_backoff_seconds,
-                                      self.settings.webhook_backoff_max_seconds)
-                if later > current.retry_until:
-                    values.update(status=FAILED, next_attempt_at=None)
-                else:
-                    values.update(next_attempt_at=later)
+            values = after_attempt(current.attempts, current.retry_until, now, status_code, error,
+                                   self.settings.webhook_backoff_seconds, self.settings.webhook_backoff_max_seconds)
             await repository.update_delivery(session, delivery.id, values)
             await repository.add_attempt(session, delivery.id, now, status_code, error)
         if not ok:
@@ -172,12 +159,5 @@ class WebhookWorker:
 
     async def post(self, hook: Webhook, delivery_id: int, body: bytes, now: datetime) -> tuple[int | None, str | None]:
         """POST the body, signed; the status code, or the error's name (never the response's text)."""
-        signed = header(signing_secrets(hook, self.cipher, now), int(time.time()), body)
-        headers = {"Content-Type": "application/json", HEADER: signed, "X-CV-Webhook": hook.id,
-                   "X-CV-Delivery": str(delivery_id)}
-        try:
-            response = await self.client.post(hook.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return None, type(exc).__name__
-        code = response.status_code
-        return code, None if 200 <= code < 300 else f"HTTP {code}"
+        return await sender.post(self.client, hook.url, signing_secrets(hook, self.cipher, now), hook.id,
+                                 delivery_id, body)
