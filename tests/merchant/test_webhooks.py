@@ -15,13 +15,15 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from common.auth import Role
 from common.pii import PIICipher
 from common.settings import DEV_MERCHANT_WEBHOOK_KEY
 from common.webhooks.policy import secret_context
 from common.webhooks.signing import HEADER, verify
+from common.webhooks.tables import webhook_tables
+from lending.webhooks.models import TABLES as LENDING
 from merchant.webhooks.models import webhooks
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.merchant.support import County, apply, household, rating_event
@@ -227,3 +229,16 @@ async def test_endpoints_must_be_https(databases: DatabaseFactory, keys: Keys) -
             assert r.status_code == 422 and r.json()["errors"][0]["field"] == "url", (bad, r.text)
             assert r.headers["content-type"].startswith("application/problem+json")
         assert svc.app.state.webhook_worker is None, "MERCHANT_RUN_WEBHOOKS=false: no worker in this process"
+
+
+def test_lending_and_merchant_keep_webhooks_in_one_shape() -> None:
+    """common.webhooks' SQL and worker serve both: lending's ORM tables have the shape the common
+    builder gives the merchant's (the same columns, types, nullability and indexes)."""
+    def shape(table: Any) -> tuple[Any, ...]:
+        return (table.name, sorted((c.name, type(c.type).__name__, c.nullable, c.primary_key) for c in table.columns),
+                sorted((i.name, tuple(c.name for c in i.columns), i.unique) for i in table.indexes))
+
+    built = webhook_tables(MetaData(), "bank_id")
+    for mine, theirs in ((built.webhooks, LENDING.webhooks), (built.deliveries, LENDING.deliveries),
+                         (built.attempts, LENDING.attempts)):
+        assert shape(mine) == shape(theirs)
