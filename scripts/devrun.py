@@ -136,11 +136,12 @@ def main() -> int:
     # The demo county's grades become final at once; a county's real run keeps the 7-day
     # publication (公示) by leaving RATING_PUBLICATION_DAYS unset outside `make run`.
     env.setdefault("RATING_PUBLICATION_DAYS", "0")
-    # Each service's one process runs its API, relay and consumer; lending's also its webhook
-    # worker (LENDING_RUN_WEBHOOKS, on by default), which may call a bank's test receiver on
-    # http://127.0.0.1 here (production takes https:// only).
-    env.setdefault("LENDING_RUN_WEBHOOKS", "true")
-    env.setdefault("LENDING_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true")
+    # Each service's one process runs its API, relay and consumer; lending's and the merchant's also
+    # their webhook workers (<SERVICE>_RUN_WEBHOOKS, on by default), which may call a bank's or a
+    # POS vendor's test receiver on http://127.0.0.1 here (production takes https:// only).
+    for sender in ("LENDING", "MERCHANT"):
+        env.setdefault(f"{sender}_RUN_WEBHOOKS", "true")
+        env.setdefault(f"{sender}_WEBHOOK_ALLOW_HTTP_LOOPBACK", "true")
     children: list[tuple[str, int, subprocess.Popen[bytes]]] = []
     logs = var / "logs"
     logs.mkdir(exist_ok=True)

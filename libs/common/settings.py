@@ -19,15 +19,16 @@ from common.clock import CLOCK_FILE_ENV
 
 # Published on purpose: these only protect a developer's laptop. In production they are refused.
 # The registry's ID-number keys (encryption, blind index), the merchant's household-code keys
-# (encryption at rest, rotating codes) and lending's webhook-secret key (the banks' signing
-# secrets at rest); no other service holds a key.
+# (encryption at rest, rotating codes), lending's and the merchant's webhook-secret keys (the banks'
+# and merchants' signing secrets at rest); no other service holds a key.
 DEV_PII_KEY = "ZGV2LW9ubHktcGlpLWtleS1kby1ub3QtdXNlLTMyYiE="
 DEV_PII_INDEX_KEY = "ZGV2LW9ubHktYmxpbmQtaW5kZXgta2V5LWRvLW5vdCE="
 DEV_MERCHANT_CODE_KEY = "ZGV2LW9ubHktbWVyY2hhbnQtY29kZS1rZXktMzJiISE="
 DEV_MERCHANT_ROTATING_CODE_KEY = "ZGV2LW9ubHktcm90YXRpbmctY29kZS1rZXktMzJiISE="
 DEV_LENDING_WEBHOOK_KEY = "ZGV2LW9ubHktbGVuZGluZy13ZWJob29rLWtleS0zMiE="
+DEV_MERCHANT_WEBHOOK_KEY = "ZGV2LW9ubHktbWVyY2hhbnQtd2ViaG9vay1rZXktMzI="
 DEV_KEYS = frozenset({DEV_PII_KEY, DEV_PII_INDEX_KEY, DEV_MERCHANT_CODE_KEY, DEV_MERCHANT_ROTATING_CODE_KEY,
-                      DEV_LENDING_WEBHOOK_KEY})
+                      DEV_LENDING_WEBHOOK_KEY, DEV_MERCHANT_WEBHOOK_KEY})
 KEY_BYTES = 32
 DEV_SERVICE_TOKEN_NOTE = "tokens are minted from var/keys in dev"
 

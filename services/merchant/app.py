@@ -1,4 +1,6 @@
-"""The merchant service's application: its routers, the events it consumes, the disclosure log."""
+"""The merchant service's application: its routers, the events it consumes, the disclosure log and
+(``run_webhooks``) the webhook worker."""
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +29,8 @@ from merchant.pos.router import router as pos_router
 from merchant.programmes.router import router as programmes_router
 from merchant.redemptions.router import router as redemptions_router
 from merchant.settings import MerchantSettings
+from merchant.webhooks.router import router as webhooks_router
+from merchant.webhooks.worker import WebhookWorker
 
 ISSUE = ("POST", "/v1/households/{subject_id}/codes")
 VERIFY = ("POST", "/v1/pos/verify")
@@ -61,7 +65,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         title="Merchant service",
         description="Merchants and offers of the credit business circle (信用商圈), public benefits, household credit codes (一户一码), POS verify and redeem.",
         routers=[pos_router, codes_router, merchants_router, offers_router, programmes_router, redemptions_router,
-                 disclosures_router, grade_changes_router],
+                 disclosures_router, grade_changes_router, webhooks_router],
         handlers=dict(HANDLERS),
         caller_gate=merchant_gate,
         links=LINKS,
@@ -72,6 +76,9 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     app.state.code_cipher = PIICipher(settings.code_key)
     app.state.rotating_codes = RotatingCodes(base64.b64decode(settings.rotating_code_key),
                                              timedelta(seconds=settings.rotating_code_seconds))
+    # Its own key for the merchants' webhook secrets at rest.
+    app.state.webhook_cipher = PIICipher(settings.webhook_secret_key)
+    app.state.webhook_worker = None
     base_lifespan = app.router.lifespan_context
     interval = settings.disclosure_flush_seconds
 
@@ -84,9 +91,17 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             path = sqlite_path(database_url)
             app.state.verify_reader = SQLiteVerifyReader(path) if path else None
             log.start()
+            if settings.run_webhooks:  # a process role: never driven from a request
+                worker = WebhookWorker(app.state.db, settings, app.state.webhook_cipher)
+                app.state.webhook_worker = worker
+                app.state.webhook_task = asyncio.create_task(worker.run(), name="merchant-webhooks")
             try:
                 yield
             finally:
+                if app.state.webhook_worker is not None:
+                    await app.state.webhook_worker.stop()
+                    app.state.webhook_task.cancel()
+                    await asyncio.gather(app.state.webhook_task, return_exceptions=True)
                 await log.close()
                 if app.state.verify_reader is not None:
                     app.state.verify_reader.close()

@@ -8,7 +8,8 @@ from merchant.merchants.models import merchants
 from merchant.offers.models import offer_daily_usage, offer_household_usage, offer_outlets, offers
 from merchant.programmes.models import programmes
 from merchant.redemptions.models import redemptions
+from merchant.webhooks.models import webhook_attempts, webhook_deliveries, webhooks
 
 __all__ = ["Base", "disclosures", "grade_changes", "grade_feed_subscriptions", "household_codes", "households",
            "merchants", "offer_daily_usage", "offer_household_usage", "offer_outlets", "offers", "programmes",
-           "redemptions"]
+           "redemptions", "webhook_attempts", "webhook_deliveries", "webhooks"]

@@ -7,6 +7,7 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -143,18 +144,24 @@ def test_every_deployed_service_holds_its_own_event_key_and_every_public_one() -
             assert env[f"{service.upper()}_EVENT_KEYS_DIR"] == "/run/keys/events", doc["metadata"]["name"]
 
 
-def test_lending_sends_webhooks_from_one_process_of_its_own() -> None:
-    """The webhook worker is a run mode like the relay: one process (one replica) sends, no other."""
+@pytest.mark.parametrize("service", ["lending", "merchant"])
+def test_webhooks_are_sent_from_one_process_of_their_own(service: str) -> None:
+    """The webhook worker is a run mode like the relay: one process (one replica) sends, no other;
+    lending's for the banks, the merchant's for the merchants."""
+    up, sender_name = service.upper(), f"{service}-webhooks"
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
     for name, svc in compose.items():
-        if name.startswith("lending-") and name != "lending-migrate":
-            assert env_of(svc)["LENDING_RUN_WEBHOOKS"] == str(name == "lending-webhooks").lower(), name
-    hooks = env_of(compose["lending-webhooks"])
-    assert (hooks["LENDING_RUN_RELAY"], hooks["LENDING_RUN_CONSUMER"]) == ("false", "false")
-    docs = [d for d in yaml.safe_load_all((ROOT / "deploy/k8s/lending.yaml").read_text()) if d]
+        if name.startswith(f"{service}-") and name != f"{service}-migrate":
+            assert env_of(svc)[f"{up}_RUN_WEBHOOKS"] == str(name == sender_name).lower(), name
+    hooks = env_of(compose[sender_name])
+    assert (hooks[f"{up}_RUN_RELAY"], hooks[f"{up}_RUN_CONSUMER"]) == ("false", "false")
+    docs = [d for d in yaml.safe_load_all((ROOT / f"deploy/k8s/{service}.yaml").read_text()) if d]
+    senders = 0
     for dep in (d for d in docs if d["kind"] == "Deployment"):
         env = {e["name"]: e.get("value") for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]}
-        sender = dep["metadata"]["name"] == "lending-webhooks"
-        assert env["LENDING_RUN_WEBHOOKS"] == str(sender).lower(), dep["metadata"]["name"]
+        sender = dep["metadata"]["name"] == sender_name
+        senders += sender
+        assert env[f"{up}_RUN_WEBHOOKS"] == str(sender).lower(), dep["metadata"]["name"]
         if sender:
-            assert dep["spec"]["replicas"] == 1 and (env["LENDING_RUN_RELAY"], env["LENDING_RUN_CONSUMER"]) == ("false", "false")
+            assert dep["spec"]["replicas"] == 1 and (env[f"{up}_RUN_RELAY"], env[f"{up}_RUN_CONSUMER"]) == ("false", "false")
+    assert senders == 1

@@ -1,6 +1,6 @@
 """Only the services that need them hold keys: the registry holds the ID-number keys (encryption and
-blind index), the merchant keys of its own for household codes, lending one for the banks' webhook
-secrets, and rating and stats none; in their settings, in their running apps, and in what the
+blind index), the merchant keys of its own for household codes and its merchants' webhook secrets,
+lending one for the banks' webhook secrets, and rating and stats none; in their settings, in their running apps, and in what the
 deployments hand them."""
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tests.merchant.support import County, household
 ROOT = Path(__file__).resolve().parents[2]
 KEYLESS = ["rating", "stats"]
 HELD = {"registry": {"REGISTRY_PII_KEY", "REGISTRY_PII_INDEX_KEY"},
-        "merchant": {"MERCHANT_CODE_KEY", "MERCHANT_ROTATING_CODE_KEY"},
+        "merchant": {"MERCHANT_CODE_KEY", "MERCHANT_ROTATING_CODE_KEY", "MERCHANT_WEBHOOK_SECRET_KEY"},
         "lending": {"LENDING_WEBHOOK_SECRET_KEY"}}
 SECRET_OF = {"registry": "registry-pii", "merchant": "merchant-codes", "lending": "lending-webhooks"}
 # What a key's variable looks like, whoever's it is.
@@ -30,7 +30,8 @@ KEYISH = ("PII", "CODE_KEY", "INDEX_KEY", "SECRET_KEY")
 
 
 def key_fields(cls: type[ServiceSettings]) -> set[str]:
-    return {f for f in cls.model_fields if f.endswith("_key") and not f.startswith("auth_public_key")}
+    # auth_public_key, auth_household_issuer_key: public keys (verification), held by every service.
+    return {f for f in cls.model_fields if f.endswith("_key") and not f.startswith("auth_")}
 
 
 @pytest.mark.parametrize("service", KEYLESS)
@@ -49,10 +50,10 @@ def test_the_registry_holds_the_id_number_keys_and_the_merchant_and_lending_thei
     registry, merchant = definition("registry").settings_cls, definition("merchant").settings_cls
     lending = definition("lending").settings_cls
     assert key_fields(registry) == {"pii_key", "pii_index_key"} == set(registry.secret_keys)
-    assert key_fields(merchant) == {"code_key", "rotating_code_key"} == set(merchant.secret_keys)
+    assert key_fields(merchant) == {"code_key", "rotating_code_key", "webhook_secret_key"} == set(merchant.secret_keys)
     assert key_fields(lending) == {"webhook_secret_key"} == set(lending.secret_keys)
     defaults = [getattr(cls(), f) for cls in (registry, merchant, lending) for f in cls.secret_keys]
-    assert len(set(defaults)) == 5, "no service's development key is another's"
+    assert len(set(defaults)) == len(defaults) == 6, "no service's development key is another's"
 
 
 @pytest.mark.parametrize("service", ["registry", "rating", "lending", "merchant", "stats"])
@@ -61,7 +62,7 @@ async def test_a_running_service_holds_only_its_own_ciphers(service: str, databa
     url = await databases.create(service)
     async with start_service(service, url, keys) as svc:
         ciphers = {name for name, value in vars(svc.app.state)["_state"].items() if isinstance(value, PIICipher)}
-    assert ciphers == {"registry": {"pii"}, "merchant": {"code_cipher"},
+    assert ciphers == {"registry": {"pii"}, "merchant": {"code_cipher", "webhook_cipher"},
                        "lending": {"webhook_cipher"}}.get(service, set())
 
 

@@ -3,15 +3,15 @@ attempt to deliver one."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from common.tables import BigId
+from common.webhooks.policy import DELIVERED, FAILED, PENDING  # noqa: F401 (one set of statuses)
+from common.webhooks.tables import WebhookTables
 from lending.db import Base
-
-PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
 
 
 class Webhook(Base):
@@ -65,3 +65,8 @@ class WebhookAttempt(Base):
     attempted_at: Mapped[datetime] = mapped_column(nullable=False)
     status_code: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(String(200))
+
+
+# The shape of common.webhooks.tables (owned by a bank): common.webhooks' SQL and worker use these.
+TABLES = WebhookTables("bank_id", cast(Table, Webhook.__table__), cast(Table, WebhookDelivery.__table__),
+                       cast(Table, WebhookAttempt.__table__))

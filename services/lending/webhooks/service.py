@@ -3,9 +3,8 @@ delivery log, redeliver. Delivery itself is the worker's (``worker.py``), never 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
-from ipaddress import ip_address
-from urllib.parse import urlsplit
+from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,9 +12,11 @@ from common.db import utcnow
 from common.errors import conflict, field_error, not_found
 from common.i18n import Text
 from common.pii import PIICipher
+from common.webhooks import store
+from common.webhooks.policy import encrypt_secret, secret_context, url_problem  # noqa: F401 (secret_context: lending's name too)
+from common.webhooks.signing import new_secret
 from lending.changes import repository as changes
-from lending.webhooks import repository
-from lending.webhooks.models import PENDING, Webhook, WebhookAttempt, WebhookDelivery
+from lending.webhooks.models import PENDING, TABLES
 from lending.webhooks.schemas import (
     AttemptOut,
     DeliveryOut,
@@ -25,69 +26,9 @@ from lending.webhooks.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from lending.webhooks.signing import new_secret
-
-LOOPBACK_HOSTS = ("localhost",)
 
 
-def secret_context(webhook_id: str) -> bytes:
-    """Binds a stored secret to its endpoint: a ciphertext copied to another row does not decrypt."""
-    return b"webhook-secret:" + webhook_id.encode()
-
-
-def url_problem(url: str, allow_http_loopback: bool) -> Text | None:
-    """Why ``url`` is not an endpoint lending will call, or None: HTTPS with a host, no user or
-    password in it, not an internal address; plain http only to this machine, and only where the
-    setting allows (tests, dev)."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 (raises on a port that is not a number)
-    except ValueError:
-        return Text("is not a URL", "不是有效的网址")
-    if not host:
-        return Text("must name a host", "须包含主机名")
-    if parts.username or parts.password:
-        return Text("must not carry a user name or password", "不能包含用户名或密码")
-    if parts.scheme == "http" and allow_http_loopback and is_loopback(host):
-        return None
-    if parts.scheme != "https":
-        here = allow_http_loopback
-        return Text("must be https://" + (" (or http://127.0.0.1 here)" if here else ""),
-                    "须以 https:// 开头" + ("（在此也可用 http://127.0.0.1）" if here else ""))
-    if is_internal(host) and not (allow_http_loopback and is_loopback(host)):
-        # lending's own network is no endpoint
-        return Text("must not name a private, loopback or link-local address", "不能是内网、本机回环或链路本地地址")
-    return None
-
-
-def is_internal(host: str) -> bool:
-    """An address literal of a private, loopback, link-local or reserved network (a name is not
-    resolved here: the worker does not follow redirects, and production egress should be limited)."""
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        address = ip_address(host)
-    except ValueError:
-        return False
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-
-
-def is_loopback(host: str) -> bool:
-    if host in LOOPBACK_HOSTS:
-        return True
-    try:
-        return ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta:
-    """The wait before the next try after ``attempts`` failed ones: base, 2×base, 4×base ... capped."""
-    return timedelta(seconds=min(base_seconds * 2 ** max(attempts - 1, 0), max_seconds))
-
-
-def hook_out(hook: Webhook) -> WebhookOut:
+def hook_out(hook: Any) -> WebhookOut:
     return WebhookOut(id=hook.id, url=hook.url, active=hook.active, cursor=hook.cursor, created_at=hook.created_at)
 
 
@@ -96,7 +37,7 @@ async def register(session: AsyncSession, bank_id: str, body: WebhookIn, cipher:
     problem = url_problem(body.url, allow_http_loopback)
     if problem:
         raise field_error("url", problem)
-    existing = await repository.find(session, bank_id, body.url)
+    existing = await store.find(session, TABLES, bank_id, body.url)
     if existing is not None:  # a retried registration: the secret was shown once, rotate for a new one
         raise conflict(Text("Webhook exists", "推送地址已登记"),
                        Text(f"this bank already has webhook {existing.id} for this URL",
@@ -108,22 +49,22 @@ async def register(session: AsyncSession, bank_id: str, body: WebhookIn, cipher:
                                         f"还没有编号为 {body.after} 的变动（最新的是 {latest}）"))
     webhook_id, secret, now = str(uuid.uuid4()), new_secret(), utcnow()
     cursor = latest if body.after is None else body.after
-    await repository.add(session, {"id": webhook_id, "bank_id": bank_id, "url": body.url, "cursor": cursor,
-                                   "secret_enc": cipher.encrypt(secret, secret_context(webhook_id)),
+    await store.add(session, TABLES, {"id": webhook_id, "bank_id": bank_id, "url": body.url, "cursor": cursor,
+                                   "secret_enc": encrypt_secret(cipher, webhook_id, secret),
                                    "active": True, "created_at": now})
     return WebhookCreatedOut(id=webhook_id, url=body.url, active=True, cursor=cursor, created_at=now, secret=secret)
 
 
-async def own_hook(session: AsyncSession, bank_id: str, webhook_id: str, *, for_update: bool = False) -> Webhook:
+async def own_hook(session: AsyncSession, bank_id: str, webhook_id: str, *, for_update: bool = False) -> Any:
     """The bank's webhook; another bank's answers exactly like an unknown one."""
-    hook = await repository.get(session, webhook_id, for_update=for_update)
+    hook = await store.get(session, TABLES, webhook_id, for_update=for_update)
     if hook is None or hook.bank_id != bank_id:
         raise not_found(Text("webhook", "推送地址（webhook）"), webhook_id)
     return hook
 
 
 async def hooks_of(session: AsyncSession, bank_id: str) -> list[WebhookOut]:
-    return [hook_out(h) for h in await repository.of_bank(session, bank_id)]
+    return [hook_out(h) for h in await store.of_owner(session, TABLES, bank_id)]
 
 
 async def rotate(session: AsyncSession, bank_id: str, webhook_id: str, cipher: PIICipher,
@@ -132,21 +73,13 @@ async def rotate(session: AsyncSession, bank_id: str, webhook_id: str, cipher: P
     hook = await own_hook(session, bank_id, webhook_id, for_update=True)
     secret = new_secret()
     until = utcnow() + overlap if overlap > timedelta(0) else None
-    await repository.update_hook(session, webhook_id, {
-        "secret_enc": cipher.encrypt(secret, secret_context(webhook_id)),
+    await store.update_hook(session, TABLES, webhook_id, {
+        "secret_enc": encrypt_secret(cipher, webhook_id, secret),
         "old_secret_enc": hook.secret_enc if until else None, "old_secret_until": until})
     return SecretOut(id=webhook_id, secret=secret, previous_secret_valid_until=until)
 
 
-def signing_secrets(hook: Webhook, cipher: PIICipher, now: datetime) -> list[str]:
-    """The current secret, and the previous one while its overlap lasts."""
-    found = [cipher.decrypt(hook.secret_enc, secret_context(hook.id))]
-    if hook.old_secret_enc is not None and hook.old_secret_until is not None and now < hook.old_secret_until:
-        found.append(cipher.decrypt(hook.old_secret_enc, secret_context(hook.id)))
-    return found
-
-
-def delivery_out(d: WebhookDelivery, attempts: list[WebhookAttempt]) -> DeliveryOut:
+def delivery_out(d: Any, attempts: list[Any]) -> DeliveryOut:
     return DeliveryOut(id=d.id, change_ids=[int(i) for i in d.change_ids], status=d.status, attempts=d.attempts,
                        created_at=d.created_at, last_attempt_at=d.last_attempt_at,
                        last_status_code=d.last_status_code, last_error=d.last_error,
@@ -158,8 +91,8 @@ def delivery_out(d: WebhookDelivery, attempts: list[WebhookAttempt]) -> Delivery
 async def deliveries(session: AsyncSession, bank_id: str, webhook_id: str, after: int,
                      limit: int) -> DeliveryPageOut:
     await own_hook(session, bank_id, webhook_id)
-    rows = await repository.deliveries(session, webhook_id, after, limit)
-    attempts = await repository.attempts_of(session, [d.id for d in rows])
+    rows = await store.deliveries(session, TABLES, webhook_id, after, limit)
+    attempts = await store.attempts_of(session, TABLES, [d.id for d in rows])
     next_after = rows[-1].id if len(rows) == limit else None
     return DeliveryPageOut(items=[delivery_out(d, attempts[d.id]) for d in rows], next_after=next_after,
                            next=(f"/v1/webhooks/{webhook_id}/deliveries?after={next_after}&limit={limit}"
@@ -171,12 +104,12 @@ async def redeliver(session: AsyncSession, bank_id: str, webhook_id: str, delive
     """Send a delivery again (delivered or failed): the same changes, the same ids, as soon as the
     worker gets to it, before the deliveries made after it (the oldest pending goes first)."""
     await own_hook(session, bank_id, webhook_id)
-    delivery = await repository.get_delivery(session, webhook_id, delivery_id)
+    delivery = await store.get_delivery(session, TABLES, webhook_id, delivery_id)
     if delivery is None:
         raise not_found(Text("delivery", "推送记录"), delivery_id)
     now = utcnow()
-    await repository.update_delivery(session, delivery_id, {"status": PENDING, "next_attempt_at": now,
+    await store.update_delivery(session, TABLES, delivery_id, {"status": PENDING, "next_attempt_at": now,
                                                             "retry_until": now + retry_window})
-    delivery = await repository.get_delivery(session, webhook_id, delivery_id)
+    delivery = await store.get_delivery(session, TABLES, webhook_id, delivery_id)
     assert delivery is not None
-    return delivery_out(delivery, (await repository.attempts_of(session, [delivery_id]))[delivery_id])
+    return delivery_out(delivery, (await store.attempts_of(session, TABLES, [delivery_id]))[delivery_id])

@@ -1,183 +1,76 @@
-"""The webhook worker: a process role like the outbox relay and the event consumer
-(``LENDING_RUN_WEBHOOKS``). For each active endpoint, in change-id order:
-
-1. with no delivery pending, the next batch of the bank's changes (the same selection as
-   ``GET /v1/credit-line-changes``) becomes a delivery, and the endpoint's cursor moves past what
-   was looked at, in one transaction (so each change is in exactly one delivery);
-2. the oldest pending delivery is POSTed, signed, when due; a 2xx marks it delivered, anything else
-   schedules the next try with exponential backoff until its retry window ends (then ``failed``).
-
-One delivery in flight per endpoint keeps them in order. At least once: a crash after the POST and
-before its result is stored sends it again; receivers dedupe by change id. Nothing here runs in a
-request: the routes only write rows the worker reads. Run one webhook worker per database.
+"""Lending's webhook worker (``LENDING_RUN_WEBHOOKS``; common.webhooks.worker does the loop, the
+deliveries, the signed POSTs and the retries). What is lending's: an endpoint is served while its
+bank is an active partner; a batch is the next page of the bank's changes (the same selection as
+``GET /v1/credit-line-changes``) after the endpoint's cursor, each change in it a logged disclosure
+(channel ``webhook``) in the delivery's transaction.
 
 Every ``feed_expiry_check_seconds`` it also records the lines whose term ran out (``expired``), for
 the feed and the webhooks alike (``lending.changes.service.record_expiries``)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.clock import beijing_today
-from common.db import Database, utcnow
+from common.db import Database
 from common.pii import PIICipher
+from common.webhooks.worker import Batch
+from common.webhooks.worker import WebhookWorker as CommonWorker
 from lending.banks import repository as banks
 from lending.changes import repository as changes
 from lending.changes import service as change_feed
 from lending.disclosures import repository as disclosures
 from lending.disclosures.log import entry
 from lending.settings import LendingSettings
-from lending.webhooks import repository
-from lending.webhooks.models import DELIVERED, FAILED, PENDING, Webhook, WebhookDelivery
+from lending.webhooks.models import TABLES
 from lending.webhooks.schemas import WebhookPayload
-from lending.webhooks.service import backoff, signing_secrets
-from lending.webhooks.signing import HEADER, header
-
-log = logging.getLogger("lending.webhooks")
-USER_AGENT = "credit-village-webhooks/1"
 
 
-class WebhookWorker:
+class WebhookWorker(CommonWorker):
+    tables = TABLES
+    log = logging.getLogger("lending.webhooks")
+    settings: LendingSettings
+
     def __init__(self, db: Database, settings: LendingSettings, cipher: PIICipher,
                  client: httpx.AsyncClient | None = None) -> None:
-        self.db, self.settings, self.cipher = db, settings, cipher
-        self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.webhook_timeout_seconds),
-                                                  follow_redirects=False, headers={"User-Agent": USER_AGENT})
-        self._stop = asyncio.Event()
+        super().__init__(db, settings, cipher, client)
+        self._next_sweep: float | None = None
 
-    async def run(self) -> None:
+    async def between_passes(self) -> None:
         loop = asyncio.get_running_loop()
-        next_sweep = loop.time()
-        while not self._stop.is_set():
-            try:
-                if loop.time() >= next_sweep:
-                    next_sweep = loop.time() + self.settings.feed_expiry_check_seconds
-                    await self.sweep_expiries()
-                busy = await self.tick()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # the database away, say: try again at the next poll
-                log.warning("webhook worker pass failed: %s", type(exc).__name__)
-                busy = False
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), self.settings.webhook_poll_seconds)
-
-    async def stop(self) -> None:
-        self._stop.set()
-        await self.client.aclose()
+        if self._next_sweep is None or loop.time() >= self._next_sweep:
+            self._next_sweep = loop.time() + self.settings.feed_expiry_check_seconds
+            await self.sweep_expiries()
 
     async def sweep_expiries(self) -> int:
         async with self.db.transaction() as session:
             found = await change_feed.record_expiries(session, beijing_today())
         if found:
-            log.info("expired lines recorded in the change feed", extra={"count": found})
+            self.log.info("expired lines recorded in the change feed", extra={"count": found})
         return found
 
-    async def tick(self) -> bool:
-        """One pass over every active endpoint; True if anything was made or sent."""
-        async with self.db.transaction(write=False) as session:
-            ids = await repository.active_ids(session)
-        # Endpoints side by side: a slow or dead one does not hold the others' deliveries up.
-        results = await asyncio.gather(*(self.serve(i) for i in ids), return_exceptions=True)
-        for webhook_id, result in zip(ids, results, strict=True):
-            if isinstance(result, BaseException):
-                log.warning("webhook %s: pass failed: %s", webhook_id, type(result).__name__)
-        return any(r is True for r in results)
+    async def entitled(self, session: AsyncSession, hook: Any) -> bool:
+        bank = await banks.get_bank(session, hook.bank_id)
+        return bank is not None and bank.active  # a deactivated partner gets nothing, as on every route
 
-    async def serve(self, webhook_id: str) -> bool:
-        async with self.db.transaction(write=False) as session:
-            due = await repository.oldest_pending(session, webhook_id)
-            hook = await repository.get(session, webhook_id)
-            bank = await banks.get_bank(session, hook.bank_id) if hook is not None else None
-            behind = hook is not None and hook.cursor < await changes.last_id(session)
-        if bank is None or not bank.active:  # a deactivated partner gets nothing, as on every route
-            return False
-        made = False
-        if due is None:
-            if not behind:  # nothing new: no write transaction at each poll
-                return False
-            made = await self.make_delivery(webhook_id)
-            if not made:
-                return False
-            async with self.db.transaction(write=False) as session:
-                due = await repository.oldest_pending(session, webhook_id)
-            if due is None:  # the cursor moved over changes this bank does not see
-                return True
-        now = utcnow()
-        if due.next_attempt_at is not None and due.next_attempt_at > now:
-            return made
-        await self.send(webhook_id, due, now)
-        return True
+    async def last_id(self, session: AsyncSession) -> int:
+        return await changes.last_id(session)
 
-    async def make_delivery(self, webhook_id: str) -> bool:
-        """The next batch for the endpoint, and its cursor moved, in one transaction; False if
-        there was nothing new to look at."""
-        async with self.db.transaction() as session:
-            hook = await repository.get(session, webhook_id, for_update=True)
-            if hook is None or not hook.active or await repository.oldest_pending(session, webhook_id):
-                return False
-            page = await change_feed.page_for(session, hook.bank_id, hook.cursor, self.settings.webhook_batch,
-                                              self.settings.feed_relationship_days)
-            if page.next_after <= hook.cursor:
-                return False
-            if page.items:
-                now = utcnow()
-                await repository.add_delivery(session, {
-                    "webhook_id": webhook_id, "change_ids": [c.id for c in page.items], "status": PENDING,
-                    "attempts": 0, "created_at": now, "next_attempt_at": now,
-                    "retry_until": now + timedelta(hours=self.settings.webhook_retry_hours)})
-                # A push shows grades as a read does: logged, in the same transaction.
-                await disclosures.add_many(session, [entry(hook.bank_id, c.subject_id, c.grade, "webhook",
-                                                           f"webhook {webhook_id}") for c in page.items])
-            await repository.update_hook(session, webhook_id, {"cursor": page.next_after})
-        return True
+    async def batch(self, session: AsyncSession, hook: Any, now: datetime) -> Batch:
+        page = await change_feed.page_for(session, hook.bank_id, hook.cursor, self.settings.webhook_batch,
+                                          self.settings.feed_relationship_days)
+        if page.items:  # a push shows grades as a read does: logged, in the same transaction
+            await disclosures.add_many(session, [entry(hook.bank_id, c.subject_id, c.grade, "webhook",
+                                                       f"webhook {hook.id}") for c in page.items])
+        return Batch([c.id for c in page.items], page.next_after)
 
-    async def send(self, webhook_id: str, delivery: WebhookDelivery, now: datetime) -> None:
-        async with self.db.transaction(write=False) as session:
-            hook = await repository.get(session, webhook_id)
-            rows = await changes.by_ids(session, [int(i) for i in delivery.change_ids])
-        assert hook is not None
-        body = orjson.dumps(WebhookPayload(webhook_id=webhook_id, delivery_id=delivery.id,
+    async def body(self, session: AsyncSession, hook: Any, delivery: Any) -> bytes:
+        rows = await changes.by_ids(session, [int(i) for i in delivery.change_ids])
+        return orjson.dumps(WebhookPayload(webhook_id=hook.id, delivery_id=delivery.id,
                                            changes=[change_feed.change_out(r) for r in rows]).model_dump(mode="json"))
-        status_code, error = await self.post(hook, delivery.id, body, now)
-        ok = status_code is not None and 200 <= status_code < 300
-        async with self.db.transaction() as session:
-            current = await repository.get_delivery(session, webhook_id, delivery.id)
-            if current is None or current.status != PENDING:
-                return
-            attempts = current.attempts + 1
-            values: dict[str, object] = {"attempts": attempts, "last_attempt_at": now, "last_status_code": status_code,
-                                         "last_error": error}
-            if ok:
-                values.update(status=DELIVERED, delivered_at=now, next_attempt_at=None)
-            else:
-                later = now + backoff(attempts, self.settings.webhook_backoff_seconds,
-                                      self.settings.webhook_backoff_max_seconds)
-                if later > current.retry_until:
-                    values.update(status=FAILED, next_attempt_at=None)
-                else:
-                    values.update(next_attempt_at=later)
-            await repository.update_delivery(session, delivery.id, values)
-            await repository.add_attempt(session, delivery.id, now, status_code, error)
-        if not ok:
-            log.info("webhook delivery not accepted", extra={"webhook_id": webhook_id, "delivery_id": delivery.id,
-                                                             "status_code": status_code, "error": error})
-
-    async def post(self, hook: Webhook, delivery_id: int, body: bytes, now: datetime) -> tuple[int | None, str | None]:
-        """POST the body, signed; the status code, or the error's name (never the response's text)."""
-        signed = header(signing_secrets(hook, self.cipher, now), int(time.time()), body)
-        headers = {"Content-Type": "application/json", HEADER: signed, "X-CV-Webhook": hook.id,
-                   "X-CV-Delivery": str(delivery_id)}
-        try:
-            response = await self.client.post(hook.url, content=body, headers=headers)
-        except httpx.HTTPError as exc:
-            return None, type(exc).__name__
-        code = response.status_code
-        return code, None if 200 <= code < 300 else f"HTTP {code}"

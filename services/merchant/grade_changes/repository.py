@@ -63,3 +63,11 @@ async def page(session: AsyncSession, merchant_id: str, after: int, upto: int, l
          .where(grade_changes.c.id > after, grade_changes.c.id <= upto, served_by(merchant_id, since))
          .order_by(grade_changes.c.id).limit(limit))
     return (await session.execute(q)).all()
+
+
+async def by_ids(session: AsyncSession, ids: Sequence[int]) -> Sequence[Row[Any]]:
+    """Changes by id, in id order, as a page shows them (a webhook's delivery, sent again as it was made)."""
+    q = (select(grade_changes, households.c.masked_name)
+         .join(households, households.c.subject_id == grade_changes.c.subject_id)
+         .where(grade_changes.c.id.in_(list(ids))).order_by(grade_changes.c.id))
+    return (await session.execute(q)).all()

@@ -57,6 +57,11 @@ def not_subscribed(merchant_id: str) -> ProblemError:
                         type="not-subscribed")
 
 
+def change_out(r: Any) -> GradeChangeOut:
+    return GradeChangeOut(id=r.id, subject_id=r.subject_id, masked_name=r.masked_name, old_grade=r.old_grade,
+                          grade=r.grade, vetoed=r.vetoed, occurred_at=r.occurred_at)
+
+
 async def page_for(session: AsyncSession, merchant_id: str, after: int, limit: int, relationship_days: int,
                    now: datetime | None = None) -> GradeChangePageOut:
     sub = await repository.subscription(session, merchant_id)
@@ -69,8 +74,7 @@ async def page_for(session: AsyncSession, merchant_id: str, after: int, limit: i
     rows = await repository.page(session, merchant_id, start, upto, limit, since)
     next_after = rows[-1].id if len(rows) == limit else max(upto, start)
     return GradeChangePageOut(
-        items=[GradeChangeOut(id=r.id, subject_id=r.subject_id, masked_name=r.masked_name, old_grade=r.old_grade,
-                              grade=r.grade, vetoed=r.vetoed, occurred_at=r.occurred_at) for r in rows],
+        items=[change_out(r) for r in rows],
         next_after=next_after, latest=latest, next=f"/v1/grade-changes?after={next_after}&limit={limit}")
 
 
