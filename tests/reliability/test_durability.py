@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from common.db import Database, NotDurableError
+from common.pii import new_key_b64
 from tests.harness import PG_URL, DatabaseFactory, Keys, definition, run_app, settings_for
 
 
@@ -45,7 +46,9 @@ async def test_production_refuses_postgres_with_synchronous_commit_off(databases
     finally:
         await db.dispose()
     # A production service does not start on it; a test run (env=test) is not checked.
-    app = definition("lending").create_app(settings_for("lending", url, keys, env="prod"))
+    # (production refuses the published development keys: lending's webhook secrets get one of their own)
+    app = definition("lending").create_app(settings_for("lending", url, keys, env="prod",
+                                                        webhook_secret_key=new_key_b64()))
     with pytest.raises(NotDurableError):
         async with run_app(app):
             pass
