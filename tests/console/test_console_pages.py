@@ -152,6 +152,10 @@ def test_a_household_sees_its_reasons_and_files_an_objection(browser: Any, devru
     page.locator("#consent-state").wait_for()
     assert "已授权" in page.locator("#consent-state").inner_text()
     no_serious_violations(page)
+    # Every part of the page answered (the three disclosure logs, points, consent): no error box.
+    page.locator("#disclosures-merchants table").wait_for()
+    failed = page.locator("#grade .error, #reasons .error, #disclosures .error, #points .error, #consent .error")
+    assert failed.count() == 0, failed.all_inner_texts()
     page.fill("#objection-reason", "家庭年收入填报有误，实际高于档案记载。")
     page.click("#objection-submit")
     page.locator("#objection-filed").wait_for()

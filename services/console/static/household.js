@@ -120,7 +120,7 @@ async function disclosures() {
     }),
     guarded(parts.merchants, async () => {
       let items = [];
-      try { items = await api("merchant", `/v1/disclosures?subject_id=${subjectId}`); } catch (error) {
+      try { items = (await api("merchant", `/v1/disclosures?subject_id=${subjectId}&limit=100`)).items; } catch (error) {
         if (!(error instanceof ApiError && error.status === 404)) throw error;  // no code issued yet: nothing seen
       }
       parts.merchants.replaceChildren(table("商户查看记录", ["商户", "看到的等级", "结果", "时间"],
