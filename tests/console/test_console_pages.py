@@ -224,6 +224,9 @@ def test_the_platform_drills_down_to_the_village(browser: Any, devrun: DevRun, v
     # Small areas: a count under 5 (the one evaluated household) is said to be suppressed, never shown.
     assert "已抑制" in page.locator("[data-figure=evaluated]").inner_text()
     assert "行政村" in page.locator("#scope-name").inner_text()
+    # Regions by name (the registry's region-changed events reach stats): 天长市 › 天长街道 › 测试N村.
+    assert "测试" in page.locator("#scope-name").inner_text(), page.locator("#scope-name").inner_text()
+    assert "天长市" in page.locator("#crumbs").inner_text() and "天长街道" in page.locator("#crumbs").inner_text()
     page.locator("#trend-chart canvas").wait_for()
     shoot(page, "province-village")
     no_serious_violations(page)

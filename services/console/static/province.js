@@ -24,7 +24,8 @@ function shown(figures, suppressed, name, unit) {
 function here() { return path[path.length - 1]; }
 
 function crumbs() {
-  document.getElementById("scope-name").textContent = `${LEVEL_NAMES[here().level]} ${here().code || ""}`.trim();
+  const named = here().name && here().name !== here().code ? `${here().name}（${here().code}）` : here().code || "";
+  document.getElementById("scope-name").textContent = `${LEVEL_NAMES[here().level]} ${named}`.trim();
   document.getElementById("crumbs").replaceChildren("路径：", ...path.map((p, i) =>
     h("button", { type: "button", class: "secondary", onclick: () => { path.splice(i + 1); load(); } }, p.name)));
 }
@@ -73,17 +74,18 @@ async function regions() {
     const body = await api("stats", `/v1/stats/regions${q}`);
     const rows = body.regions.map((r) => [
       h("button", { type: "button", class: "secondary", "data-region": r.code,
-        onclick: () => { path.push({ code: r.code, level: child, name: r.code }); load(); } }, r.code),
+        onclick: () => { path.push({ code: r.code, level: child, name: r.region_name || r.code }); load(); } },
+        r.region_name ? `${r.region_name}（${r.code}）` : r.code),
       shown(r.figures, r.suppressed, "subjects", "count"), shown(r.figures, r.suppressed, "credit_subjects", "count"),
       shown(r.figures, r.suppressed, "line_amount", "CNY"), shown(r.figures, r.suppressed, "drawn", "CNY"),
       shown(r.figures, r.suppressed, "loans", "count"), shown(r.figures, r.suppressed, "defaults", "count")]);
     box.replaceChildren(table(`${LEVEL_NAMES[child]}（${body.regions.length} 个）`,
-      ["区域代码", "建档主体", "信用户", "授信金额", "用信金额", "贷款笔数", "不良笔数"], rows, { id: "regions-table" }));
+      ["区域", "建档主体", "信用户", "授信金额", "用信金额", "贷款笔数", "不良笔数"], rows, { id: "regions-table" }));
     if (window.echarts) {
       regionsChart = regionsChart || window.echarts.init(chartBox);
       regionsChart.setOption({
         animation: false, tooltip: {}, legend: { data: ["建档主体", "信用户"] }, grid: { left: 60, right: 20, bottom: 60 },
-        xAxis: { type: "category", data: body.regions.map((r) => r.code), axisLabel: { rotate: 30 } },
+        xAxis: { type: "category", data: body.regions.map((r) => r.region_name || r.code), axisLabel: { rotate: 30 } },
         yAxis: { type: "value" },
         series: [{ name: "建档主体", type: "bar", data: body.regions.map((r) => r.figures.subjects) },
           { name: "信用户", type: "bar", data: body.regions.map((r) => r.figures.credit_subjects) }],
