@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import orjson
 
 from common.webhooks.signing import HEADER, verify
-from tests.harness import DatabaseFactory, Keys, RunningService, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 
 
 @dataclass
@@ -79,3 +80,19 @@ async def pushing_service(databases: DatabaseFactory, backend: str, keys: Keys,
     async with start_service(service, url, keys, webhook_allow_http_loopback=True, webhook_poll_seconds=0.05,
                              webhook_backoff_seconds=0.2, webhook_backoff_max_seconds=0.5) as svc:
         yield svc
+
+
+async def redeliver(client: httpx.AsyncClient, receiver: Receiver, webhook_id: str, delivery_id: int,
+                    headers: dict[str, str]) -> None:
+    """Redeliver ``delivery_id`` through the route and wait until the receiver accepts it again: the
+    same body as the first delivery it accepted, under the same delivery id."""
+    r = await client.post(f"/v1/webhooks/{webhook_id}/deliveries/{delivery_id}:redeliver", headers=headers)
+    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
+    count = len(receiver.accepted())
+
+    async def redelivered() -> bool:
+        return len(receiver.accepted()) > count
+
+    await eventually(redelivered, timeout=20)
+    assert receiver.accepted()[-1]["body"] == receiver.accepted()[0]["body"]
+    assert receiver.accepted()[-1]["delivery"] == str(delivery_id)

@@ -25,7 +25,7 @@ from lending.webhooks.service import secret_context
 from lending.webhooks.signing import header, new_secret
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually
 from tests.lending.conftest import apply, bank, rating_changed
-from tests.webhook_receiver import Receiver, change_ids, pushing_service
+from tests.webhook_receiver import Receiver, change_ids, pushing_service, redeliver
 
 
 @pytest.fixture
@@ -96,17 +96,7 @@ async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningSe
     assert other.status_code == 404 and other.json()["type"] == "not-found"
 
     # Redeliver: the same delivery, the same changes, once more; still one delivery per change.
-    r = await svc.client.post(f"/v1/webhooks/{hook['id']}/deliveries/{first['id']}:redeliver",
-                              headers=bank(keys, "rcb"))
-    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
-    count = len(receiver.accepted())
-
-    async def redelivered() -> bool:
-        return len(receiver.accepted()) > count
-
-    await eventually(redelivered, timeout=20)
-    assert receiver.accepted()[-1]["body"] == receiver.accepted()[0]["body"]
-    assert receiver.accepted()[-1]["delivery"] == str(first["id"])
+    await redeliver(svc.client, receiver, hook["id"], first["id"], bank(keys, "rcb"))
     log = await eventually(settled, timeout=20)
     assert [i for d in log["items"] for i in d["change_ids"]] == [3, 5]
     assert log["items"][0]["attempts"] == 3

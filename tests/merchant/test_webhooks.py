@@ -21,7 +21,7 @@ from lending.webhooks.models import TABLES as LENDING
 from merchant.webhooks.models import webhooks
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.merchant.support import County, apply, household, rating_event
-from tests.webhook_receiver import Receiver, change_ids, pushing_service
+from tests.webhook_receiver import Receiver, change_ids, pushing_service, redeliver
 
 SHOP_PCT = {"kind": "percent", "percent": "10", "cap": "20.00"}
 
@@ -106,16 +106,7 @@ async def test_grade_changes_are_pushed_signed_in_order_and_retried(pushing: Run
     assert (await svc.client.get("/v1/webhooks", headers=theirs)).json()["items"] == []
 
     # Redeliver: the same delivery, the same changes, once more.
-    r = await svc.client.post(f"/v1/webhooks/{hook['id']}/deliveries/{first['id']}:redeliver", headers=merchant)
-    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
-    count = len(receiver.accepted())
-
-    async def redelivered() -> bool:
-        return len(receiver.accepted()) > count
-
-    await eventually(redelivered, timeout=20)
-    assert receiver.accepted()[-1]["body"] == receiver.accepted()[0]["body"]
-    assert receiver.accepted()[-1]["delivery"] == str(first["id"])
+    await redeliver(svc.client, receiver, hook["id"], first["id"], merchant)
     log = await eventually(settled, timeout=20)
     assert [i for d in log["items"] for i in d["change_ids"]] == delivered and log["items"][0]["attempts"] == 3
 
