@@ -9,6 +9,7 @@ import pytest
 from common.broker import TansuBroker
 from common.events.topics import ensure_topics
 from tests.harness import PG_URL, DatabaseFactory, Keys, session_keys
+from tests.webhook_receiver import Receiver, receiving
 
 # The Apache Kafka cluster of the cluster tier (`make test-cluster`); its tests are skipped without it.
 KAFKA_BOOTSTRAP = os.environ.get("CV_TEST_KAFKA_BOOTSTRAP", "")
@@ -67,3 +68,10 @@ def fresh_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBrok
     ensure_topics(tansu.bootstrap)
     yield tansu
     tansu.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    """A webhook endpoint on 127.0.0.1 that checks signatures (tests/webhook_receiver.py)."""
+    with receiving("/cv/changes") as found:
+        yield found

@@ -6,11 +6,8 @@ signature; the changes come from rating's own ``rating-changed`` through lending
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,72 +22,21 @@ from lending.changes.schemas import CHANGE_EXAMPLE, LineChangeOut
 from lending.webhooks.models import Webhook
 from lending.webhooks.schemas import WebhookPayload
 from lending.webhooks.service import secret_context
-from lending.webhooks.signing import HEADER, header, new_secret, verify
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
+from lending.webhooks.signing import header, new_secret
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually
 from tests.lending.conftest import apply, bank, rating_changed
-
-
-@dataclass
-class Receiver:
-    """An endpoint that answers its scripted statuses in turn (then 200) and keeps what came."""
-
-    secrets: list[str] = field(default_factory=list)
-    script: list[int] = field(default_factory=list)
-    received: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-    def handle(self, headers: Any, body: bytes) -> int:
-        signature = headers.get(HEADER, "")
-        now = int(time.time())
-        status = self.script.pop(0) if self.script else 200
-        self.received.append({"status": status, "body": orjson.loads(body), "signature": signature,
-                              "valid": {s: verify(signature, s, body, now) for s in self.secrets},
-                              "delivery": headers.get("X-CV-Delivery")})
-        return status
-
-    def accepted(self) -> list[dict[str, Any]]:
-        return [r for r in self.received if r["status"] == 200]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = found.handle(self.headers, body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/cv/changes"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
+from tests.webhook_receiver import Receiver, change_ids, pushing_service, redeliver
 
 
 @pytest.fixture
 async def pushing(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIterator[RunningService]:
     """Lending with its webhook worker polling fast and retrying after 0.2 s."""
-    url = await databases.create("lending", backend)
-    async with start_service("lending", url, keys, webhook_allow_http_loopback=True, webhook_poll_seconds=0.05,
-                             webhook_backoff_seconds=0.2, webhook_backoff_max_seconds=0.5) as svc:
+    async with pushing_service(databases, backend, keys, "lending") as svc:
         admin = keys.headers(Role.admin)
         for bank_id in ("rcb", "abc"):
             r = await svc.client.post("/v1/banks", json={"id": bank_id, "name": bank_id}, headers=admin)
             assert r.status_code == 201, r.text
         yield svc
-
-
-def change_ids(deliveries: list[dict[str, Any]]) -> list[int]:
-    return [c["id"] for d in deliveries for c in d["body"]["changes"]]
 
 
 async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningService, keys: Keys,
@@ -150,17 +96,7 @@ async def test_changes_are_pushed_signed_in_order_and_retried(pushing: RunningSe
     assert other.status_code == 404 and other.json()["type"] == "not-found"
 
     # Redeliver: the same delivery, the same changes, once more; still one delivery per change.
-    r = await svc.client.post(f"/v1/webhooks/{hook['id']}/deliveries/{first['id']}:redeliver",
-                              headers=bank(keys, "rcb"))
-    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
-    count = len(receiver.accepted())
-
-    async def redelivered() -> bool:
-        return len(receiver.accepted()) > count
-
-    await eventually(redelivered, timeout=20)
-    assert receiver.accepted()[-1]["body"] == receiver.accepted()[0]["body"]
-    assert receiver.accepted()[-1]["delivery"] == str(first["id"])
+    await redeliver(svc.client, receiver, hook["id"], first["id"], bank(keys, "rcb"))
     log = await eventually(settled, timeout=20)
     assert [i for d in log["items"] for i in d["change_ids"]] == [3, 5]
     assert log["items"][0]["attempts"] == 3

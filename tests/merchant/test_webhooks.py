@@ -6,14 +6,9 @@ found. The receiver is a real HTTP server on 127.0.0.1 that checks every signatu
 from rating's own ``rating-changed`` through merchant's handler."""
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import AsyncIterator
 from typing import Any
 
-import orjson
 import pytest
 from sqlalchemy import MetaData, select
 
@@ -21,72 +16,21 @@ from common.auth import Role
 from common.pii import PIICipher
 from common.settings import DEV_MERCHANT_WEBHOOK_KEY
 from common.webhooks.policy import secret_context
-from common.webhooks.signing import HEADER, verify
 from common.webhooks.tables import webhook_tables
 from lending.webhooks.models import TABLES as LENDING
 from merchant.webhooks.models import webhooks
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.merchant.support import County, apply, household, rating_event
+from tests.webhook_receiver import Receiver, change_ids, pushing_service, redeliver
 
 SHOP_PCT = {"kind": "percent", "percent": "10", "cap": "20.00"}
-
-
-@dataclass
-class Receiver:
-    """An endpoint that answers its scripted statuses in turn (then 200) and keeps what came."""
-
-    secrets: list[str] = field(default_factory=list)
-    script: list[int] = field(default_factory=list)
-    received: list[dict[str, Any]] = field(default_factory=list)
-    url: str = ""
-
-    def handle(self, headers: Any, body: bytes) -> int:
-        signature = headers.get(HEADER, "")
-        status = self.script.pop(0) if self.script else 200
-        self.received.append({"status": status, "body": orjson.loads(body), "signature": signature,
-                              "valid": {s: verify(signature, s, body, int(time.time())) for s in self.secrets},
-                              "delivery": headers.get("X-CV-Delivery"), "webhook": headers.get("X-CV-Webhook")})
-        return status
-
-    def accepted(self) -> list[dict[str, Any]]:
-        return [r for r in self.received if r["status"] == 200]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    found = Receiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            status = found.handle(self.headers, body)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    found.url = f"http://127.0.0.1:{server.server_address[1]}/cv/grade-changes"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield found
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
 async def pushing(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIterator[RunningService]:
     """Merchant with its webhook worker polling fast and retrying after 0.2 s."""
-    url = await databases.create("merchant", backend)
-    async with start_service("merchant", url, keys, webhook_allow_http_loopback=True, webhook_poll_seconds=0.05,
-                             webhook_backoff_seconds=0.2, webhook_backoff_max_seconds=0.5) as svc:
+    async with pushing_service(databases, backend, keys, "merchant") as svc:
         yield svc
-
-
-def change_ids(deliveries: list[dict[str, Any]]) -> list[int]:
-    return [c["id"] for d in deliveries for c in d["body"]["changes"]]
 
 
 async def test_grade_changes_are_pushed_signed_in_order_and_retried(pushing: RunningService, keys: Keys,
@@ -162,16 +106,7 @@ async def test_grade_changes_are_pushed_signed_in_order_and_retried(pushing: Run
     assert (await svc.client.get("/v1/webhooks", headers=theirs)).json()["items"] == []
 
     # Redeliver: the same delivery, the same changes, once more.
-    r = await svc.client.post(f"/v1/webhooks/{hook['id']}/deliveries/{first['id']}:redeliver", headers=merchant)
-    assert r.status_code == 202 and r.json()["status"] == "pending", r.text
-    count = len(receiver.accepted())
-
-    async def redelivered() -> bool:
-        return len(receiver.accepted()) > count
-
-    await eventually(redelivered, timeout=20)
-    assert receiver.accepted()[-1]["body"] == receiver.accepted()[0]["body"]
-    assert receiver.accepted()[-1]["delivery"] == str(first["id"])
+    await redeliver(svc.client, receiver, hook["id"], first["id"], merchant)
     log = await eventually(settled, timeout=20)
     assert [i for d in log["items"] for i in d["change_ids"]] == delivered and log["items"][0]["attempts"] == 3
 

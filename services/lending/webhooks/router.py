@@ -13,7 +13,9 @@ from common.auth import Principal, Role, require_roles
 from common.db import Session
 from common.errors import problems
 from common.paging import PageLimit
+from common.webhooks import service as common
 from lending.webhooks import service
+from lending.webhooks.models import TABLES
 from lending.webhooks.schemas import DeliveryOut, DeliveryPageOut, SecretOut, WebhookCreatedOut, WebhookIn, WebhookListOut
 
 router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problems(401, 403, 422))
@@ -34,21 +36,21 @@ async def register(body: WebhookIn, bank: BankCaller, session: Session, request:
 
 @router.get("/webhooks", response_model=WebhookListOut)
 async def webhooks(bank: BankCaller, session: Session) -> WebhookListOut:
-    return WebhookListOut(items=await service.hooks_of(session, str(bank.bank_id)))
+    return WebhookListOut(items=await common.hooks_of(session, TABLES, str(bank.bank_id)))
 
 
 @router.post("/webhooks/{webhook_id}/secret:rotate", response_model=SecretOut, responses=NOT_FOUND)
 async def rotate_secret(webhook_id: str, bank: BankCaller, session: Session, request: Request) -> SecretOut:
     """A new secret; the old one signs too (a second ``v1=``) until ``previous_secret_valid_until``."""
     overlap = timedelta(hours=request.app.state.settings.webhook_secret_overlap_hours)
-    return await service.rotate(session, str(bank.bank_id), webhook_id, request.app.state.webhook_cipher, overlap)
+    return await common.rotate(session, TABLES, str(bank.bank_id), webhook_id, request.app.state.webhook_cipher, overlap)
 
 
 @router.get("/webhooks/{webhook_id}/deliveries", response_model=DeliveryPageOut, responses=NOT_FOUND)
 async def deliveries(webhook_id: str, bank: BankCaller, session: Session,
                      after: int = Query(default=0, ge=0, description="the last delivery id read"),
                      limit: PageLimit = 100) -> DeliveryPageOut:
-    return await service.deliveries(session, str(bank.bank_id), webhook_id, after, limit)
+    return await common.deliveries(session, TABLES, str(bank.bank_id), webhook_id, after, limit)
 
 
 @router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}:redeliver", response_model=DeliveryOut,
@@ -57,4 +59,4 @@ async def redeliver(webhook_id: str, delivery_id: int, bank: BankCaller, session
                     request: Request) -> DeliveryOut:
     """Send a delivery again (the same changes, the same ids), as soon as the worker gets to it."""
     window = timedelta(hours=request.app.state.settings.webhook_retry_hours)
-    return await service.redeliver(session, str(bank.bank_id), webhook_id, delivery_id, window)
+    return await common.redeliver(session, TABLES, str(bank.bank_id), webhook_id, delivery_id, window)

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Query, Request
 from common.db import Session
 from common.errors import problems
 from common.paging import PageLimit
+from common.webhooks import service as common
 from merchant.access import Pos, pos_merchant
 from merchant.webhooks import service
+from merchant.webhooks.models import TABLES
 from merchant.webhooks.schemas import DeliveryOut, DeliveryPageOut, SecretOut, WebhookCreatedOut, WebhookIn, WebhookListOut
 
 router = APIRouter(prefix="/v1", tags=["webhooks"], responses=problems(401, 403, 422))
@@ -33,14 +35,14 @@ async def register(body: WebhookIn, principal: Pos, session: Session, request: R
 
 @router.get("/webhooks", response_model=WebhookListOut)
 async def webhooks(principal: Pos, session: Session) -> WebhookListOut:
-    return WebhookListOut(items=await service.hooks_of(session, pos_merchant(principal)))
+    return WebhookListOut(items=await common.hooks_of(session, TABLES, pos_merchant(principal)))
 
 
 @router.post("/webhooks/{webhook_id}/secret:rotate", response_model=SecretOut, responses=NOT_FOUND)
 async def rotate_secret(webhook_id: str, principal: Pos, session: Session, request: Request) -> SecretOut:
     """A new secret; the old one signs too (a second ``v1=``) until ``previous_secret_valid_until``."""
     overlap = timedelta(hours=request.app.state.settings.webhook_secret_overlap_hours)
-    return await service.rotate(session, pos_merchant(principal), webhook_id, request.app.state.webhook_cipher,
+    return await common.rotate(session, TABLES, pos_merchant(principal), webhook_id, request.app.state.webhook_cipher,
                                 overlap)
 
 
@@ -48,7 +50,7 @@ async def rotate_secret(webhook_id: str, principal: Pos, session: Session, reque
 async def deliveries(webhook_id: str, principal: Pos, session: Session,
                      after: int = Query(default=0, ge=0, description="the last delivery id read"),
                      limit: PageLimit = 100) -> DeliveryPageOut:
-    return await service.deliveries(session, pos_merchant(principal), webhook_id, after, limit)
+    return await common.deliveries(session, TABLES, pos_merchant(principal), webhook_id, after, limit)
 
 
 @router.post("/webhooks/{webhook_id}/deliveries/{delivery_id}:redeliver", response_model=DeliveryOut,
@@ -57,4 +59,4 @@ async def redeliver(webhook_id: str, delivery_id: int, principal: Pos, session: 
                     request: Request) -> DeliveryOut:
     """Send a delivery again (the same changes, the same ids), as soon as the worker gets to it."""
     window = timedelta(hours=request.app.state.settings.webhook_retry_hours)
-    return await service.redeliver(session, pos_merchant(principal), webhook_id, delivery_id, window)
+    return await common.redeliver(session, TABLES, pos_merchant(principal), webhook_id, delivery_id, window)
