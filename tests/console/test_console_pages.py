@@ -16,7 +16,8 @@ import pytest
 from tools.admin.demo import households_csv
 
 from common.broker import free_port
-from tests.console.conftest import ROOT, DevCaller, DevRun
+from tests.console.conftest import DevCaller
+from tests.e2e.devrun import ROOT, DevRun
 from tests.e2e.flow import households, make_village, poll, register_household
 
 pytestmark = [pytest.mark.broker, pytest.mark.slow]

@@ -2,20 +2,15 @@
 county, then the README's curl examples work as written."""
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from common.broker import free_port
+from tests.e2e.devrun import ROOT, started
 
-ROOT = Path(__file__).resolve().parents[2]
 PORTS = {"registry": 8001, "rating": 8002, "lending": 8003, "merchant": 8004, "stats": 8005}
 
 
@@ -33,27 +28,9 @@ def walkthrough() -> str:
 @pytest.mark.slow
 def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
     assert shutil.which("jq"), "the README's examples use jq"
-    ports = {name: free_port() for name in PORTS}
-    var = tmp_path / "var"
-    env = dict(os.environ, CV_VAR_DIR=str(var), CV_BROKER_PORT=str(free_port()),
-               PYTHONPATH=f"{ROOT / 'libs'}:{ROOT / 'services'}:{ROOT}")
-    env["CONSOLE_PORT"] = str(free_port())  # the console (8006) too: the default port may be taken
-    for name, port in ports.items():
-        env[f"{name.upper()}_PORT"] = str(port)
-        env[f"CV_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
-        for other, other_port in ports.items():
-            env[f"{name.upper()}_{other.upper()}_URL"] = f"http://127.0.0.1:{other_port}"
-    log = tmp_path / "devrun.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "scripts/devrun.py"], cwd=ROOT, env=env, stdout=out,
-                                stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 600
-        while "all services ready" not in log.read_text():
-            assert proc.poll() is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, log.read_text()[-3000:]
-            time.sleep(0.5)
-        assert (var / "demo.env").exists(), log.read_text()[-3000:]
+    with started(tmp_path) as devrun:
+        var, ports = devrun.var, devrun.ports
+        assert (var / "demo.env").exists(), devrun.log.read_text()[-3000:]
 
         def run(script: str) -> str:
             for name, port in PORTS.items():
@@ -72,10 +49,4 @@ def test_make_run_then_the_readme_examples_work(tmp_path: Path) -> None:
         # docs/integrating.md: each caller's examples (auth, errors, idempotency, paging, the change
         # feed and webhooks, POS, the platform), every `jq -e` an assertion.
         run(examples("docs/integrating.md", "integrating"))
-    finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    assert "stopped." in log.read_text()
+    assert "stopped." in devrun.log.read_text()
