@@ -437,19 +437,30 @@ ANY_CALLER = Admission(frozenset(Role))
 CallerGate = Callable[[Request, Principal], Awaitable[None]]
 
 
+def admitting(*roles: Role, scope: Scope | None = None) -> Admission:
+    """Who ``require_roles(*roles, scope=scope)`` lets in (admin always)."""
+    return Admission(frozenset(roles) | {Role.admin}, scope)
+
+
+async def admit(request: Request, admission: Admission) -> Principal:
+    """The caller, if ``admission`` lets it in and the service's caller gate passes it: what
+    ``require_roles`` does, for a hot route served without FastAPI's dependency machinery."""
+    principal = admission.check(authenticate(request))
+    gate: CallerGate | None = getattr(request.app.state, "caller_gate", None)
+    if gate is not None:
+        await gate(request, principal)
+    return principal
+
+
 def require_roles(*roles: Role, scope: Scope | None = None) -> Callable[[Request], Coroutine[Any, Any, Principal]]:
     """Dependency: the caller, if its role is one of ``roles`` (admin is always allowed) or it is a
     service identity holding ``scope``; then the service's caller gate, if it has one."""
     if Role.service in roles:
         raise ValueError("services are let in by scope (require_roles(..., scope=Scope.x)), never by role")
-    admission = Admission(frozenset(roles) | {Role.admin}, scope)
+    admission = admitting(*roles, scope=scope)
 
     async def dependency(request: Request) -> Principal:
-        principal = admission.check(authenticate(request))
-        gate: CallerGate | None = getattr(request.app.state, "caller_gate", None)
-        if gate is not None:
-            await gate(request, principal)
-        return principal
+        return await admit(request, admission)
 
     setattr(dependency, AUTH_ROLES_ATTR, admission)
     return dependency

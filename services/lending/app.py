@@ -15,7 +15,7 @@ from lending.applications.router import router as applications_router
 from lending.banks.router import router as banks_router
 from lending.banks.service import bank_gate
 from lending.changes.router import router as changes_router
-from lending.credit_lines.repository import read_engine
+from lending.credit_lines.router import FAST_CREDIT_LINE
 from lending.credit_lines.router import router as credit_lines_router
 from lending.disclosures.log import DisclosureLog
 from lending.disclosures.registry_client import make_client
@@ -32,10 +32,9 @@ from lending.webhooks.worker import WebhookWorker
 
 
 async def start_lending(app: FastAPI) -> None:
-    """Made once per process: the benchmark-rate book, the read engine, the disclosure log writer, the
+    """Made once per process: the benchmark-rate book, the disclosure log writer, the
     registry client, the webhook secrets' cipher and (``run_webhooks``) the webhook worker."""
     app.state.rates = RateBook(app.state.db)
-    app.state.read_engine = read_engine(app.state.db)
     app.state.disclosures = DisclosureLog(app.state.db)
     app.state.disclosures.start()
     app.state.registry_client = make_client(app.state.settings.registry_url)
@@ -89,6 +88,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
         links=LINKS,
     )
     app = create_service_app(spec, settings or LendingSettings())
+    app.router.routes.insert(0, FAST_CREDIT_LINE)
     started = app.router.lifespan_context
 
     @asynccontextmanager
@@ -106,7 +106,7 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                     await app.state.webhook_worker.stop()
                     app.state.webhook_task.cancel()
                     await asyncio.gather(app.state.webhook_task, return_exceptions=True)
-                await app.state.disclosures.stop()
+                await app.state.disclosures.close()
                 await app.state.registry_client.aclose()
 
     app.router.lifespan_context = lifespan

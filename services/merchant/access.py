@@ -24,9 +24,7 @@ async def merchant_gate(request: Request, principal: Principal) -> None:
     if principal.role != Role.merchant:
         return
     db: Database = request.app.state.db
-    async with db.reader() as session:
-        row = await merchants.get(session, str(principal.merchant_id))
-    if row is None or row.status != "active":
+    if await merchants.status(db, str(principal.merchant_id)) != "active":
         raise forbidden(Text(f"merchant {principal.merchant_id} is not an active merchant",
                              f"商户 {principal.merchant_id} 不是有效的商户"))
 

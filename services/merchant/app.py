@@ -23,7 +23,7 @@ from merchant.grade_changes.router import router as grade_changes_router
 from merchant.handlers import HANDLERS
 from merchant.merchants.router import router as merchants_router
 from merchant.offers.router import router as offers_router
-from merchant.pos.repository import SQLiteVerifyReader, sqlite_path
+from merchant.pos.repository import SQLiteVerifyReader
 from merchant.pos.router import FAST_VERIFY
 from merchant.pos.router import router as pos_router
 from merchant.programmes.router import router as programmes_router
@@ -59,7 +59,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
     settings = settings or MerchantSettings()
     if not isinstance(settings, MerchantSettings):
         raise TypeError("the merchant service runs on MerchantSettings (it holds the code keys)")
-    database_url = settings.database_url
     spec = ServiceSpec(
         name="merchant",
         title="Merchant service",
@@ -88,8 +87,8 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
             # The disclosure log's writer lives as long as the database does (it flushes before dispose).
             log = DisclosureLog(app.state.db, interval=interval)
             app.state.disclosures = log
-            path = sqlite_path(database_url)
-            app.state.verify_reader = SQLiteVerifyReader(path) if path else None
+            keyed = app.state.db.keyed.sqlite
+            app.state.verify_reader = SQLiteVerifyReader(keyed) if keyed is not None else None
             log.start()
             if settings.run_webhooks:  # a process role: never driven from a request
                 worker = WebhookWorker(app.state.db, settings, app.state.webhook_cipher)
@@ -103,8 +102,6 @@ def create_app(settings: ServiceSettings | None = None) -> FastAPI:
                     app.state.webhook_task.cancel()
                     await asyncio.gather(app.state.webhook_task, return_exceptions=True)
                 await log.close()
-                if app.state.verify_reader is not None:
-                    app.state.verify_reader.close()
 
     app.router.lifespan_context = lifespan
     return app

@@ -86,3 +86,19 @@ async def test_whole_village_listing_and_disclosures_are_logged(lending: Running
     assert (await lending.client.get("/v1/villages/341181100201/credit-lines", headers=officer)).status_code == 403
     assert (await lending.client.get("/v1/credit-lines/v2-0", headers=officer)).status_code == 200
     assert (await lending.client.get("/v1/credit-lines/v1-0", headers=officer)).status_code == 404  # outside the region: as if unknown (docs/security.md)
+
+
+async def test_the_hot_read_checks_its_caller_and_query_like_every_route(lending: RunningService, keys: Keys) -> None:
+    """The credit line is served without FastAPI's dependency machinery: it still refuses a missing
+    or wrong-role token, names an over-long purpose, and documents both parameters."""
+    await apply(lending, rating_changed("hh-9", "AA", 1))
+    assert (await lending.client.get("/v1/credit-lines/hh-9")).status_code == 401
+    r = await lending.client.get("/v1/credit-lines/hh-9", headers=keys.headers(Role.merchant, merchant_id="m-1"))
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")
+    r = await lending.client.get("/v1/credit-lines/hh-9", params={"purpose": "x" * 121}, headers=bank(keys, "rcb"))
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    assert [e["field"] for e in r.json()["errors"]] == ["query.purpose"]
+    r = await lending.client.get("/v1/credit-lines/hh-9", params={"purpose": "x" * 120}, headers=bank(keys, "rcb"))
+    assert r.status_code == 200 and r.json()["grade"] == "AA"
+    operation = (await lending.client.get("/openapi.json")).json()["paths"]["/v1/credit-lines/{subject_id}"]["get"]
+    assert {(p["name"], p["in"]) for p in operation["parameters"]} == {("subject_id", "path"), ("purpose", "query")}

@@ -7,11 +7,18 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import Database
 from lending.banks.models import Bank, Product
 
 
 async def get_bank(session: AsyncSession, bank_id: str) -> Bank | None:
     return await session.get(Bank, bank_id)
+
+
+async def is_active_partner(db: Database, bank_id: str) -> bool:
+    """The caller gate's read: is this bank registered and active now (one keyed read, no session)."""
+    row = await db.keyed.one("SELECT active FROM banks WHERE id = ?", "SELECT active FROM banks WHERE id = $1", (bank_id,))
+    return row is not None and bool(row[0])
 
 
 async def list_banks(session: AsyncSession) -> Sequence[Bank]:

@@ -34,25 +34,29 @@ def product_rules(p: Product) -> ProductRules:
 BANK = Text("bank", "银行")
 
 
+def not_a_partner(bank_id: str | None) -> ProblemError:
+    return ProblemError(403, Text("Not a partner bank", "非合作银行"),
+                        Text(f"bank {bank_id} is not a registered partner bank", f"银行 {bank_id} 不是已登记的合作银行"),
+                        type="unknown-bank")
+
+
 async def partner_bank(session: AsyncSession, bank_id: str | None) -> Bank:
     """The calling bank, if it is a registered, active partner."""
     bank = await repository.get_bank(session, bank_id or "")
     if bank is None or not bank.active:
-        raise ProblemError(403, Text("Not a partner bank", "非合作银行"),
-                           Text(f"bank {bank_id} is not a registered partner bank", f"银行 {bank_id} 不是已登记的合作银行"),
-                           type="unknown-bank")
+        raise not_a_partner(bank_id)
     return bank
 
 
 async def bank_gate(request: Request, principal: Principal) -> None:
     """Every route, before anything else: a bank's token works only while its bank is a registered,
     active partner, so deactivating a bank stops all its reads and writes (and the registry look-ups
-    made for it) at once. A primary-key read on its own short connection."""
+    made for it) at once. One keyed read of the latest commit, never cached."""
     if principal.role != Role.bank:
         return
     db: Database = request.app.state.db
-    async with db.reader() as session:
-        await partner_bank(session, principal.bank_id)
+    if not await repository.is_active_partner(db, principal.bank_id or ""):
+        raise not_a_partner(principal.bank_id)
 
 
 async def set_active(session: AsyncSession, bank_id: str, active: bool) -> BankOut:

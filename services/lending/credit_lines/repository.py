@@ -10,7 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.bulk import insert_rows
 from common.db import Database
@@ -27,9 +27,9 @@ async def get(session: AsyncSession, subject_id: str, *, for_update: bool = Fals
     return (await session.execute(q)).scalar_one_or_none()
 
 
-# The banks' hot read, on the driver's own connection: through SQLAlchemy a keyed SELECT on SQLite
-# costs eight hops to aiosqlite's thread (BEGIN, cursor, execute, fetch, close, ROLLBACK); here it
-# is one, plus the pool's reset. No transaction is needed around one keyed SELECT.
+# The banks' hot read as one keyed statement (common.db.KeyedReads): through an ORM session a keyed
+# SELECT on SQLite costs eight hops to aiosqlite's thread (BEGIN, cursor, execute, fetch, close,
+# ROLLBACK). No transaction is needed around one keyed SELECT.
 _READ_COLUMNS = ("subject_id, kind, region_county, region_town, region_village, region_group, grade, status, "
                  "line_fen, drawn_fen, max_markup, policy_version, valid_until, version, consent_lending, freeze_reason")
 _READ_SQLITE = f"SELECT {_READ_COLUMNS} FROM credit_lines WHERE subject_id = ?"  # noqa: S608 (constant)
@@ -56,21 +56,9 @@ class LineRow:
     freeze_reason: str | None
 
 
-def read_engine(db: Database) -> AsyncEngine:
-    """The engine of the read path (made once per process)."""
-    return db.engine
-
-
-async def read_line(engine: AsyncEngine, subject_id: str) -> LineRow | None:
-    """One line for the read path, without an ORM session or a transaction."""
-    async with engine.connect() as conn:
-        raw = await conn.get_raw_connection()
-        driver: Any = raw.driver_connection
-        if engine.dialect.name == "sqlite":
-            rows = await driver.execute_fetchall(_READ_SQLITE, (subject_id,))
-            row = rows[0] if rows else None
-        else:
-            row = await driver.fetchrow(_READ_PG, subject_id)
+async def read_line(db: Database, subject_id: str) -> LineRow | None:
+    """One line for the read path: one keyed read, without an ORM session or a transaction."""
+    row = await db.keyed.one(_READ_SQLITE, _READ_PG, (subject_id,))
     if row is None:
         return None
     values = list(row)

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import Row, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import Database
 from merchant.merchants.models import merchants
 
 
@@ -15,6 +16,13 @@ async def add(session: AsyncSession, values: dict[str, Any]) -> None:
 
 async def get(session: AsyncSession, merchant_id: str) -> Row[Any] | None:
     return (await session.execute(select(merchants).where(merchants.c.id == merchant_id))).one_or_none()
+
+
+async def status(db: Database, merchant_id: str) -> str | None:
+    """The caller gate's read: the merchant's status now (one keyed read, no session)."""
+    row = await db.keyed.one("SELECT status FROM merchants WHERE id = ?", "SELECT status FROM merchants WHERE id = $1",
+                             (merchant_id,))
+    return None if row is None else str(row[0])
 
 
 async def list_(session: AsyncSession, region_prefix: str | None, after: str | None = None,

@@ -8,7 +8,6 @@ from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import Row, and_, bindparam, or_, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from common.db import UTCDateTime
@@ -99,12 +98,8 @@ class SQLiteVerifyReader:
     Autocommit: every look-up reads the latest committed grade, so the next scan after a downgrade
     sees it, whichever process wrote it. Nothing is cached."""
 
-    def __init__(self, path: str) -> None:
-        # A short busy timeout: readers never wait for writers in WAL mode, only for a rare recovery.
-        self.conn = sqlite3.connect(path, timeout=2.0, check_same_thread=False, isolation_level=None)
-        self.conn.execute("PRAGMA query_only=1")
-        self.conn.execute("PRAGMA cache_size=-20000")
-        self.conn.execute("PRAGMA mmap_size=268435456")
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn  # the process's keyed-read connection (common.db.KeyedReads)
 
     def look_up(self, merchant_id: str, code_hash: str, now: datetime) -> list[LookUpRow]:
         head = self.conn.execute(SQLITE_HOUSEHOLD, (code_hash, merchant_id)).fetchone()
@@ -123,11 +118,3 @@ class SQLiteVerifyReader:
             return [LookUpRow(*base, None, None, None, False, None, None)]
         return [LookUpRow(*base, r[0], r[1], orjson.Fragment(r[2]), bool(r[3]), r[4],
                           r[5].replace(" ", "T") + "+00:00" if r[5] else None) for r in rows]
-
-    def close(self) -> None:
-        self.conn.close()
-
-
-def sqlite_path(url: str) -> str | None:
-    parsed = make_url(url)
-    return parsed.database if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:") else None
