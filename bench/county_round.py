@@ -133,6 +133,23 @@ async def veto(db: Database, handler: Handler, subject_id: str, n: int) -> None:
         await handler(session, event)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process(cluster: Cluster) -> dict[str, float]:
+    """Where the machine's cores went: each service process, the broker, and this process (rating's
+    round, its relay and the probe)."""
+    pids = {name: proc.pid for name, proc in cluster.procs.items()}
+    broker = getattr(cluster.broker, "process", None)
+    if broker is not None:
+        pids["broker"] = broker.pid
+    pids["rating (round, relay, probe)"] = os.getpid()
+    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -189,6 +206,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         veto_times: dict[str, list[float]] = {"lending": [], "merchant": []}
         in_rating: list[float] = []  # veto raised → rating's re-rating committed (its outbox row written)
         pending: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}  # subject → when vetoed
+        cpu_start = cpu_by_process(cluster)
         t0 = time.perf_counter()
         round_task = asyncio.create_task(one_round(db, settings, "bench"))
         next_veto, next_count = t0 + 0.5, t0
@@ -231,6 +249,8 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             if os.environ.get("BENCH_DEBUG") and int(now - t0) % 5 == 0:
                 print(f"{now - t0:.1f} s: {series[-1] if series else None} of {target}; pending {pending}", flush=True)
             await asyncio.sleep(0.1)
+        window_s = time.perf_counter() - t0
+        cpu_used = {name: round(used - cpu_start.get(name, 0.0), 1) for name, used in cpu_by_process(cluster).items()}
         await probe.close()
         relay._stopped = True
         relay_task.cancel()
@@ -249,6 +269,10 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             "veto_committed_in_rating_p50_s": pct(in_rating, 0.5),
             "veto_committed_in_rating_p99_s": pct(in_rating, 0.99),
             "veto_mean_s": round(statistics.mean(veto_times["lending"]), 3) if veto_times["lending"] else None,
+            # CPU seconds each process used from the round's start until all caught up, against what
+            # the machine's cores could give in that time: what bounds the catch-up.
+            "cpu_s": cpu_used, "cpu_s_total": round(sum(cpu_used.values()), 1),
+            "cpu_s_available": round(window_s * (os.cpu_count() or 1), 1),
             "setup_s": round(setup_s, 1), "load_average_before": round(load_before[0], 2),
             "load_average_after": round(os.getloadavg()[0], 2), "series": series,
         }
@@ -272,6 +296,8 @@ def main() -> None:
           f"(of which committed in rating p50 {result['veto_committed_in_rating_p50_s']} s "
           f"p99 {result['veto_committed_in_rating_p99_s']} s); "
           f"load average {result['load_average_before']} → {result['load_average_after']}")
+    print(f"CPU from the round's start until all caught up: {result['cpu_s_total']} s used of "
+          f"{result['cpu_s_available']} s the cores had; by process: {result['cpu_s']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
 

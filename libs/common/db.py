@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -179,6 +180,40 @@ def create_engine(url: str, *, sqlite_synchronous: SqliteSync = "FULL", **kwargs
                                max_overflow=kwargs.pop("max_overflow", 20), pool_recycle=1800, **kwargs)
 
 
+class WriteTurns:
+    """This process's SQLite writers, one at a time in arrival order, except that an urgent writer
+    (a veto on its urgent lane) goes before every ordinary one still waiting. Nobody is overtaken
+    while holding the turn: an urgent writer waits at most for the transaction under way."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: dict[bool, deque[asyncio.Future[None]]] = {True: deque(), False: deque()}
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if not self._held and not self._waiting[True] and not self._waiting[False]:
+            self._held = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting[urgent].append(waiter)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed the turn just as we were cancelled: pass it on
+            elif waiter in self._waiting[urgent]:
+                self._waiting[urgent].remove(waiter)
+            raise
+
+    def release(self) -> None:
+        for lane in (True, False):
+            while self._waiting[lane]:
+                waiter = self._waiting[lane].popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the turn passes straight to it: still held
+                    return
+        self._held = False
+
+
 class Database:
     """One service's engine with two session factories: ``writer`` (SQLite: BEGIN IMMEDIATE) and
     ``reader``. On PostgreSQL both are the same. Listeners on commit wake the outbox relay."""
@@ -194,7 +229,7 @@ class Database:
         # SQLite has one writer. Its busy handler retries by sleeping, so a writer that commits
         # and begins again at once (a round's chunks) can starve a waiting one (a veto) for
         # seconds; this process's writers take turns in arrival order instead.
-        self._write_turns = asyncio.Lock() if self.is_sqlite else None
+        self._write_turns = WriteTurns() if self.is_sqlite else None
         self._turn_holder: asyncio.Task[Any] | None = None
         self.keyed = KeyedReads(self)
 
@@ -210,14 +245,16 @@ class Database:
             cb()
 
     @asynccontextmanager
-    async def transaction(self, *, write: bool = True, take_turn: bool = True) -> AsyncIterator[AsyncSession]:
+    async def transaction(self, *, write: bool = True, take_turn: bool = True,
+                          urgent: bool = False) -> AsyncIterator[AsyncSession]:
         """A unit of work outside a request (consumers, CLIs, jobs): commit on success, else roll back.
 
         ``take_turn=False`` (a request's session): no turn among this process's SQLite writers. A
         request may wait on other things (a slow caller, another service) before it writes, and
-        SQLite's own lock is taken only at its first statement."""
+        SQLite's own lock is taken only at its first statement. ``urgent`` (an urgent lane's
+        events): the next SQLite turn, ahead of the writers already waiting."""
         factory = self.writer if write else self.reader
-        async with self._turn(write and take_turn), factory() as session:
+        async with self._turn(write and take_turn, urgent), factory() as session:
             try:
                 yield session
                 await session.commit()
@@ -228,18 +265,19 @@ class Database:
             self.notify_outbox()
 
     @asynccontextmanager
-    async def _turn(self, write: bool) -> AsyncIterator[None]:
+    async def _turn(self, write: bool, urgent: bool = False) -> AsyncIterator[None]:
         task = asyncio.current_task()
         # A transaction opened inside another of the same task keeps SQLite's own behaviour.
         if not write or self._write_turns is None or self._turn_holder is task:
             yield
             return
-        async with self._write_turns:
-            self._turn_holder = task
-            try:
-                yield
-            finally:
-                self._turn_holder = None
+        await self._write_turns.acquire(urgent)
+        self._turn_holder = task
+        try:
+            yield
+        finally:
+            self._turn_holder = None
+            self._write_turns.release()
 
     async def ping(self) -> None:
         from sqlalchemy import text

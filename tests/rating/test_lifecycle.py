@@ -259,3 +259,74 @@ async def test_one_consumer_batch_with_several_events_of_a_subject_sees_each_cha
             await handlers[event.type](session, event)
     final = (await svc.client.get("/v1/subjects/hh-batch/grade", headers=officer(keys))).json()["final"]
     assert final["grade"] == "AAA" and final["vetoed"] is False
+
+
+async def two_published(svc: RunningService, keys: Keys) -> list[dict[str, Any]]:
+    settings = svc.settings
+    assert isinstance(settings, RatingSettings)
+    published = []
+    for subject in ("hh-fin-1", "hh-fin-2"):
+        await apply(svc.db, settings, subject_event(subject, GOOD), civility_event(subject, 90))
+        r = await svc.client.post("/v1/ratings", json={"subject_id": subject}, headers=officer(keys))
+        assert r.status_code == 201, r.text
+        published.append(r.json())
+    return published
+
+
+async def test_a_chunk_worked_out_before_a_dispute_or_a_re_rating_is_never_written(
+        published: RunningService, keys: Keys) -> None:
+    """Finalisation works a chunk out before it takes the write lock; under the lock it writes only
+    if every rating is still due and every subject still at the version it assumed."""
+    from rating.ratings import lifecycle
+    from rating.ratings import repository as repo
+
+    svc, settings = published, published.settings
+    assert isinstance(settings, RatingSettings)
+    first, _ = await two_published(svc, keys)
+    later = utcnow() + timedelta(days=8)
+
+    async def plan() -> lifecycle.FinalisationPlan:
+        async with svc.db.transaction(write=False) as session:
+            rows = await repo.due(session, later, 100)
+            current = await repo.current(session, [r.subject_id for r in rows], lock=False, columns=["grade", "version"])
+        return lifecycle.plan_finalisation(rows, current, later)
+
+    before_dispute = await plan()
+    r = await svc.client.post(f"/v1/ratings/{first['id']}/objections", json={"reason": "the income is last year's"},
+                              headers=officer(keys))
+    assert r.status_code == 201
+    with pytest.raises(lifecycle.PlanOvertaken):
+        async with svc.db.transaction() as session:
+            await lifecycle.claim(session, before_dispute, later)
+    assert await finalise_due(svc.db, settings, later) == 1  # the undisputed one only
+    with pytest.raises(lifecycle.PlanOvertaken):  # hh-fin-2 is now at version 1, not without a grade
+        async with svc.db.transaction() as session:
+            await lifecycle.claim(session, before_dispute, later)
+    grades = (await svc.client.get("/v1/subjects/hh-fin-2/grade", headers=officer(keys))).json()
+    assert grades["final"]["version"] == 1
+    assert [e["subject"] for e in await outbox(svc.db) if e["data"]["kind"] == "household"] == ["hh-fin-2"]
+
+
+async def test_a_chunk_overtaken_under_the_lock_is_done_again_the_plain_way(
+        published: RunningService, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If the claim fails (a veto re-rated a subject of the chunk meanwhile), the chunk is finalised
+    again under the lock: every rating once, one event each, versions counted from what is current."""
+    from rating.ratings import lifecycle
+
+    svc, settings = published, published.settings
+    assert isinstance(settings, RatingSettings)
+    await two_published(svc, keys)
+    real_claim, calls = lifecycle.claim, []
+
+    async def overtaken(session: Any, plan: lifecycle.FinalisationPlan, now: Any) -> None:
+        calls.append(len(plan.rating_ids))
+        raise lifecycle.PlanOvertaken
+
+    monkeypatch.setattr(lifecycle, "claim", overtaken)
+    assert await finalise_due(svc.db, settings, utcnow() + timedelta(days=8)) == 2
+    monkeypatch.setattr(lifecycle, "claim", real_claim)
+    assert calls == [2]
+    sent = [e for e in await outbox(svc.db) if e["data"]["kind"] == "household"]
+    assert sorted(e["subject"] for e in sent) == ["hh-fin-1", "hh-fin-2"]
+    assert all(e["data"]["version"] == 1 for e in sent)
+    assert await finalise_due(svc.db, settings, utcnow() + timedelta(days=8)) == 0

@@ -38,14 +38,14 @@ from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
 from common.events.signing import EventVerifier, ForgedEvent
-from common.events.topics import consumed_topics, dlq_topic, event_type_of, is_urgent
+from common.events.topics import Lane, consumed_topics, dlq_topic, event_type_of, is_urgent
 from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
 log = logging.getLogger("common.events.consumer")
 # Events per poll, so per transaction: a county round's backlog goes in a few hundred batches, each
 # a handful of set statements and one commit, while one event alone still goes at once.
-MAX_POLL_RECORDS = 2000
+MAX_POLL_RECORDS = 500
 
 
 
@@ -113,15 +113,19 @@ def _names(tps: Any) -> list[str]:
 
 class EventConsumer:
     def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: Mapping[str, TopicHandler], *,
-                 verifier: EventVerifier, max_attempts: int = 3, retry_delay: float = 0.05) -> None:
-        """``verifier``: the producers' public keys; a record its producer did not sign is poison."""
+                 verifier: EventVerifier, max_attempts: int = 3, retry_delay: float = 0.05,
+                 lane: Lane = "all") -> None:
+        """``verifier``: the producers' public keys; a record its producer did not sign is poison.
+        ``lane``: read every lane of the handlers' event types, or only the ordinary or the urgent
+        ones (an urgent lane's consumer takes the next SQLite write turn ahead of the others)."""
         self.db = db
         self.verifier = verifier
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.handlers = handlers
+        self.lane = lane
         # Handlers are keyed by event type; an event type may come by more than one topic (lanes).
-        self.topics = consumed_topics(handlers)
+        self.topics = consumed_topics(handlers, lane)
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self._consumer: KafkaConsumer | None = None
@@ -306,7 +310,7 @@ class EventConsumer:
                 await self._dead_letter(msg, exc, attempts=1)
         if decoded:
             try:
-                async with self.db.transaction() as session:
+                async with self.db.transaction(urgent=self.lane == "urgent") as session:
                     await self._apply(session, [e for _, e in decoded], messages)
                 EVENTS_CONSUMED.labels(self.group_id).inc(len(decoded))
                 return
@@ -333,7 +337,7 @@ class EventConsumer:
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
-                async with self.db.transaction() as session:
+                async with self.db.transaction(urgent=self.lane == "urgent") as session:
                     await self._apply(session, [event], [msg])
                 EVENTS_CONSUMED.labels(self.group_id).inc()
                 return

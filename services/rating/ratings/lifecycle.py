@@ -7,7 +7,8 @@ raised or cleared (and a serious points item) re-rates at once, straight to fina
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -57,49 +58,81 @@ def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status
             "finalised_at": now if status == FINAL else None}
 
 
-# The rows and events of a finalisation are built and written this many at a time (within its
-# transaction): the memory of a chunk of finalised ratings stays small whatever the chunk's size.
+@dataclass
+class FinalisationPlan:
+    """A chunk's finalisation worked out from what was read (pure computation): the current grades'
+    rows to insert and update, the ``rating-changed`` events, the villages whose households changed
+    grade, and the versions it assumed (``None``: the subject had no current grade)."""
+    rating_ids: list[int]
+    assumed_versions: dict[str, int | None]
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    villages: set[str] = field(default_factory=set)
+
+
+def plan_finalisation(rows: Sequence[Any], current: Mapping[str, Any], now: datetime) -> FinalisationPlan:
+    """Final grades for these ratings: each bumps its subject's version and emits ``rating-changed``
+    (a confirmation of the same grade renews what hangs on it: a credit line's term)."""
+    plan = FinalisationPlan([r.id for r in rows], {})
+    for r in rows:
+        before = current.get(r.subject_id)
+        plan.assumed_versions[r.subject_id] = before.version if before else None
+        changed = before is None or before.grade != r.grade
+        version = (before.version if before else 0) + 1
+        reason = "; ".join(r.reasons or [])[:500]
+        row = {"kind": r.kind, "county": r.county, "town": r.town, "village": r.village, "grade": r.grade,
+               "score": r.score, "vetoed": r.vetoed, "credit_village": None, "rating_id": r.id,
+               "version": version, "reason": reason, "metrics": None, "effective_at": now}
+        (plan.inserts if before is None else plan.updates).append({"subject_id": r.subject_id, **row})
+        why = f"{r.trigger}: {reason}" if changed else f"confirmed {r.grade} ({r.trigger}): {reason}"
+        plan.events.append(events.rating_changed(
+            subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
+            old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
+            effective_at=now, reason=why, vetoed=r.vetoed, indicator_system_version=r.indicator_system_version))
+        if changed and r.kind == "household" and r.village:
+            plan.villages.add(r.village)
+    return plan
+
+
+# A finalisation's rows and events are written this many at a time (statements of bounded size).
 WRITE_BATCH = 1000
+
+
+async def write_finalisation(session: AsyncSession, plan: FinalisationPlan, *, urgent: bool = False) -> None:
+    """The plan's current grades and events (the ratings are already marked final)."""
+    for start in range(0, max(len(plan.inserts), len(plan.updates), len(plan.events)), WRITE_BATCH):
+        await repo.insert_current(session, plan.inserts[start:start + WRITE_BATCH])
+        await repo.update_current(session, plan.updates[start:start + WRITE_BATCH])
+        await events.write(session, plan.events[start:start + WRITE_BATCH], urgent=urgent)
 
 
 async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime, *,
                         urgent: bool = False) -> set[str]:
-    """Make these ratings final; update current grades, emit ``rating-changed`` for each (a
-    confirmation of the same grade renews what hangs on it: a credit line's term), by the urgent
-    lane if ``urgent``. Returns the villages whose households changed grade (the caller recomputes
-    them)."""
+    """Make these ratings final (``plan_finalisation``), by the urgent lane if ``urgent``. Returns
+    the villages whose households changed grade (the caller recomputes them)."""
     if not rows:
         return set()
     await repo.mark_final(session, [r.id for r in rows], now)
     current = await repo.current(session, [r.subject_id for r in rows], columns=["grade", "version"])
-    villages: set[str] = set()
-    for start in range(0, len(rows), WRITE_BATCH):
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        out: list[Event] = []
-        for r in rows[start:start + WRITE_BATCH]:
-            before = current.get(r.subject_id)
-            changed = before is None or before.grade != r.grade
-            version = (before.version if before else 0) + 1
-            reason = "; ".join(r.reasons or [])[:500]
-            row = {"kind": r.kind, "county": r.county, "town": r.town, "village": r.village, "grade": r.grade,
-                   "score": r.score, "vetoed": r.vetoed, "credit_village": None, "rating_id": r.id,
-                   "version": version, "reason": reason, "metrics": None, "effective_at": now}
-            if before is None:
-                inserts.append({"subject_id": r.subject_id, **row})
-            else:
-                updates.append({"subject_id": r.subject_id, **row})
-            why = f"{r.trigger}: {reason}" if changed else f"confirmed {r.grade} ({r.trigger}): {reason}"
-            out.append(events.rating_changed(
-                subject_id=r.subject_id, kind=r.kind, county=r.county, town=r.town, village=r.village,
-                old_grade=before.grade if before else None, new_grade=r.grade, score=r.score, version=version,
-                effective_at=now, reason=why, vetoed=r.vetoed, indicator_system_version=r.indicator_system_version))
-            if changed and r.kind == "household" and r.village:
-                villages.add(r.village)
-        await repo.insert_current(session, inserts)
-        await repo.update_current(session, updates)
-        await events.write(session, out, urgent=urgent)
-    return villages
+    plan = plan_finalisation(rows, current, now)
+    await write_finalisation(session, plan, urgent=urgent)
+    return plan.villages
+
+
+class PlanOvertaken(Exception):
+    """Between the reading and the writing of a chunk, one of its subjects was re-rated (a veto) or
+    one of its ratings disputed: the chunk is done again under the write lock."""
+
+
+async def claim(session: AsyncSession, plan: FinalisationPlan, now: datetime) -> None:
+    """Under the write lock: the subjects' versions are still those the plan assumed, and every one
+    of its ratings is still due; else ``PlanOvertaken`` (and the transaction rolls back)."""
+    found = await repo.current(session, list(plan.assumed_versions), columns=["version"])
+    if {s: r.version for s, r in found.items()} != {s: v for s, v in plan.assumed_versions.items() if v is not None}:
+        raise PlanOvertaken
+    if await repo.claim_due(session, plan.rating_ids, now) != len(plan.rating_ids):
+        raise PlanOvertaken
 
 
 async def rate_subject(session: AsyncSession, subject: Subject, settings: RatingSettings, *, trigger: str, actor: str,
@@ -168,16 +201,35 @@ async def finalise_due_in(session: AsyncSession, now: datetime, limit: int,
 
 async def finalise_due(db: Database, settings: RatingSettings, now: datetime | None = None) -> int:
     """Finalise every publication that has ended and is not disputed, chunk by chunk (one
-    transaction each), then recompute the villages whose households changed."""
+    transaction each), then recompute the villages whose households changed.
+
+    A chunk is read and worked out (its events built: most of its cost) before it takes the write
+    lock, which it then holds only for its statements: a veto raised meanwhile (SQLite has one
+    writer) waits for those, not for the whole chunk. Should a subject of the chunk have moved in
+    between, the chunk is done again the plain way, under the lock."""
     now = now or utcnow()
     total = 0
     villages: set[str] = set()
+    chunk = settings.finalise_chunk_size
     while True:
-        async with db.transaction() as session:
-            n, touched = await finalise_due_in(session, now, settings.finalise_chunk_size)
+        async with db.transaction(write=False) as session:
+            rows = await repo.due(session, now, chunk)
+            current = await repo.current(session, [r.subject_id for r in rows], lock=False,
+                                         columns=["grade", "version"]) if rows else {}
+        if not rows:
+            break
+        plan = plan_finalisation(rows, current, now)
+        try:
+            async with db.transaction() as session:
+                await claim(session, plan, now)
+                await write_finalisation(session, plan)
+            n, touched = len(rows), plan.villages
+        except PlanOvertaken:
+            async with db.transaction() as session:
+                n, touched = await finalise_due_in(session, now, chunk)
         total += n
         villages |= touched
-        if n < settings.finalise_chunk_size:
+        if n < chunk:
             break
     if villages:
         async with db.transaction() as session:

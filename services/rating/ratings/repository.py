@@ -83,6 +83,14 @@ async def due(session: AsyncSession, now: datetime, limit: int,
     return [DueRating._make((*r[:at], json_value(r[at]), *r[at + 1:])) for r in (await session.execute(q)).all()]
 
 
+async def claim_due(session: AsyncSession, ids: Sequence[int], now: datetime) -> int:
+    """Make these ratings final if they are all still published and undisputed; how many were."""
+    result = await session.execute(
+        update(Rating).where(Rating.id.in_(ids), Rating.status == PUBLISHED, Rating.disputed.is_(False))
+        .values(status=FINAL, finalised_at=now).execution_options(synchronize_session=False))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def mark_final(session: AsyncSession, ids: Sequence[int], now: datetime) -> None:
     await session.execute(update(Rating).where(Rating.id.in_(ids)).values(status=FINAL, finalised_at=now)
                           .execution_options(synchronize_session=False))
