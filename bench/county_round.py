@@ -204,7 +204,8 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         load_before = os.getloadavg()
         series: list[dict[str, float]] = []
         veto_times: dict[str, list[float]] = {"lending": [], "merchant": []}
-        in_rating: list[float] = []  # veto raised → rating's re-rating committed (its outbox row written)
+        in_rating: list[float] = []
+        vetoes: list[dict[str, Any]] = []  # each veto: when it was raised in the round, when each service showed it  # veto raised → rating's re-rating committed (its outbox row written)
         pending: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}  # subject → when vetoed
         cpu_start = cpu_by_process(cluster)
         t0 = time.perf_counter()
@@ -235,7 +236,10 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
                 seen_at = time.perf_counter()
                 for service, done in (("lending", frozen), ("merchant", refused)):
                     for subject in done & set(pending[service]):
-                        veto_times[service].append(seen_at - pending[service].pop(subject))
+                        raised = pending[service].pop(subject)
+                        veto_times[service].append(seen_at - raised)
+                        vetoes.append({"service": service, "raised_s": round(raised - t0, 2),
+                                       "seen_after_s": round(seen_at - raised, 3)})
             if now >= next_veto and veto_subjects and len(caught) < len(SERVICES):
                 subject = veto_subjects.pop(0)
                 t_veto = time.perf_counter()
@@ -274,7 +278,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             "cpu_s": cpu_used, "cpu_s_total": round(sum(cpu_used.values()), 1),
             "cpu_s_available": round(window_s * (os.cpu_count() or 1), 1),
             "setup_s": round(setup_s, 1), "load_average_before": round(load_before[0], 2),
-            "load_average_after": round(os.getloadavg()[0], 2), "series": series,
+            "load_average_after": round(os.getloadavg()[0], 2), "series": series, "vetoes": vetoes,
         }
     finally:
         await asyncio.to_thread(cluster.stop)

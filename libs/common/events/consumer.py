@@ -43,9 +43,12 @@ from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETT
 from common.tables import inbox_events
 
 log = logging.getLogger("common.events.consumer")
-# Events per poll, so per transaction: a county round's backlog goes in a few hundred batches, each
+# Events per poll: a county round's backlog goes in a few hundred batches, each
 # a handful of set statements and one commit, while one event alone still goes at once.
-MAX_POLL_RECORDS = 500
+MAX_POLL_RECORDS = 2000
+# At most this many events per transaction: how long a veto on the urgent lane may wait for the
+# write turn (SQLite) behind a round's batch.
+TRANSACTION_EVENTS = 500
 
 
 
@@ -260,7 +263,11 @@ class EventConsumer:
                     # An urgent lane's events commit first, in their own transaction, instead of
                     # after the backlog's events that came in the same poll.
                     urgent = [m for m in messages if is_urgent(m.topic)]
-                    for part in (urgent, [m for m in messages if not is_urgent(m.topic)]):
+                    ordinary = [m for m in messages if not is_urgent(m.topic)]
+                    # A poll's backlog in transactions of TRANSACTION_EVENTS: between two, an urgent
+                    # lane's consumer takes the write turn instead of waiting for the whole poll.
+                    for part in [urgent] + [ordinary[i:i + TRANSACTION_EVENTS]
+                                            for i in range(0, len(ordinary), TRANSACTION_EVENTS)]:
                         if part:
                             await self.handle(part)
                     await self._call(self._commit, messages)

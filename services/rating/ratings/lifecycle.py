@@ -7,6 +7,7 @@ raised or cleared (and a serious points item) re-rates at once, straight to fina
 """
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -218,7 +219,8 @@ async def finalise_due(db: Database, settings: RatingSettings, now: datetime | N
                                          columns=["grade", "version"]) if rows else {}
         if not rows:
             break
-        plan = plan_finalisation(rows, current, now)
+        # Pure CPU (the chunk's events): in a thread, so the event loop keeps serving meanwhile.
+        plan = await asyncio.to_thread(plan_finalisation, rows, current, now)
         try:
             async with db.transaction() as session:
                 await claim(session, plan, now)

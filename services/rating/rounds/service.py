@@ -12,7 +12,7 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -70,6 +70,24 @@ class Scored:
     vetoed: int = 0
 
 
+def score_chunk(chunk: Scored, subjects: Sequence[Any], systems: Mapping[str, CompiledSystem], inputs: Mapping[str, Any],
+                before: Mapping[str, str], make_row: Callable[[Any, ScoreResult, int], dict[str, Any]]) -> None:
+    """Score a chunk's subjects into ``chunk``: their rating rows and their share of the summary."""
+    for s in subjects:
+        system = systems[s.kind]
+        result = score(system, inputs[s.subject_id])
+        chunk.rows.append(make_row(s, result, system.version))
+        chunk.grades[result.grade] += 1
+        chunk.vetoed += result.vetoed
+        old = before.get(s.subject_id)
+        if old is None:
+            chunk.moves["new"] += 1
+        elif old == result.grade:
+            chunk.moves["same"] += 1
+        else:
+            chunk.moves["up" if RANK[result.grade] < RANK[old] else "down"] += 1
+
+
 async def _read_and_score(db: Database, systems: dict[str, CompiledSystem], region: str, size: int, now: datetime,
                           make_row: Callable[[Any, ScoreResult, int], dict[str, Any]],
                           queue: asyncio.Queue[Scored | None]) -> None:
@@ -91,19 +109,9 @@ async def _read_and_score(db: Database, systems: dict[str, CompiledSystem], regi
                 inputs = await scoring_inputs(session, subjects, now)
                 before = {k: v.grade for k, v in
                           (await ratings_repo.current(session, chunk.ids, lock=False, columns=["grade"])).items()}
-            for s in subjects:
-                system = systems[s.kind]
-                result = score(system, inputs[s.subject_id])
-                chunk.rows.append(make_row(s, result, system.version))
-                chunk.grades[result.grade] += 1
-                chunk.vetoed += result.vetoed
-                old = before.get(s.subject_id)
-                if old is None:
-                    chunk.moves["new"] += 1
-                elif old == result.grade:
-                    chunk.moves["same"] += 1
-                else:
-                    chunk.moves["up" if RANK[result.grade] < RANK[old] else "down"] += 1
+            # Scoring is pure CPU: in a thread, the event loop keeps serving (a veto, the relay,
+            # requests) between the interpreter's switches instead of waiting for the chunk.
+            await asyncio.to_thread(score_chunk, chunk, subjects, systems, inputs, before, make_row)
             await queue.put(chunk)
     finally:
         await queue.put(None)
