@@ -48,6 +48,16 @@ def registered(subject_id: str) -> Event:
         registered_at=datetime(2026, 11, 25, 8, tzinfo=UTC))
 
 
+def grade(subject_id: str, new_grade: str, vetoed: bool = False) -> Event:
+    """Rating's own rating-changed (its builder): a round's grade, or a veto."""
+    from rating.ratings.events import rating_changed
+
+    return rating_changed(subject_id=subject_id, kind="household", county="341181", town="341181100",
+                          village="341181100201", old_grade=None, new_grade=new_grade, score=Decimal("80"),
+                          version=1, effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="round",
+                          vetoed=vetoed)
+
+
 async def register(db: Database, subject_id: str, fail_after_emit: bool = False) -> None:
     async with db.transaction() as session:
         await session.execute(insert(households).values(id=subject_id, village="341181100201"))
@@ -238,14 +248,6 @@ async def test_the_relay_sends_urgent_events_before_a_backlog(databases: Databas
                                                               fresh_broker: TansuBroker) -> None:
     """A veto written behind a county round's unsent events leaves with the relay's next batch, by
     its type's urgent lane; the backlog follows in id order."""
-    from rating.ratings.events import rating_changed
-
-    def grade(subject_id: str, new_grade: str, vetoed: bool = False) -> Event:
-        return rating_changed(subject_id=subject_id, kind="household", county="341181", town="341181100",
-                              village="341181100201", old_grade=None, new_grade=new_grade, score=Decimal("80"),
-                              version=1, effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="round",
-                              vetoed=vetoed)
-
     db = await fresh_db(databases, "rating", backend)
     backlog = [grade(f"hh-round-{i}", "AA") for i in range(10)]
     veto = grade("hh-veto", "D", vetoed=True)
@@ -317,14 +319,6 @@ async def test_a_consumer_applies_the_urgent_lane_before_the_backlog_of_the_same
         databases: DatabaseFactory, fresh_broker: TansuBroker) -> None:
     """A veto that a consumer fetches together with a county round's backlog commits first, in its
     own transaction, instead of after the backlog's events that came in the same poll."""
-    from rating.ratings.events import rating_changed
-
-    def grade(subject_id: str, new_grade: str, vetoed: bool = False) -> Event:
-        return rating_changed(subject_id=subject_id, kind="household", county="341181", town="341181100",
-                              village="341181100201", old_grade=None, new_grade=new_grade, score=Decimal("80"),
-                              version=1, effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="round",
-                              vetoed=vetoed)
-
     producer_db = await fresh_db(databases, "rating", "sqlite")
     consumer_db = await fresh_db(databases, "lending", "sqlite")
     backlog = [grade(f"hh-round-{i}", "AA") for i in range(300)]
@@ -367,14 +361,6 @@ async def test_the_urgent_lanes_own_consumer_does_not_wait_for_a_backlog_already
     urgent lanes. A veto published while the ordinary consumer works through a round's backlog,
     with thousands of its records already fetched, is applied long before that backlog is: one
     consumer for both lanes would hand it over only after the records fetched before it."""
-    from rating.ratings.events import rating_changed
-
-    def grade(subject_id: str, new_grade: str, vetoed: bool = False) -> Event:
-        return rating_changed(subject_id=subject_id, kind="household", county="341181", town="341181100",
-                              village="341181100201", old_grade=None, new_grade=new_grade, score=Decimal("80"),
-                              version=1, effective_at=datetime(2026, 11, 25, 8, tzinfo=UTC), reason="round",
-                              vetoed=vetoed)
-
     producer_db = await fresh_db(databases, "rating", "sqlite")
     consumer_db = await fresh_db(databases, "lending", "sqlite")
     async with producer_db.transaction() as session:
