@@ -4,7 +4,7 @@ a rating round re-grades the village, every service a real process (``tests.e2e.
 The main process starts the cluster (SQLite, or PostgreSQL with ``CV_TEST_POSTGRES_URL``), loads a
 village of households through the public APIs, rates it, registers a bank and a merchant with an
 offer and issues the households' codes. Then it starts this script again as a load process
-(``--worker``: asyncio + httpx, ``--concurrency`` connections for ``--seconds``) on lending's
+(``--worker``: raw asyncio HTTP/1.1 keep-alive, ``--concurrency`` workers for ``--seconds``) on lending's
 look-up, credit-line and loan routes and merchant's verify and redeem, and meanwhile weakens a
 quarter of the files and runs a rating round (lines are cut and frozen under the draws). At the
 end it checks that every line's drawn sum equals what its loans still owe, and prints the error
@@ -30,8 +30,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "services"), str(ROOT)]
 
@@ -51,47 +49,100 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- the load process ---------------------------------------------------------------------------
 
+class Conn:
+    """One keep-alive HTTP/1.1 connection on raw asyncio streams: an httpx client costs more CPU per
+    request than the routes it measures, and this machine's two cores are shared with the services."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: bytes, body: bytes | None) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode() + headers
+        if body is not None:
+            head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
+        try:
+            self.writer.write(head + b"\r\n" + (body or b""))
+            status_line, _, rest = (await self.reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+            length, chunked, close = 0, False, False
+            for line in rest.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            if chunked:
+                while (size := int((await self.reader.readuntil(b"\r\n")).strip(), 16)):
+                    await self.reader.readexactly(size + 2)
+                await self.reader.readuntil(b"\r\n")
+            else:
+                await self.reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return int(status_line.split(b" ", 2)[1])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 async def load(cfg: dict[str, Any]) -> dict[str, Any]:
     """Mixed bank and POS traffic for ``cfg['seconds']``; one record per request."""
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     households: list[dict[str, str]] = cfg["households"]
-    bank_h = {"Authorization": f"Bearer {cfg['bank_token']}"}
-    pos_h = {"Authorization": f"Bearer {cfg['pos_token']}"}
+    bank_h = f"Authorization: Bearer {cfg['bank_token']}\r\n"
+    pos_h = f"Authorization: Bearer {cfg['pos_token']}\r\n"
     stop_at = time.monotonic() + cfg["seconds"]
-    limits = httpx.Limits(max_connections=cfg["concurrency"] * 2)
 
-    async def one(client: httpx.AsyncClient, rng: random.Random) -> None:
+    async def one(lending: Conn, merchant: Conn, rng: random.Random) -> None:
         h = rng.choice(households)
         pick = rng.random()
+        body: dict[str, Any] | None
         if pick < 0.30:
-            route, method, url, body, headers = "GET credit-line", "GET", f"{cfg['lending']}/v1/credit-lines/{h['subject_id']}", None, bank_h
+            route, conn, method, path, body, headers = "GET credit-line", lending, "GET", f"/v1/credit-lines/{h['subject_id']}", None, bank_h
         elif pick < 0.45:
-            route, method, url, body, headers = "POST subjects:lookup", "POST", f"{cfg['lending']}/v1/subjects:lookup", \
+            route, conn, method, path, body, headers = "POST subjects:lookup", lending, "POST", "/v1/subjects:lookup", \
                 {"id_number": h["id_number"]}, bank_h
         elif pick < 0.65:
-            route, method, url, body, headers = "POST loans", "POST", f"{cfg['lending']}/v1/loans", \
+            route, conn, method, path, body, headers = "POST loans", lending, "POST", "/v1/loans", \
                 {"subject_id": h["subject_id"], "amount": "500.00", "annual_rate": cfg["rate"], "term_months": 12}, bank_h
         elif pick < 0.90:
-            route, method, url, body, headers = "POST pos/verify", "POST", f"{cfg['merchant']}/v1/pos/verify", \
+            route, conn, method, path, body, headers = "POST pos/verify", merchant, "POST", "/v1/pos/verify", \
                 {"code": h["code"]}, pos_h
         else:
-            route, method, url, body, headers = "POST pos/redemptions", "POST", f"{cfg['merchant']}/v1/pos/redemptions", \
+            route, conn, method, path, body, headers = "POST pos/redemptions", merchant, "POST", "/v1/pos/redemptions", \
                 {"code": h["code"], "offer_id": cfg["offer_id"], "bill_amount": "88.00"}, pos_h
         t0 = time.perf_counter()
         try:
-            r = await client.request(method, url, json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-            outcome = str(r.status_code)
-        except httpx.TransportError as exc:
+            outcome = str(await conn.request(method, path, f"{headers}Idempotency-Key: {uuid.uuid4().hex}\r\n".encode(),
+                                             None if body is None else json.dumps(body).encode()))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             outcome = type(exc).__name__
         latencies[route].append(time.perf_counter() - t0)
         statuses[route][outcome] += 1
 
     async def worker(n: int) -> None:
         rng = random.Random(n)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        lending, merchant = Conn(cfg["lending"]), Conn(cfg["merchant"])
+        try:
             while time.monotonic() < stop_at:
-                await one(client, rng)
+                await one(lending, merchant, rng)
+        finally:
+            lending.close()
+            merchant.close()
 
     started = time.monotonic()
     await asyncio.gather(*(worker(n) for n in range(cfg["concurrency"])))

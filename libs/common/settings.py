@@ -67,6 +67,13 @@ class ServiceSettings(BaseSettings):
     # acknowledged loan, redemption, grade or file survives a power loss. Registry, rating,
     # lending and merchant answer callers' writes and keep FULL; stats lowers it (see StatsSettings).
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # PostgreSQL only: connections kept open, and how many more a burst may open (closed again
+    # when it ends). A bank or POS POST holds two at once (its Idempotency-Key claim and its own
+    # session) besides the relay's, the consumer's and the disclosure log's, so a pool smaller
+    # than about twice the requests in flight opens and closes a connection per request: a
+    # backend started, a TLS try and type introspection, each time.
+    db_pool_size: int = Field(default=40, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
     kafka_bootstrap: str = "127.0.0.1:9092"
     # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
     auth_public_key: str = ""
@@ -128,6 +135,12 @@ class ServiceSettings(BaseSettings):
             if not self.event_keys_dir:
                 raise ValueError("event_keys_dir must name the directory of the event keys outside dev")
         return self
+
+    def pool_options(self) -> dict[str, int]:
+        """The engine's pool for ``common.db.Database`` (SQLite keeps its own defaults)."""
+        if self.database_url.startswith("sqlite"):
+            return {}
+        return {"pool_size": self.db_pool_size, "max_overflow": self.db_max_overflow}
 
     def env_name(self, field: str) -> str:
         """The environment variable that sets ``field`` (what an operator looks for in an error)."""
