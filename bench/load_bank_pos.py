@@ -60,14 +60,26 @@ class Conn:
         self.writer: asyncio.StreamWriter | None = None
 
     async def request(self, method: str, path: str, headers: bytes, body: bytes | None) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-        assert self.reader is not None
         head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode() + headers
         if body is not None:
             head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
+        message = head + b"\r\n" + (body or b"")
+        reused = self.writer is not None
         try:
-            self.writer.write(head + b"\r\n" + (body or b""))
+            return await self._exchange(message)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            # The server closed an idle keep-alive connection (uvicorn after 5 s) as we wrote on it:
+            # once more on a new one, as an HTTP client does (the POSTs carry an Idempotency-Key).
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            return await self._exchange(message)
+
+    async def _exchange(self, message: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        try:
+            self.writer.write(message)
             status_line, _, rest = (await self.reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
             length, chunked, close = 0, False, False
             for line in rest.split(b"\r\n"):
@@ -98,37 +110,56 @@ class Conn:
         self.reader = self.writer = None
 
 
+ROUTES = {"GET credit-line": 0.30, "POST subjects:lookup": 0.15, "POST loans": 0.20, "POST pos/verify": 0.25,
+          "POST pos/redemptions": 0.10}  # the mix: a share of the requests each
+
+
+def pick_route(rng: random.Random) -> str:
+    pick, acc = rng.random(), 0.0
+    for route, share in ROUTES.items():
+        acc += share
+        if pick < acc:
+            return route
+    return route
+
+
+def make_request(cfg: dict[str, Any], route: str, h: dict[str, str]) -> tuple[str, str, str, bytes, bytes | None]:
+    """(service, method, path, headers, body) of one request of ``route`` for household ``h``."""
+    bank_h = f"Authorization: Bearer {cfg['bank_token']}\r\n"
+    pos_h = f"Authorization: Bearer {cfg['pos_token']}\r\n"
+    body: dict[str, Any] | None = None
+    if route == "GET credit-line":
+        service, method, path, headers = "lending", "GET", f"/v1/credit-lines/{h['subject_id']}", bank_h
+    elif route == "POST subjects:lookup":
+        service, method, path, headers = "lending", "POST", "/v1/subjects:lookup", bank_h
+        body = {"id_number": h["id_number"]}
+    elif route == "POST loans":
+        service, method, path, headers = "lending", "POST", "/v1/loans", bank_h
+        body = {"subject_id": h["subject_id"], "amount": "500.00", "annual_rate": cfg["rate"], "term_months": 12}
+    elif route == "POST pos/verify":
+        service, method, path, headers = "merchant", "POST", "/v1/pos/verify", pos_h
+        body = {"code": h["code"]}
+    else:
+        service, method, path, headers = "merchant", "POST", "/v1/pos/redemptions", pos_h
+        body = {"code": h["code"], "offer_id": cfg["offer_id"], "bill_amount": "88.00"}
+    headers += f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
+    return service, method, path, headers.encode(), None if body is None else json.dumps(body).encode()
+
+
 async def load(cfg: dict[str, Any]) -> dict[str, Any]:
     """Mixed bank and POS traffic for ``cfg['seconds']``; one record per request."""
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     households: list[dict[str, str]] = cfg["households"]
-    bank_h = f"Authorization: Bearer {cfg['bank_token']}\r\n"
-    pos_h = f"Authorization: Bearer {cfg['pos_token']}\r\n"
     stop_at = time.monotonic() + cfg["seconds"]
 
-    async def one(lending: Conn, merchant: Conn, rng: random.Random) -> None:
-        h = rng.choice(households)
-        pick = rng.random()
-        body: dict[str, Any] | None
-        if pick < 0.30:
-            route, conn, method, path, body, headers = "GET credit-line", lending, "GET", f"/v1/credit-lines/{h['subject_id']}", None, bank_h
-        elif pick < 0.45:
-            route, conn, method, path, body, headers = "POST subjects:lookup", lending, "POST", "/v1/subjects:lookup", \
-                {"id_number": h["id_number"]}, bank_h
-        elif pick < 0.65:
-            route, conn, method, path, body, headers = "POST loans", lending, "POST", "/v1/loans", \
-                {"subject_id": h["subject_id"], "amount": "500.00", "annual_rate": cfg["rate"], "term_months": 12}, bank_h
-        elif pick < 0.90:
-            route, conn, method, path, body, headers = "POST pos/verify", merchant, "POST", "/v1/pos/verify", \
-                {"code": h["code"]}, pos_h
-        else:
-            route, conn, method, path, body, headers = "POST pos/redemptions", merchant, "POST", "/v1/pos/redemptions", \
-                {"code": h["code"], "offer_id": cfg["offer_id"], "bill_amount": "88.00"}, pos_h
+    async def one(conns: dict[str, Conn], rng: random.Random) -> None:
+        route = pick_route(rng)
+        service, method, path, headers, body = make_request(cfg, route, rng.choice(households))
+        conn = conns[service]
         t0 = time.perf_counter()
         try:
-            outcome = str(await conn.request(method, path, f"{headers}Idempotency-Key: {uuid.uuid4().hex}\r\n".encode(),
-                                             None if body is None else json.dumps(body).encode()))
+            outcome = str(await conn.request(method, path, headers, body))
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             outcome = type(exc).__name__
         latencies[route].append(time.perf_counter() - t0)
@@ -136,13 +167,13 @@ async def load(cfg: dict[str, Any]) -> dict[str, Any]:
 
     async def worker(n: int) -> None:
         rng = random.Random(n)
-        lending, merchant = Conn(cfg["lending"]), Conn(cfg["merchant"])
+        conns = {"lending": Conn(cfg["lending"]), "merchant": Conn(cfg["merchant"])}
         try:
             while time.monotonic() < stop_at:
-                await one(lending, merchant, rng)
+                await one(conns, rng)
         finally:
-            lending.close()
-            merchant.close()
+            for conn in conns.values():
+                conn.close()
 
     started = time.monotonic()
     await asyncio.gather(*(worker(n) for n in range(cfg["concurrency"])))
@@ -163,6 +194,30 @@ async def load(cfg: dict[str, Any]) -> dict[str, Any]:
             "routes": routes}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_probe(cfg: dict[str, Any], pids: dict[str, int], n: int) -> dict[str, dict[str, float]]:
+    """CPU milliseconds each service spends on one request of each route, from ``n`` requests in a
+    row on one connection: what a route costs, whatever else runs on the machine."""
+    rng = random.Random(0)
+    out: dict[str, dict[str, float]] = {}
+    for route in ROUTES:
+        conns = {"lending": Conn(cfg["lending"]), "merchant": Conn(cfg["merchant"])}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        for _ in range(n):
+            service, method, path, headers, body = make_request(cfg, route, rng.choice(cfg["households"]))
+            await conns[service].request(method, path, headers, body)
+        await asyncio.sleep(0.5)  # the events the requests wrote, relayed and consumed
+        out[route] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / n, 2) for name, pid in pids.items()}
+        for conn in conns.values():
+            conn.close()
+    return out
+
+
 # --- the driver -----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -171,6 +226,8 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--worker", metavar="CONFIG", help="run as the load process (its JSON config file)")
+    ap.add_argument("--cpu-probe", type=int, default=0, metavar="N",
+                    help="first, N requests of each route in a row: each service's CPU ms per request")
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(asyncio.run(load(json.loads(Path(args.worker).read_text())))))
@@ -218,6 +275,14 @@ def main() -> None:
                    "offer_id": offer["id"], "bank_token": keys.token(Role.bank, bank_id=BANK),
                    "pos_token": keys.token(Role.merchant, merchant_id=MERCHANT)}
 
+            probe = None
+            if args.cpu_probe:
+                pids = {name: proc.pid for name, proc in cluster.procs.items()}
+                probe = asyncio.run(cpu_probe(cfg, pids, args.cpu_probe))
+                print("CPU ms per request, by service:", flush=True)
+                for route, cost in probe.items():
+                    print(f"  {route:24} " + "  ".join(f"{k} {v:5.2f}" for k, v in cost.items())
+                          + f"  = {sum(cost.values()):5.2f}", flush=True)
             print(f"load: {args.concurrency} connections for {args.seconds:.0f} s from a second process, "
                   "with a rating round re-grading the village ...", flush=True)
             env = {**os.environ, "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT / 'services'}:{ROOT}"}
@@ -255,7 +320,7 @@ def main() -> None:
                          if bank.ok("lending", "GET", f"/v1/credit-lines/{s['subject_id']}")["status"] != "active")
             result.update({"backend": backend, "households": len(subjects), "round_seconds": round(round_seconds, 1),
                            "round_summary": round_["summary"], "weakened": len(weakened), "weakened_not_active": frozen,
-                           "loans": loans_total, "line_mismatches": mismatches})
+                           "loans": loans_total, "line_mismatches": mismatches, "cpu_ms_per_request": probe})
         finally:
             cluster.stop()
 
