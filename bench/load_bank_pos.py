@@ -290,6 +290,7 @@ def main() -> None:
             config.write_text(json.dumps(cfg))
             proc = subprocess.Popen([sys.executable, __file__, "--worker", str(config)], stdout=subprocess.PIPE,
                                     env=env, cwd=ROOT)
+            load_before = os.getloadavg()[0]  # the machine's load as the run starts (others may share it)
             time.sleep(min(5.0, args.seconds / 4))
             weakened = subjects[: len(subjects) // 4]
             for s in weakened:  # their grades fall: lines are cut or frozen while the banks draw
@@ -320,7 +321,8 @@ def main() -> None:
                          if bank.ok("lending", "GET", f"/v1/credit-lines/{s['subject_id']}")["status"] != "active")
             result.update({"backend": backend, "households": len(subjects), "round_seconds": round(round_seconds, 1),
                            "round_summary": round_["summary"], "weakened": len(weakened), "weakened_not_active": frozen,
-                           "loans": loans_total, "line_mismatches": mismatches, "cpu_ms_per_request": probe})
+                           "loans": loans_total, "line_mismatches": mismatches, "cpu_ms_per_request": probe,
+                           "load_average_before": round(load_before, 2), "load_average": round(os.getloadavg()[0], 2)})
         finally:
             cluster.stop()
 
@@ -331,6 +333,7 @@ def main() -> None:
     print(f"rating round during the load: {result['round_seconds']} s, {result['round_summary'].get('grades')}; "
           f"{result['weakened_not_active']}/{result['weakened']} weakened lines no longer active")
     print(f"lines checked {result['households']}, loans {result['loans']}, drawn != owed: {len(mismatches)}")
+    print(f"load average {result['load_average_before']} → {result['load_average']} on {os.cpu_count()} cores")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"load_bank_pos_{backend}.json").write_text(json.dumps(result, indent=2))
