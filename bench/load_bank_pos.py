@@ -11,7 +11,11 @@ end it checks that every line's drawn sum equals what its loans still owe, and p
 rate (5xx and connection errors; refusals such as over-line or not-a-credit-household are counted
 apart), throughput and p50/p99 per route.
 
-    PYTHONPATH=libs:services:. .venv/bin/python bench/load_bank_pos.py [--seconds 60] [--households 200]
+    PYTHONPATH=libs:services:. .venv/bin/python bench/load_bank_pos.py [--seconds 60] [--households 200] [--cpu-probe 200]
+
+``--cpu-probe N`` first sends N requests of each route in a row on one connection and prints each
+service's CPU milliseconds per request (from /proc): what a route costs, whatever else runs on the
+machine, where req/s under load depends on what shares its cores.
 """
 from __future__ import annotations
 
