@@ -4,14 +4,18 @@ a rating round re-grades the village, every service a real process (``tests.e2e.
 The main process starts the cluster (SQLite, or PostgreSQL with ``CV_TEST_POSTGRES_URL``), loads a
 village of households through the public APIs, rates it, registers a bank and a merchant with an
 offer and issues the households' codes. Then it starts this script again as a load process
-(``--worker``: asyncio + httpx, ``--concurrency`` connections for ``--seconds``) on lending's
+(``--worker``: raw asyncio HTTP/1.1 keep-alive, ``--concurrency`` workers for ``--seconds``) on lending's
 look-up, credit-line and loan routes and merchant's verify and redeem, and meanwhile weakens a
 quarter of the files and runs a rating round (lines are cut and frozen under the draws). At the
 end it checks that every line's drawn sum equals what its loans still owe, and prints the error
 rate (5xx and connection errors; refusals such as over-line or not-a-credit-household are counted
 apart), throughput and p50/p99 per route.
 
-    PYTHONPATH=libs:services:. .venv/bin/python bench/load_bank_pos.py [--seconds 60] [--households 200]
+    PYTHONPATH=libs:services:. .venv/bin/python bench/load_bank_pos.py [--seconds 60] [--households 200] [--cpu-probe 200]
+
+``--cpu-probe N`` first sends N requests of each route in a row on one connection and prints each
+service's CPU milliseconds per request (from /proc): what a route costs, whatever else runs on the
+machine, where req/s under load depends on what shares its cores.
 """
 from __future__ import annotations
 
@@ -29,8 +33,6 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "libs"), str(ROOT / "services"), str(ROOT)]
@@ -51,47 +53,131 @@ def percentile(values: list[float], p: float) -> float:
 
 # --- the load process ---------------------------------------------------------------------------
 
+class Conn:
+    """One keep-alive HTTP/1.1 connection on raw asyncio streams: an httpx client costs more CPU per
+    request than the routes it measures, and this machine's two cores are shared with the services."""
+
+    def __init__(self, base: str) -> None:
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, headers: bytes, body: bytes | None) -> int:
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n".encode() + headers
+        if body is not None:
+            head += b"Content-Type: application/json\r\nContent-Length: " + str(len(body)).encode() + b"\r\n"
+        message = head + b"\r\n" + (body or b"")
+        reused = self.writer is not None
+        try:
+            return await self._exchange(message)
+        except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            # The server closed an idle keep-alive connection (uvicorn after 5 s) as we wrote on it:
+            # once more on a new one, as an HTTP client does (the POSTs carry an Idempotency-Key).
+            if not reused or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            return await self._exchange(message)
+
+    async def _exchange(self, message: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        try:
+            self.writer.write(message)
+            status_line, _, rest = (await self.reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
+            length, chunked, close = 0, False, False
+            for line in rest.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+                elif name == b"connection" and value.strip().lower() == b"close":
+                    close = True
+            if chunked:
+                while (size := int((await self.reader.readuntil(b"\r\n")).strip(), 16)):
+                    await self.reader.readexactly(size + 2)
+                await self.reader.readuntil(b"\r\n")
+            else:
+                await self.reader.readexactly(length)
+        except BaseException:
+            self.close()
+            raise
+        if close:
+            self.close()
+        return int(status_line.split(b" ", 2)[1])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
+ROUTES = {"GET credit-line": 0.30, "POST subjects:lookup": 0.15, "POST loans": 0.20, "POST pos/verify": 0.25,
+          "POST pos/redemptions": 0.10}  # the mix: a share of the requests each
+
+
+def pick_route(rng: random.Random) -> str:
+    pick, acc = rng.random(), 0.0
+    for route, share in ROUTES.items():
+        acc += share
+        if pick < acc:
+            return route
+    return route
+
+
+def make_request(cfg: dict[str, Any], route: str, h: dict[str, str]) -> tuple[str, str, str, bytes, bytes | None]:
+    """(service, method, path, headers, body) of one request of ``route`` for household ``h``."""
+    bank_h = f"Authorization: Bearer {cfg['bank_token']}\r\n"
+    pos_h = f"Authorization: Bearer {cfg['pos_token']}\r\n"
+    body: dict[str, Any] | None = None
+    if route == "GET credit-line":
+        service, method, path, headers = "lending", "GET", f"/v1/credit-lines/{h['subject_id']}", bank_h
+    elif route == "POST subjects:lookup":
+        service, method, path, headers = "lending", "POST", "/v1/subjects:lookup", bank_h
+        body = {"id_number": h["id_number"]}
+    elif route == "POST loans":
+        service, method, path, headers = "lending", "POST", "/v1/loans", bank_h
+        body = {"subject_id": h["subject_id"], "amount": "500.00", "annual_rate": cfg["rate"], "term_months": 12}
+    elif route == "POST pos/verify":
+        service, method, path, headers = "merchant", "POST", "/v1/pos/verify", pos_h
+        body = {"code": h["code"]}
+    else:
+        service, method, path, headers = "merchant", "POST", "/v1/pos/redemptions", pos_h
+        body = {"code": h["code"], "offer_id": cfg["offer_id"], "bill_amount": "88.00"}
+    headers += f"Idempotency-Key: {uuid.uuid4().hex}\r\n"
+    return service, method, path, headers.encode(), None if body is None else json.dumps(body).encode()
+
+
 async def load(cfg: dict[str, Any]) -> dict[str, Any]:
     """Mixed bank and POS traffic for ``cfg['seconds']``; one record per request."""
     latencies: dict[str, list[float]] = defaultdict(list)
     statuses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     households: list[dict[str, str]] = cfg["households"]
-    bank_h = {"Authorization": f"Bearer {cfg['bank_token']}"}
-    pos_h = {"Authorization": f"Bearer {cfg['pos_token']}"}
     stop_at = time.monotonic() + cfg["seconds"]
-    limits = httpx.Limits(max_connections=cfg["concurrency"] * 2)
 
-    async def one(client: httpx.AsyncClient, rng: random.Random) -> None:
-        h = rng.choice(households)
-        pick = rng.random()
-        if pick < 0.30:
-            route, method, url, body, headers = "GET credit-line", "GET", f"{cfg['lending']}/v1/credit-lines/{h['subject_id']}", None, bank_h
-        elif pick < 0.45:
-            route, method, url, body, headers = "POST subjects:lookup", "POST", f"{cfg['lending']}/v1/subjects:lookup", \
-                {"id_number": h["id_number"]}, bank_h
-        elif pick < 0.65:
-            route, method, url, body, headers = "POST loans", "POST", f"{cfg['lending']}/v1/loans", \
-                {"subject_id": h["subject_id"], "amount": "500.00", "annual_rate": cfg["rate"], "term_months": 12}, bank_h
-        elif pick < 0.90:
-            route, method, url, body, headers = "POST pos/verify", "POST", f"{cfg['merchant']}/v1/pos/verify", \
-                {"code": h["code"]}, pos_h
-        else:
-            route, method, url, body, headers = "POST pos/redemptions", "POST", f"{cfg['merchant']}/v1/pos/redemptions", \
-                {"code": h["code"], "offer_id": cfg["offer_id"], "bill_amount": "88.00"}, pos_h
+    async def one(conns: dict[str, Conn], rng: random.Random) -> None:
+        route = pick_route(rng)
+        service, method, path, headers, body = make_request(cfg, route, rng.choice(households))
+        conn = conns[service]
         t0 = time.perf_counter()
         try:
-            r = await client.request(method, url, json=body, headers={**headers, "Idempotency-Key": uuid.uuid4().hex})
-            outcome = str(r.status_code)
-        except httpx.TransportError as exc:
+            outcome = str(await conn.request(method, path, headers, body))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
             outcome = type(exc).__name__
         latencies[route].append(time.perf_counter() - t0)
         statuses[route][outcome] += 1
 
     async def worker(n: int) -> None:
         rng = random.Random(n)
-        async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        conns = {"lending": Conn(cfg["lending"]), "merchant": Conn(cfg["merchant"])}
+        try:
             while time.monotonic() < stop_at:
-                await one(client, rng)
+                await one(conns, rng)
+        finally:
+            for conn in conns.values():
+                conn.close()
 
     started = time.monotonic()
     await asyncio.gather(*(worker(n) for n in range(cfg["concurrency"])))
@@ -112,6 +198,30 @@ async def load(cfg: dict[str, Any]) -> dict[str, Any]:
             "routes": routes}
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def cpu_probe(cfg: dict[str, Any], pids: dict[str, int], n: int) -> dict[str, dict[str, float]]:
+    """CPU milliseconds each service spends on one request of each route, from ``n`` requests in a
+    row on one connection: what a route costs, whatever else runs on the machine."""
+    rng = random.Random(0)
+    out: dict[str, dict[str, float]] = {}
+    for route in ROUTES:
+        conns = {"lending": Conn(cfg["lending"]), "merchant": Conn(cfg["merchant"])}
+        before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        for _ in range(n):
+            service, method, path, headers, body = make_request(cfg, route, rng.choice(cfg["households"]))
+            await conns[service].request(method, path, headers, body)
+        await asyncio.sleep(0.5)  # the events the requests wrote, relayed and consumed
+        out[route] = {name: round((cpu_seconds(pid) - before[name]) * 1000 / n, 2) for name, pid in pids.items()}
+        for conn in conns.values():
+            conn.close()
+    return out
+
+
 # --- the driver -----------------------------------------------------------------------------------
 
 def main() -> None:
@@ -120,6 +230,8 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=200)
     ap.add_argument("--concurrency", type=int, default=16)
     ap.add_argument("--worker", metavar="CONFIG", help="run as the load process (its JSON config file)")
+    ap.add_argument("--cpu-probe", type=int, default=0, metavar="N",
+                    help="first, N requests of each route in a row: each service's CPU ms per request")
     args = ap.parse_args()
     if args.worker:
         print(json.dumps(asyncio.run(load(json.loads(Path(args.worker).read_text())))))
@@ -167,6 +279,14 @@ def main() -> None:
                    "offer_id": offer["id"], "bank_token": keys.token(Role.bank, bank_id=BANK),
                    "pos_token": keys.token(Role.merchant, merchant_id=MERCHANT)}
 
+            probe = None
+            if args.cpu_probe:
+                pids = {name: proc.pid for name, proc in cluster.procs.items()}
+                probe = asyncio.run(cpu_probe(cfg, pids, args.cpu_probe))
+                print("CPU ms per request, by service:", flush=True)
+                for route, cost in probe.items():
+                    print(f"  {route:24} " + "  ".join(f"{k} {v:5.2f}" for k, v in cost.items())
+                          + f"  = {sum(cost.values()):5.2f}", flush=True)
             print(f"load: {args.concurrency} connections for {args.seconds:.0f} s from a second process, "
                   "with a rating round re-grading the village ...", flush=True)
             env = {**os.environ, "PYTHONPATH": f"{ROOT / 'libs'}:{ROOT / 'services'}:{ROOT}"}
@@ -174,6 +294,7 @@ def main() -> None:
             config.write_text(json.dumps(cfg))
             proc = subprocess.Popen([sys.executable, __file__, "--worker", str(config)], stdout=subprocess.PIPE,
                                     env=env, cwd=ROOT)
+            load_before = os.getloadavg()[0]  # the machine's load as the run starts (others may share it)
             time.sleep(min(5.0, args.seconds / 4))
             weakened = subjects[: len(subjects) // 4]
             for s in weakened:  # their grades fall: lines are cut or frozen while the banks draw
@@ -204,7 +325,8 @@ def main() -> None:
                          if bank.ok("lending", "GET", f"/v1/credit-lines/{s['subject_id']}")["status"] != "active")
             result.update({"backend": backend, "households": len(subjects), "round_seconds": round(round_seconds, 1),
                            "round_summary": round_["summary"], "weakened": len(weakened), "weakened_not_active": frozen,
-                           "loans": loans_total, "line_mismatches": mismatches})
+                           "loans": loans_total, "line_mismatches": mismatches, "cpu_ms_per_request": probe,
+                           "load_average_before": round(load_before, 2), "load_average": round(os.getloadavg()[0], 2)})
         finally:
             cluster.stop()
 
@@ -215,6 +337,7 @@ def main() -> None:
     print(f"rating round during the load: {result['round_seconds']} s, {result['round_summary'].get('grades')}; "
           f"{result['weakened_not_active']}/{result['weakened']} weakened lines no longer active")
     print(f"lines checked {result['households']}, loans {result['loans']}, drawn != owed: {len(mismatches)}")
+    print(f"load average {result['load_average_before']} → {result['load_average']} on {os.cpu_count()} cores")
     out_dir = ROOT / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"load_bank_pos_{backend}.json").write_text(json.dumps(result, indent=2))

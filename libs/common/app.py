@@ -197,7 +197,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
+        db = Database(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous,
+                      **settings.pool_options())
         app.state.db = db
         if settings.env == "prod":
             try:

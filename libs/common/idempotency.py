@@ -1,9 +1,9 @@
 """``Idempotency-Key`` for POST routes, kept in the service's own database.
 
-The key is claimed in a short transaction of its own (so a second request with the same key sees
-it in flight and gets 409); the response is stored in the request's own transaction, so it commits
-with the change it describes. A replay returns that stored response; the same key with another
-body gets 422. If the request fails, the claim is released and the key can be used again.
+The key is claimed apart from the request's transaction, committed at once (so a second request
+with the same key sees it in flight and gets 409); the response is stored in the request's own
+transaction, so it commits with the change it describes. A replay returns that stored response;
+the same key with another body gets 422. If the request fails, the claim is released and the key can be used again.
 
 Each claim carries a random token. A claim whose request has gone quiet for ``STALE_AFTER`` (its
 process died) is taken over by a conditional update on that token, so of two requests that find it
@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, Request, Response
 from sqlalchemy import CursorResult, delete, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from common.auth import ANY_CALLER, AUTH_ROLES_ATTR, Principal, authenticate
 from common.db import Database, Session, insert_for, utcnow
@@ -61,6 +62,20 @@ class IdempotentRequest:
     def _this_key(self) -> Any:
         return (keys.c.caller == self.caller) & (keys.c.key == self.key)
 
+    @asynccontextmanager
+    async def _own_statements(self) -> AsyncIterator[AsyncSession | AsyncConnection]:
+        """Where the claim and the release run, apart from the request's transaction. Each of their
+        writes is one conditional statement, atomic alone, and the read in between decides nothing
+        that the conditional UPDATE does not check again; so on PostgreSQL they run in autocommit,
+        one round trip a statement (no BEGIN and COMMIT around them, no ORM session). SQLite keeps a
+        writer's transaction (BEGIN IMMEDIATE, in turn with the process's other writers)."""
+        if self.db.is_sqlite:
+            async with self.db.transaction() as session:
+                yield session
+            return
+        async with self.db.engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
     async def claim(self) -> None:
         if self.key is None:
             return
@@ -71,7 +86,7 @@ class IdempotentRequest:
         # SQLite a failed statement inside BEGIN IMMEDIATE stalled every other writer for the
         # busy timeout).
         new_claim = insert_for(self.db.dialect, keys).values(**row).on_conflict_do_nothing()
-        async with self.db.transaction() as session:
+        async with self._own_statements() as session:
             inserted: CursorResult[Any] = await session.execute(new_claim)  # type: ignore[assignment]
             if inserted.rowcount == 1:
                 return
@@ -122,7 +137,7 @@ class IdempotentRequest:
     async def release(self) -> None:
         if self.key is None:
             return
-        async with self.db.transaction() as session:
+        async with self._own_statements() as session:
             await session.execute(delete(keys).where(self._this_key(), keys.c.claim == self.token,
                                                      keys.c.state == IN_FLIGHT))
 

@@ -3,6 +3,8 @@ what runs in a process (API, relay, consumer) is chosen by settings, so producti
 apart (``<PREFIX>RUN_RELAY``, ``<PREFIX>RUN_CONSUMER``)."""
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,9 +39,19 @@ def migrate(defn: ServiceDefinition, url: str | None = None) -> None:
     upgrade(defn.migrations_dir, url)
 
 
+def answer_sniffio_absent() -> None:
+    """httpcore asks ``import sniffio`` (asyncio or trio?) for every lock and cancel shield of a
+    request to another service or a webhook. sniffio is not installed (anyio 4 does without), and a
+    failed import is not remembered: each ask searched sys.path again, about 35 µs, several times a
+    request. Recorded as absent, the import fails at once with the same answer (asyncio)."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
+
 def serve_app(app: FastAPI, settings: ServiceSettings, host: str, port: int) -> None:
     import uvicorn
 
+    answer_sniffio_absent()
     options: dict[str, Any] = dict(log_config=None, access_log=False, loop="uvloop", http="httptools")
     if settings.internal_port is None:
         uvicorn.run(app, host=host, port=port, **options)

@@ -67,6 +67,15 @@ class ServiceSettings(BaseSettings):
     # acknowledged loan, redemption, grade or file survives a power loss. Registry, rating,
     # lending and merchant answer callers' writes and keep FULL; stats lowers it (see StatsSettings).
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # PostgreSQL only: the connections a process keeps open, and how many more a burst may open
+    # (closed again as soon as they are returned). A request holds one at a time (the caller gate's
+    # read, the Idempotency-Key claim and its own transaction come one after the other), and the
+    # relay, the consumer, the disclosure log and the webhook sender one each: a pool smaller than
+    # the requests in flight plus those opened and closed a connection per request under load (a
+    # backend started, a TLS try, type introspection; 10 did so at 16 bank and POS requests in
+    # flight). Pods times (pool + overflow) must stay under the server's max_connections.
+    db_pool_size: int = Field(default=24, ge=1)
+    db_max_overflow: int = Field(default=16, ge=0)
     kafka_bootstrap: str = "127.0.0.1:9092"
     # The county's Ed25519 public key (PEM text, or a file holding it) that every service verifies.
     auth_public_key: str = ""
@@ -128,6 +137,12 @@ class ServiceSettings(BaseSettings):
             if not self.event_keys_dir:
                 raise ValueError("event_keys_dir must name the directory of the event keys outside dev")
         return self
+
+    def pool_options(self) -> dict[str, int]:
+        """The engine's pool for ``common.db.Database`` (SQLite keeps its own defaults)."""
+        if self.database_url.startswith("sqlite"):
+            return {}
+        return {"pool_size": self.db_pool_size, "max_overflow": self.db_max_overflow}
 
     def env_name(self, field: str) -> str:
         """The environment variable that sets ``field`` (what an operator looks for in an error)."""

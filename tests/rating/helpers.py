@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from common.db import Database, utcnow
-from common.events import Event, validate_event
+from common.events import Event, apply_events, validate_event
 from common.events.topics import lanes
 from common.tables import outbox_events
 from lending import events as lending_events
@@ -88,7 +88,7 @@ async def apply(db: Database, settings: RatingSettings, *events: Event) -> None:
     handlers = make_handlers(settings)
     for event in events:
         async with db.transaction() as session:
-            await handlers[event.type](session, event)
+            await apply_events(handlers[event.type], session, [event])
 
 
 async def outbox(db: Database, topic: str = "rating-changed") -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ import pytest
 
 from common.auth import Role
 from common.db import utcnow
+from common.events import apply_events
+from rating.subjects.handlers import make_handlers
 from tests.harness import DatabaseFactory, Keys, RunningService, eventually, start_service
 from tests.rating.helpers import (
     GOOD,
@@ -75,6 +77,25 @@ async def test_a_village_crossing_the_credit_village_line(svc: RunningService, k
     await apply(svc.db, svc.settings, loan_defaulted("hh-v0", "loan-0", "50000.00"))  # type: ignore[arg-type]
     village = (await svc.client.get(f"/v1/villages/{VILLAGE}", headers=officer(keys))).json()
     assert village["credit_village"] is False and "non-performing" in village["reason"]
+
+
+async def test_a_consumer_batch_of_loans_counts_each_borrower_once_and_keeps_known_loans(
+        svc: RunningService, keys: Keys) -> None:
+    ids = [f"hh-b{i}" for i in range(4)]
+    await apply(svc.db, svc.settings, *[subject_event(s, GOOD) for s in ids],  # type: ignore[arg-type]
+                *[civility_event(s, 90) for s in ids])
+    for s in ids:
+        await rate(svc, keys, s)
+    await apply(svc.db, svc.settings, loan_recorded(ids[0], "loan-b0"),  # type: ignore[arg-type]
+                loan_defaulted(ids[0], "loan-b0", "50000.00"))
+    # One poll: a loan rating already keeps (defaulted), a loan told twice, and a new one.
+    batch = [loan_recorded(ids[0], "loan-b0"), loan_recorded(ids[1], "loan-b1"), loan_recorded(ids[1], "loan-b1"),
+             loan_recorded(ids[2], "loan-b2")]
+    async with svc.db.transaction() as session:  # as the consumer applies a poll: one transaction
+        await apply_events(make_handlers(svc.settings)["loan-recorded"], session, batch)  # type: ignore[arg-type]
+    metrics = (await svc.client.get(f"/v1/villages/{VILLAGE}", headers=officer(keys))).json()["metrics"]
+    assert metrics["borrowers"] == 3 and metrics["borrowers_in_arrears"] == 1, metrics
+    assert Decimal(metrics["npl_share"]) > 0, "the known loan stays defaulted"
 
 
 async def test_a_registered_village_subject_carries_the_village_rating(svc: RunningService, keys: Keys) -> None:

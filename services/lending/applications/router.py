@@ -12,7 +12,7 @@ from common.errors import not_found, problems
 from common.idempotency import Idempotency
 from lending.applications import repository, service
 from lending.applications.schemas import ApplicationIn, ApplicationOut, DecisionIn
-from lending.banks.service import partner_bank
+from lending.banks.service import calling_bank
 from lending.disclosures.log import DisclosureLog
 from lending.loans.router import disclosure, scope
 
@@ -42,8 +42,7 @@ async def decide(application_id: str, body: DecisionIn, bank: BankCaller, guard:
                  request: Request) -> Response:
     if guard.replay:
         return guard.replay
-    await partner_bank(session, bank.bank_id)
-    bank_id = str(bank.bank_id)
+    bank_id = calling_bank(bank)
     out = await service.decide(session, request.app.state.rates, bank_id, application_id, body,
                                lambda subject_id: disclosure(request, bank_id, subject_id, "loan-application"))
     return await guard.remember(session, 200, out.model_dump(mode="json"))

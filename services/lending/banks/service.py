@@ -94,3 +94,16 @@ async def add_product(session: AsyncSession, bank_id: str, body: ProductIn, call
     product = await repository.get_product(session, body.code)
     assert product is not None
     return product_out(product)
+
+
+def calling_bank(caller: Principal) -> str:
+    """The bank a bank's POST acts for. The caller gate (``bank_gate``) has found its token's bank a
+    registered, active partner before the route ran, so no second read is needed here; a caller
+    that is no bank (the county's admin passes every role check) acts for none and is refused as an
+    unknown bank is."""
+    if caller.role != Role.bank or not caller.bank_id:
+        raise ProblemError(403, Text("Not a partner bank", "非合作银行"),
+                           Text(f"bank {caller.bank_id} is not a registered partner bank",
+                                f"银行 {caller.bank_id} 不是已登记的合作银行"),
+                           type="unknown-bank")
+    return caller.bank_id

@@ -255,16 +255,20 @@ async def emit_line_changed(session: AsyncSession, **figures: Any) -> None:
     await emit(session, line_changed_event(**figures))
 
 
-async def announce_use(session: AsyncSession, line: Any, change: str, reason: str | None = None,
-                       rating_version: int | None = None) -> None:
+def use_event(line: Any, change: str, reason: str | None = None, rating_version: int | None = None) -> Event:
     """credit-line-changed for a draw or a release (or a default's hold): the line's whole state
     after it, so a reader (stats' granted-versus-used) never has to add loans up itself. ``line`` is
     the row the conditional UPDATE returned."""
     region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
               "group": line.region_group}
     verb = "drawn by a loan" if change == "drawn" else "released by a repayment or default"
-    await emit_line_changed(session, subject_id=line.subject_id, kind=line.kind, region=region, grade=line.grade,
-                            line_fen=line.line_fen, drawn_fen=line.drawn_fen, status=line.status,
-                            max_markup=Decimal(line.max_markup), valid_until=line.valid_until, version=line.version,
-                            reason=reason or f"line {verb}", change=change, rating_version=rating_version,
-                            policy_version=line.policy_version, freeze_reason=line.freeze_reason)
+    return line_changed_event(subject_id=line.subject_id, kind=line.kind, region=region, grade=line.grade,
+                              line_fen=line.line_fen, drawn_fen=line.drawn_fen, status=line.status,
+                              max_markup=Decimal(line.max_markup), valid_until=line.valid_until, version=line.version,
+                              reason=reason or f"line {verb}", change=change, rating_version=rating_version,
+                              policy_version=line.policy_version, freeze_reason=line.freeze_reason)
+
+
+async def announce_use(session: AsyncSession, line: Any, change: str, reason: str | None = None,
+                       rating_version: int | None = None) -> None:
+    await emit(session, use_event(line, change, reason, rating_version))

@@ -12,12 +12,10 @@ from common.errors import ProblemError, field_error, problems
 from common.i18n import Text
 from common.idempotency import Idempotency
 from common.pii import id_number_problem, normalize_id_number
-from lending.banks.service import partner_bank
-from lending.credit_lines import repository as lines
+from lending.banks.service import calling_bank
 from lending.disclosures import registry_client, repository
 from lending.disclosures.log import entry
 from lending.disclosures.schemas import DisclosureOut, LookupIn, LookupOut
-from lending.subjects import repository as subject_facts
 from lending.subjects.service import consents_to_lending, no_consent, refused
 
 router = APIRouter(prefix="/v1", tags=["subjects"], responses=problems(401, 403, 422))
@@ -33,6 +31,7 @@ AdminOrSelf = Annotated[Principal, Depends(require_roles(Role.household))]
 async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
+    bank_id = calling_bank(bank)
     problem = id_number_problem(body.id_number)
     if problem:
         raise field_error("id_number", problem)
@@ -41,24 +40,23 @@ async def lookup(body: LookupIn, bank: BankCaller, guard: Idempotency, session: 
     # the write lock) is held while waiting on another service.
     found = await registry_client.lookup(request.app.state.registry_client, normalize_id_number(body.id_number),
                                          request.app.state.service_credential.authorization(), bank.caller_id)
-    await partner_bank(session, bank.bank_id)
     if found is None:
         raise ProblemError(404, Text("Unknown subject", "信用主体不存在"),
                            Text("no subject is registered with this ID number", "没有登记该身份证号的信用主体"),
                            type="unknown-subject")
-    facts = await subject_facts.get(session, found["subject_id"])
+    known = await repository.consent_and_line(session, found["subject_id"])
     consent = found.get("consent")  # if the registry says, it has the last word
     if (consent is not None and not consents_to_lending(consent)) or (
-            consent is None and refused(facts.consent_lending if facts is not None else None)):
+            consent is None and refused(known.consent_lending)):
         # Logged as an attempt (no grade shown), in its own transaction: the refusal rolls this one back.
-        request.app.state.disclosures.record(str(bank.bank_id), found["subject_id"], None, "lookup-refused",
+        request.app.state.disclosures.record(bank_id, found["subject_id"], None, "lookup-refused",
                                              body.purpose)
         raise no_consent(found["subject_id"])
-    line = await lines.get(session, found["subject_id"])
-    out = LookupOut(subject_id=found["subject_id"], kind=found.get("kind") or (line.kind if line else "household"),
-                    grade=line.grade if line else None, masked_name=found.get("masked_name"),
-                    credit_line_status=line.status if line else "none")
-    await repository.add_many(session, [entry(str(bank.bank_id), out.subject_id, out.grade, "lookup", body.purpose)])
+    has_line = known.status is not None
+    out = LookupOut(subject_id=found["subject_id"], kind=found.get("kind") or (known.kind if has_line else "household"),
+                    grade=known.grade if has_line else None, masked_name=found.get("masked_name"),
+                    credit_line_status=known.status if has_line else "none")
+    await repository.add_many(session, [entry(bank_id, out.subject_id, out.grade, "lookup", body.purpose)])
     return await guard.remember(session, 200, out.model_dump(mode="json"))
 
 

@@ -16,7 +16,7 @@ from common.db import Session
 from common.errors import field_error, problems
 from common.i18n import Text
 from common.idempotency import Idempotency
-from lending.banks.service import partner_bank
+from lending.banks.service import calling_bank
 from lending.disclosures.log import DisclosureLog
 from lending.loans import reconciliation, repository, service
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, LoanPage, RepaymentIn, RepaymentOut
@@ -43,9 +43,9 @@ def scope(caller: Principal, bank_id: str | None) -> str | None:
 async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, session: Session, request: Request) -> Response:
     if guard.replay:
         return guard.replay
-    await partner_bank(session, bank.bank_id)
-    loan = await service.record_loan(session, request.app.state.rates, str(bank.bank_id), body,
-                                     disclosure(request, str(bank.bank_id), body.subject_id, "loan"))
+    bank_id = calling_bank(bank)
+    loan = await service.record_loan(session, request.app.state.rates, bank_id, body,
+                                     disclosure(request, bank_id, body.subject_id, "loan"))
     return await guard.remember(session, 201, loan.model_dump(mode="json"))
 
 
@@ -53,8 +53,7 @@ async def record_loan(body: LoanIn, bank: BankCaller, guard: Idempotency, sessio
 async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
-    await partner_bank(session, bank.bank_id)
-    out = await service.repay(session, str(bank.bank_id), loan_id, body)
+    out = await service.repay(session, calling_bank(bank), loan_id, body)
     return await guard.remember(session, 201, out.model_dump(mode="json"))
 
 
@@ -62,8 +61,7 @@ async def repay(loan_id: str, body: RepaymentIn, bank: BankCaller, guard: Idempo
 async def default(loan_id: str, body: DefaultIn, bank: BankCaller, guard: Idempotency, session: Session) -> Response:
     if guard.replay:
         return guard.replay
-    await partner_bank(session, bank.bank_id)
-    out = await service.default(session, str(bank.bank_id), loan_id, body, bank.caller_id)
+    out = await service.default(session, calling_bank(bank), loan_id, body, bank.caller_id)
     return await guard.remember(session, 201, out.model_dump(mode="json"))
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.clock import beijing_day
 from common.db import utcnow
 from common.errors import ProblemError, field_error, not_found
-from common.events import emit
+from common.events import emit, emit_many
 from common.i18n import Text
 from lending import events
 from lending.banks import repository as banks
@@ -25,7 +25,7 @@ from lending.banks.service import product_rules
 from lending.credit_lines import repository as lines
 from lending.credit_lines.models import ACTIVE, CLOSED, FROZEN, CreditLine
 from lending.credit_lines.rules import add_months, available_fen
-from lending.credit_lines.service import announce_use, record_changes, region_of
+from lending.credit_lines.service import announce_use, record_changes, region_of, use_event
 from lending.loans import repository
 from lending.loans.models import DEFAULTED, Loan
 from lending.loans.schemas import DefaultIn, LoanDefaultOut, LoanIn, LoanOut, RepaymentIn, RepaymentOut
@@ -153,11 +153,11 @@ async def record_loan(session: AsyncSession, rates: RateBook, bank_id: str, body
     await repository.add_loan(session, values)
     region = {"county": line.region_county, "town": line.region_town, "village": line.region_village,
               "group": line.region_group}
-    await emit(session, events.loan_recorded(
+    # The loan and the line it drew on, in one outbox statement.
+    await emit_many(session, [events.loan_recorded(
         loan_id=loan_id, subject_id=body.subject_id, bank_id=bank_id, region_codes=region, kind=line.kind,
         amount=from_fen(amount_fen), annual_rate=body.annual_rate, term_months=body.term_months,
-        product=body.product, drawn_at=now))
-    await announce_use(session, line, "drawn")
+        product=body.product, drawn_at=now), use_event(line, "drawn")])
     disclose(line.grade, LOAN)
     return loan_out(Loan(**values), cap)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common.db import insert_for
 from merchant.offers.models import offer_daily_usage, offer_household_usage, offer_outlets, offers
 from merchant.upsert import insert_ignore
 
@@ -54,24 +55,31 @@ async def spend_total(session: AsyncSession, offer_id: str, fen: int) -> bool:
 
 
 async def spend_daily(session: AsyncSession, offer_id: str, day: str, fen: int, limit_fen: int | None) -> bool:
-    await insert_ignore(session, offer_daily_usage, {"offer_id": offer_id, "day": day, "spent_fen": 0, "uses": 0},
-                        ["offer_id", "day"])
-    conditions = [offer_daily_usage.c.offer_id == offer_id, offer_daily_usage.c.day == day]
-    if limit_fen is not None:
-        conditions.append(offer_daily_usage.c.spent_fen + fen <= limit_fen)
-    result = await session.execute(update(offer_daily_usage).where(and_(*conditions)).values(
-        spent_fen=offer_daily_usage.c.spent_fen + fen, uses=offer_daily_usage.c.uses + 1))
+    """Take ``fen`` from the day's budget if it is there: the day's first use inserts its row, a later
+    one updates it only while the sum stays within ``limit_fen`` (one conditional upsert; the row
+    it conflicts with is locked and read afresh, so two redemptions cannot both take the last fen)."""
+    if limit_fen is not None and fen > limit_fen:
+        return False
+    stmt = insert_for(session.get_bind().dialect.name, offer_daily_usage).values(
+        offer_id=offer_id, day=day, spent_fen=fen, uses=1)
+    usage = offer_daily_usage.c
+    result = await session.execute(stmt.on_conflict_do_update(
+        index_elements=[usage.offer_id, usage.day],
+        set_={"spent_fen": usage.spent_fen + fen, "uses": usage.uses + 1},
+        where=None if limit_fen is None else usage.spent_fen + fen <= limit_fen))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def use_for_household(session: AsyncSession, offer_id: str, subject_id: str, limit: int | None) -> bool:
-    await insert_ignore(session, offer_household_usage, {"offer_id": offer_id, "subject_id": subject_id, "uses": 0},
-                        ["offer_id", "subject_id"])
-    conditions = [offer_household_usage.c.offer_id == offer_id, offer_household_usage.c.subject_id == subject_id]
-    if limit is not None:
-        conditions.append(offer_household_usage.c.uses < limit)
-    result = await session.execute(update(offer_household_usage).where(and_(*conditions))
-                                   .values(uses=offer_household_usage.c.uses + 1))
+    """Count one use of the offer by the household if it has uses left (one conditional upsert)."""
+    if limit is not None and limit < 1:
+        return False
+    stmt = insert_for(session.get_bind().dialect.name, offer_household_usage).values(
+        offer_id=offer_id, subject_id=subject_id, uses=1)
+    usage = offer_household_usage.c
+    result = await session.execute(stmt.on_conflict_do_update(
+        index_elements=[usage.offer_id, usage.subject_id], set_={"uses": usage.uses + 1},
+        where=None if limit is None else usage.uses < limit))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.db import utcnow
-from common.events import Event, accept_version
+from common.events import Event, TopicHandler, accept_version, batch
 from rating.ratings.lifecycle import SCORED_KINDS, rate_subject
 from rating.settings import RatingSettings
 from rating.subjects import repository as repo
@@ -38,7 +38,7 @@ async def rerate_at_once(session: AsyncSession, subject_id: str, settings: Ratin
     await rate_subject(session, subject, settings, trigger=why, actor=ACTOR, final_now=True)
 
 
-def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
+def make_handlers(settings: RatingSettings) -> dict[str, TopicHandler]:
     async def on_subject(session: AsyncSession, event: Event) -> None:
         d = event.data
         if not await accept_version(session, "subject", d["subject_id"], d["version"]):
@@ -80,15 +80,21 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
         if veto_changed:
             await rerate_at_once(session, d["subject_id"], settings, f"veto-{d['status']}")
 
-    async def on_loan_recorded(session: AsyncSession, event: Event) -> None:
-        d = event.data
-        if await repo.get_loan(session, d["loan_id"]) is not None:
-            return
-        await repo.save_loan(session, {
-            "loan_id": d["loan_id"], "subject_id": d["subject_id"], "village": d["region"].get("village"),
-            "amount": Decimal(d["amount"]), "outstanding": Decimal(d["amount"]), "status": "active",
-            "on_time_repayments": 0, "late_repayments": 0, "updated_at": _time(d["drawn_at"])})
-        await recompute_villages(session, [d["region"].get("village")], utcnow(), settings)
+    @batch
+    async def on_loans_recorded(session: AsyncSession, events: list[Event]) -> None:
+        """A poll's new loans in two statements, then each village they lie in recomputed once:
+        a village recomputed per loan cost rating more than the bank's draw cost lending."""
+        new: dict[str, dict[str, Any]] = {}
+        for d in (e.data for e in events):
+            new.setdefault(d["loan_id"], {
+                "loan_id": d["loan_id"], "subject_id": d["subject_id"], "village": d["region"].get("village"),
+                "amount": Decimal(d["amount"]), "outstanding": Decimal(d["amount"]), "status": "active",
+                "on_time_repayments": 0, "late_repayments": 0, "updated_at": _time(d["drawn_at"])})
+        known = await repo.known_loans(session, list(new))  # a repayment's event may have come first
+        rows = [row for loan_id, row in new.items() if loan_id not in known]
+        await repo.save_loans(session, rows)
+        if rows:
+            await recompute_villages(session, [row["village"] for row in rows], utcnow(), settings)
 
     async def on_loan_repaid(session: AsyncSession, event: Event) -> None:
         d = event.data
@@ -131,5 +137,5 @@ def make_handlers(settings: RatingSettings) -> dict[str, Handler]:
         await rerate_at_once(session, d["subject_id"], settings, "loan-default")
 
     return {"subject-registered": on_subject, "subject-updated": on_subject, "civility-evaluated": on_civility,
-            "negative-record-changed": on_negative, "loan-recorded": on_loan_recorded,
+            "negative-record-changed": on_negative, "loan-recorded": on_loans_recorded,
             "loan-repaid": on_loan_repaid, "loan-defaulted": on_loan_defaulted}

@@ -79,6 +79,17 @@ async def save_loan(session: AsyncSession, row: dict[str, Any]) -> None:
     await upsert(session, LOANS, [row], ["loan_id"])
 
 
+async def save_loans(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    await upsert(session, LOANS, rows, ["loan_id"])
+
+
+async def known_loans(session: AsyncSession, loan_ids: Sequence[str]) -> set[str]:
+    """Which of these loans rating already keeps."""
+    if not loan_ids:
+        return set()
+    return set((await session.execute(select(Loan.loan_id).where(Loan.loan_id.in_(loan_ids)))).scalars())
+
+
 async def update_loan(session: AsyncSession, loan_id: str, **values: Any) -> None:
     await session.execute(update(Loan).where(Loan.loan_id == loan_id).values(**values))
 
