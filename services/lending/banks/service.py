@@ -40,14 +40,6 @@ def not_a_partner(bank_id: str | None) -> ProblemError:
                         type="unknown-bank")
 
 
-async def partner_bank(session: AsyncSession, bank_id: str | None) -> Bank:
-    """The calling bank, if it is a registered, active partner."""
-    bank = await repository.get_bank(session, bank_id or "")
-    if bank is None or not bank.active:
-        raise not_a_partner(bank_id)
-    return bank
-
-
 async def bank_gate(request: Request, principal: Principal) -> None:
     """Every route, before anything else: a bank's token works only while its bank is a registered,
     active partner, so deactivating a bank stops all its reads and writes (and the registry look-ups
@@ -102,8 +94,5 @@ def calling_bank(caller: Principal) -> str:
     that is no bank (the county's admin passes every role check) acts for none and is refused as an
     unknown bank is."""
     if caller.role != Role.bank or not caller.bank_id:
-        raise ProblemError(403, Text("Not a partner bank", "非合作银行"),
-                           Text(f"bank {caller.bank_id} is not a registered partner bank",
-                                f"银行 {caller.bank_id} 不是已登记的合作银行"),
-                           type="unknown-bank")
+        raise not_a_partner(caller.bank_id)
     return caller.bank_id
