@@ -150,6 +150,9 @@ class RunningService:
 
     async def wait_consumer_assigned(self, timeout: float = 20.0) -> None:
         await asyncio.wait_for(self.app.state.consumer.assigned.wait(), timeout)
+        urgent = getattr(self.app.state, "urgent_consumer", None)
+        if urgent is not None:
+            await asyncio.wait_for(urgent.assigned.wait(), timeout)
 
 
 @asynccontextmanager

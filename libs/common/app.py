@@ -42,6 +42,7 @@ from common.events.signing import (
     load_signer,
     load_verifier,
 )
+from common.events.topics import has_urgent_lane
 from common.i18n import Text, status_title
 from common.idempotency import purge_expired
 from common.internal import InternalPortGuard
@@ -214,11 +215,22 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             workers.append(relay)
             tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
         if settings.run_consumer and spec.handlers:
+            # Urgent lanes (a veto during a county round) get a consumer of their own: records
+            # fetched from the round's backlog never stand in front of them.
+            split = has_urgent_lane(spec.handlers)
             consumer = EventConsumer(db, settings.kafka_bootstrap, spec.name, spec.handlers,
-                                     verifier=event_verifier(spec.name, settings), max_attempts=settings.consumer_max_attempts)
+                                     verifier=event_verifier(spec.name, settings), max_attempts=settings.consumer_max_attempts,
+                                     lane="main" if split else "all")
             app.state.consumer = consumer
             workers.append(consumer)
             tasks.append(asyncio.create_task(consumer.run(), name=f"{spec.name}-consumer"))
+            if split:
+                urgent = EventConsumer(db, settings.kafka_bootstrap, f"{spec.name}.urgent", spec.handlers,
+                                       verifier=event_verifier(spec.name, settings),
+                                       max_attempts=settings.consumer_max_attempts, lane="urgent")
+                app.state.urgent_consumer = urgent
+                workers.append(urgent)
+                tasks.append(asyncio.create_task(urgent.run(), name=f"{spec.name}-urgent-consumer"))
         tasks.append(asyncio.create_task(purge_idempotency_keys(db, settings), name=f"{spec.name}-idempotency-purge"))
         for hook in spec.on_startup:
             await hook(app)

@@ -152,6 +152,8 @@ class ReadyOut(BaseModel):
     status: str = Field(description="``ready`` or ``not ready`` (then the answer is a 503)")
     checks: dict[str, str] | None = Field(None, description="``database`` and ``broker``: ``ok`` or what is wrong")
     consumer: ConsumerLagOut | None = None
+    urgent_consumer: ConsumerLagOut | None = Field(
+        None, description="the urgent lanes' own consumer (a veto during a county round), where the service has one")
 
 
 def health_router() -> APIRouter:
@@ -183,6 +185,9 @@ def health_router() -> APIRouter:
         if consumer is not None:
             # Detail, not a condition: a consumer that is behind still serves; lag tells how far.
             body["consumer"] = consumer.lag_report()
+        urgent = getattr(request.app.state, "urgent_consumer", None)
+        if urgent is not None:
+            body["urgent_consumer"] = urgent.lag_report()
         return ORJSONResponse(body, status_code=status)
 
     @router.get("/metrics", response_class=Response,

@@ -353,3 +353,59 @@ async def test_a_consumer_applies_the_urgent_lane_before_the_backlog_of_the_same
     await producer_db.dispose()
     await consumer_db.dispose()
     assert order.index("hh-veto") < 100, f"the veto was applied after {order.index('hh-veto')} backlog events"
+
+
+async def test_the_urgent_lanes_own_consumer_does_not_wait_for_a_backlog_already_fetched(
+        databases: DatabaseFactory, fresh_broker: TansuBroker) -> None:
+    """As a service runs them (``common.app``): one consumer for the ordinary lanes, one for the
+    urgent lanes. A veto published while the ordinary consumer works through a round's backlog,
+    with thousands of its records already fetched, is applied long before that backlog is: one
+    consumer for both lanes would hand it over only after the records fetched before it."""
+    producer_db = await fresh_db(databases, "rating", "sqlite")
+    consumer_db = await fresh_db(databases, "lending", "sqlite")
+    async with producer_db.transaction() as session:
+        await emit_many(session, [grade(f"hh-round-{i}", "AA") for i in range(3000)])
+    relay = rating_relay(producer_db, fresh_broker.bootstrap)
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        await asyncio.sleep(0.002)  # a busy county round: the backlog takes seconds
+        await session.execute(insert(applied).values(subject_id=event.subject))
+
+    group = f"split-{uuid.uuid4().hex[:6]}"
+    verifier = session_keys().verifier("lending")
+    main = EventConsumer(consumer_db, fresh_broker.bootstrap, group, {"rating-changed": handle},
+                         verifier=verifier, lane="main")
+    urgent = EventConsumer(consumer_db, fresh_broker.bootstrap, f"{group}.urgent", {"rating-changed": handle},
+                           verifier=verifier, lane="urgent")
+    assert main.topics == ["rating-changed"] and urgent.topics == ["rating-changed.urgent"]
+    tasks = [asyncio.create_task(c.run()) for c in (main, urgent)]
+    try:
+        while await relay.publish_pending():
+            pass
+        await asyncio.wait_for(asyncio.gather(main.assigned.wait(), urgent.assigned.wait()), 30)
+
+        async def started() -> bool:
+            return await applied_count(consumer_db) > 0
+
+        await eventually(started, timeout=30)
+        async with producer_db.transaction() as session:
+            await emit_many(session, [grade("hh-veto", "D", vetoed=True)], urgent=True)
+        while await relay.publish_pending():
+            pass
+
+        async def all_applied() -> bool:
+            return await applied_count(consumer_db) == 3001
+
+        await eventually(all_applied, timeout=60)
+    finally:
+        await relay.stop()
+        for c in (main, urgent):
+            await c.stop()
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    async with consumer_db.transaction(write=False) as session:
+        order = list((await session.execute(select(applied.c.subject_id).order_by(applied.c.n))).scalars())
+    await producer_db.dispose()
+    await consumer_db.dispose()
+    assert order.index("hh-veto") < 2000, f"the veto was applied after {order.index('hh-veto')} backlog events"

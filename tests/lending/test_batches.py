@@ -135,5 +135,7 @@ async def test_a_veto_by_the_urgent_lane_wins_over_the_rounds_older_grade(databa
         assert tuple(row) == ("D", True)
 
         # Dead-lettered while the services run: the poison may be the last thing each of them handles.
-        assert await dead_letters(fresh_broker, 2) == [(b"hh-poison-urgent", b"lending", b"rating-changed.urgent"),
-                                                       (b"hh-poison-urgent", b"merchant", b"rating-changed.urgent")]
+        # The urgent lane is read by each service's own urgent consumer (group <service>.urgent).
+        assert await dead_letters(fresh_broker, 2) == [
+            (b"hh-poison-urgent", b"lending.urgent", b"rating-changed.urgent"),
+            (b"hh-poison-urgent", b"merchant.urgent", b"rating-changed.urgent")]

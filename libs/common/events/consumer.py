@@ -38,7 +38,7 @@ from common.events.envelope import Event
 from common.events.relay import make_producer
 from common.events.schemas import EventSchemaError, validate_event
 from common.events.signing import EventVerifier, ForgedEvent
-from common.events.topics import consumed_topics, dlq_topic, event_type_of, is_urgent
+from common.events.topics import Lane, consumed_topics, dlq_topic, event_type_of, is_urgent
 from common.observability import CONSUMER_LAG, EVENTS_CONSUMED, EVENTS_DEAD_LETTERED, REBALANCES
 from common.tables import inbox_events
 
@@ -47,7 +47,7 @@ log = logging.getLogger("common.events.consumer")
 # a handful of set statements and one commit, while one event alone still goes at once.
 MAX_POLL_RECORDS = 2000
 # At most this many events per transaction: how long a veto on the urgent lane may wait for the
-# write turn (SQLite) behind a round's batch fetched before it.
+# write turn (SQLite) behind a round's batch.
 TRANSACTION_EVENTS = 500
 
 
@@ -116,15 +116,19 @@ def _names(tps: Any) -> list[str]:
 
 class EventConsumer:
     def __init__(self, db: Database, bootstrap: str, group_id: str, handlers: Mapping[str, TopicHandler], *,
-                 verifier: EventVerifier, max_attempts: int = 3, retry_delay: float = 0.05) -> None:
-        """``verifier``: the producers' public keys; a record its producer did not sign is poison."""
+                 verifier: EventVerifier, max_attempts: int = 3, retry_delay: float = 0.05,
+                 lane: Lane = "all") -> None:
+        """``verifier``: the producers' public keys; a record its producer did not sign is poison.
+        ``lane``: read every lane of the handlers' event types, or only the ordinary or the urgent
+        ones (an urgent lane's consumer takes the next SQLite write turn ahead of the others)."""
         self.db = db
         self.verifier = verifier
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.handlers = handlers
+        self.lane = lane
         # Handlers are keyed by event type; an event type may come by more than one topic (lanes).
-        self.topics = consumed_topics(handlers)
+        self.topics = consumed_topics(handlers, lane)
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay
         self._consumer: KafkaConsumer | None = None
@@ -260,12 +264,12 @@ class EventConsumer:
                     # after the backlog's events that came in the same poll.
                     urgent = [m for m in messages if is_urgent(m.topic)]
                     ordinary = [m for m in messages if not is_urgent(m.topic)]
-                    # A poll's backlog in transactions of TRANSACTION_EVENTS, so the process's other
-                    # writers (a request, the relay) wait for one of those, not for the whole poll.
+                    # A poll's backlog in transactions of TRANSACTION_EVENTS: between two, an urgent
+                    # lane's consumer takes the write turn instead of waiting for the whole poll.
                     for part in [urgent] + [ordinary[i:i + TRANSACTION_EVENTS]
                                             for i in range(0, len(ordinary), TRANSACTION_EVENTS)]:
                         if part:
-                            await self.handle(part, urgent=part is urgent)
+                            await self.handle(part)
                     await self._call(self._commit, messages)
                     self.batches += 1
                 await self._call(self._measure_lag)
@@ -303,7 +307,7 @@ class EventConsumer:
             await self._call(self._producer.close, 1)
         self._thread.shutdown(wait=False)
 
-    async def handle(self, messages: list[Any], *, urgent: bool = False) -> None:
+    async def handle(self, messages: list[Any]) -> None:
         """Apply a batch: all in one transaction if it can be, else one by one with retries."""
         decoded: list[tuple[Any, Event]] = []
         for msg in messages:
@@ -313,14 +317,14 @@ class EventConsumer:
                 await self._dead_letter(msg, exc, attempts=1)
         if decoded:
             try:
-                async with self.db.transaction(urgent=urgent) as session:
+                async with self.db.transaction(urgent=self.lane == "urgent") as session:
                     await self._apply(session, [e for _, e in decoded], messages)
                 EVENTS_CONSUMED.labels(self.group_id).inc(len(decoded))
                 return
             except Exception:
                 log.info("batch failed, applying events one by one", extra={"count": len(decoded)})
             for msg, event in decoded:
-                await self._apply_one(msg, event, urgent=urgent)
+                await self._apply_one(msg, event)
         # Every message is applied or dead-lettered: the position moves past them all.
         async with self.db.transaction() as session:
             await positions.save(session, self.group_id, messages)
@@ -336,11 +340,11 @@ class EventConsumer:
             raise PoisonMessage(f"a {event.type} event on {msg.topic}")
         return event
 
-    async def _apply_one(self, msg: Any, event: Event, *, urgent: bool = False) -> None:
+    async def _apply_one(self, msg: Any, event: Event) -> None:
         last: Exception | None = None
         for attempt in range(1, self.max_attempts + 1):
             try:
-                async with self.db.transaction(urgent=urgent) as session:
+                async with self.db.transaction(urgent=self.lane == "urgent") as session:
                     await self._apply(session, [event], [msg])
                 EVENTS_CONSUMED.labels(self.group_id).inc()
                 return

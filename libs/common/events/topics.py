@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
@@ -59,9 +60,22 @@ def lanes(event_type: str) -> list[str]:
     return [event_type, urgent_topic(event_type)] if event_type in URGENT_TYPES else [event_type]
 
 
-def consumed_topics(event_types: Iterable[str]) -> list[str]:
-    """What a consumer of these event types subscribes to: every lane of each."""
-    return sorted(t for e in set(event_types) for t in lanes(e))
+# Which of its topics a consumer reads: every lane, or the ordinary or the urgent lanes only. A
+# service whose events have urgent lanes reads those with a consumer of their own, so a veto never
+# waits behind the records already fetched from a round's backlog (``common.app``).
+Lane = Literal["all", "main", "urgent"]
+
+
+def consumed_topics(event_types: Iterable[str], lane: Lane = "all") -> list[str]:
+    """What a consumer of these event types subscribes to: every lane of each, or one kind of lane."""
+    topics = {t for e in set(event_types) for t in lanes(e)}
+    if lane != "all":
+        topics = {t for t in topics if is_urgent(t) == (lane == "urgent")}
+    return sorted(topics)
+
+
+def has_urgent_lane(event_types: Iterable[str]) -> bool:
+    return any(e in URGENT_TYPES for e in event_types)
 
 
 def is_urgent(topic: str) -> bool:
