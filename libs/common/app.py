@@ -216,7 +216,8 @@ def create_service_app(spec: ServiceSpec, settings: ServiceSettings) -> FastAPI:
             tasks.append(asyncio.create_task(relay.run(), name=f"{spec.name}-relay"))
         if settings.run_consumer and spec.handlers:
             # Urgent lanes (a veto during a county round) get a consumer of their own: records
-            # fetched from the round's backlog never stand in front of them.
+            # fetched from the round's backlog never stand in front of them. It joins no group
+            # (every instance reads all of them), so no rebalance holds a veto up either.
             split = has_urgent_lane(spec.handlers)
             consumer = EventConsumer(db, settings.kafka_bootstrap, spec.name, spec.handlers,
                                      verifier=event_verifier(spec.name, settings), max_attempts=settings.consumer_max_attempts,

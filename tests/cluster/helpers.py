@@ -89,8 +89,9 @@ class RatingFeed:
             await asyncio.gather(self._task, return_exceptions=True)
         await self.db.dispose()
 
-    async def wave(self, subjects: list[str], version: int, chunk: int = 100) -> None:
-        """Every subject re-rated to ``version`` (a new grade), committed in chunks as a round does."""
+    async def wave(self, subjects: list[str], version: int, chunk: int = 100, *, urgent: bool = False) -> None:
+        """Every subject re-rated to ``version`` (a new grade), committed in chunks as a round does
+        (by the urgent lane, as vetoes go, if ``urgent``)."""
         now = datetime.now(UTC)
         for start in range(0, len(subjects), chunk):
             events = [rating_events.rating_changed(
@@ -99,7 +100,7 @@ class RatingFeed:
                 score=Decimal("80.00") + version, version=version, effective_at=now, reason="cluster tier round")
                 for s in subjects[start:start + chunk]]
             async with self.db.transaction() as session:
-                await rating_events.write(session, events)
+                await rating_events.write(session, events, urgent=urgent)
             self.emitted += len(events)
 
     async def unsent(self) -> int:

@@ -145,6 +145,7 @@ class EventConsumer:
         self.batches = 0
         self._lag_at = 0.0
         self._empty_since: float | None = None
+        self._partitions_checked = 0.0  # an urgent lanes' consumer: when it last looked for new partitions
         # Set when partitions are revoked, cleared when the next assignment arrives.
         self._rejoining_since: float | None = None
 
@@ -154,13 +155,40 @@ class EventConsumer:
     def _connect(self) -> KafkaConsumer:
         consumer = KafkaConsumer(**consumer_config(self.bootstrap, self.group_id))
         self._positions.consumer = consumer
-        # Know every topic's partitions before joining: a group leader that assigns from an
-        # incomplete metadata cache can hand out nothing and (kafka-python 3.0) not notice.
-        for topic in self.topics:
-            consumer.partitions_for_topic(topic)
-        consumer.subscribe(self.topics, listener=self._positions)
+        try:
+            # Know every topic's partitions before joining: a group leader that assigns from an
+            # incomplete metadata cache can hand out nothing and (kafka-python 3.0) not notice.
+            partitions = self._partitions(consumer)
+            if self.lane == "urgent":
+                self._assign(consumer, partitions)
+            else:
+                consumer.subscribe(self.topics, listener=self._positions)
+        except Exception:
+            consumer.close(autocommit=False)
+            raise
         self._empty_since = time.monotonic()
         return consumer
+
+    def _partitions(self, consumer: KafkaConsumer) -> set[TopicPartition]:
+        found: set[TopicPartition] = set()
+        for topic in self.topics:
+            numbers = consumer.partitions_for_topic(topic)
+            if not numbers and self.lane == "urgent":
+                raise RuntimeError(f"topic {topic} not known to the broker yet")
+            found |= {TopicPartition(topic, p) for p in numbers or ()}
+        return found
+
+    def _assign(self, consumer: KafkaConsumer, partitions: set[TopicPartition]) -> None:
+        """The urgent lanes are read without a group to join: every instance of the service reads
+        all their partitions (a few vetoes a day; the inbox applies each once). So a veto never
+        waits for a rebalance, and kafka-python's rejoin, which was seen to stall after a
+        revocation until JOIN_STALL_S restarted it, is never needed."""
+        consumer.assign(sorted(partitions))
+        self._partitions_checked = time.monotonic()
+        # Paused until ``settle`` has sought them to the stored positions (all of them: a new
+        # assignment may have reset the client's positions; the inbox skips what comes again).
+        self._positions.on_partitions_assigned(partitions)
+
     def _stalled(self) -> bool:
         """True when a rebalance began (partitions revoked) and no assignment followed within
         JOIN_STALL_S: kafka-python 3.0 was seen to stop there, fetching nothing, until restarted."""
@@ -170,9 +198,18 @@ class EventConsumer:
     def _nudge_if_idle(self) -> None:
         """An instance left with no partitions for a while asks the group to rebalance again: a
         lost metadata update must not leave a topic unread. (With more instances than partitions
-        this costs a rebalance every EMPTY_REJOIN_S, a shape we do not deploy.)"""
+        this costs a rebalance every EMPTY_REJOIN_S, a shape we do not deploy.) An urgent lanes'
+        consumer instead takes up partitions added since it connected, as often."""
         consumer = self._consumer
         if consumer is None:
+            return
+        if self.lane == "urgent":
+            now = time.monotonic()
+            if now - self._partitions_checked > EMPTY_REJOIN_S:
+                self._partitions_checked = now
+                partitions = self._partitions(consumer)
+                if partitions - consumer.assignment():
+                    self._assign(consumer, partitions)
             return
         if consumer.assignment():
             self._empty_since = None
