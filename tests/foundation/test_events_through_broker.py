@@ -409,3 +409,59 @@ async def test_the_urgent_lanes_own_consumer_does_not_wait_for_a_backlog_already
     await producer_db.dispose()
     await consumer_db.dispose()
     assert order.index("hh-veto") < 2000, f"the veto was applied after {order.index('hh-veto')} backlog events"
+
+
+async def test_a_join_kafka_python_lost_after_a_revocation_is_completed(
+        databases: DatabaseFactory, fresh_broker: TansuBroker) -> None:
+    """kafka-python 3.0.12 can leave a group's leader revoked and unassigned while it believes
+    itself joined (a rejoin that only a metadata change asked for, finished after a poll's
+    timeout: seen on Apache Kafka after topics were recreated). Put a consumer in that state: it
+    asks the group to rebalance again and applies the next event within seconds, not after the
+    JOIN_STALL_S reconnect (20 s)."""
+    producer_db = await fresh_db(databases, "rating", "sqlite")
+    consumer_db = await fresh_db(databases, "lending", "sqlite")
+    relay = rating_relay(producer_db, fresh_broker.bootstrap)
+
+    async def handle(session: AsyncSession, event: Event) -> None:
+        await session.execute(insert(applied).values(subject_id=event.subject))
+
+    consumer = EventConsumer(consumer_db, fresh_broker.bootstrap, f"lost-{uuid.uuid4().hex[:6]}",
+                             {"rating-changed": handle}, verifier=session_keys().verifier("lending"), lane="main")
+
+    async def publish(subject_id: str) -> None:
+        async with producer_db.transaction() as session:
+            await emit_many(session, [grade(subject_id, "AA")])
+        while await relay.publish_pending():
+            pass
+
+    def lose_the_join() -> None:
+        # What the lost rejoin leaves: listeners told of the revocation, nothing assigned in the
+        # client, while its coordinator wants no rejoin.
+        client = consumer._consumer
+        assert client is not None and not client._coordinator.need_rejoin()
+        consumer._positions.on_partitions_revoked(set(client.assignment()))
+        client._subscription.assign_from_subscribed([])
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        await asyncio.wait_for(consumer.assigned.wait(), 30)
+        await publish("hh-before")
+
+        async def applied_before() -> bool:
+            return await applied_count(consumer_db, "hh-before") == 1
+
+        await eventually(applied_before, timeout=30)
+        await consumer._call(lose_the_join)
+        await publish("hh-after")
+
+        async def applied_after() -> bool:
+            return await applied_count(consumer_db, "hh-after") == 1
+
+        await eventually(applied_after, timeout=10)
+    finally:
+        await relay.stop()
+        await consumer.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await producer_db.dispose()
+        await consumer_db.dispose()

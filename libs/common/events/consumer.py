@@ -56,6 +56,9 @@ TRANSACTION_EVENTS = 500
 EMPTY_REJOIN_S = 15.0
 # A rebalance that has not assigned anything this long after revoking is restarted (see _stalled).
 JOIN_STALL_S = 20.0
+# A revocation followed by no assignment while the client thinks itself joined: rejoined after this
+# long (see _complete_lost_join).
+JOIN_LOST_S = 1.0
 
 
 class PoisonMessage(Exception):
@@ -195,6 +198,24 @@ class EventConsumer:
         since = self._rejoining_since
         return since is not None and time.monotonic() - since > JOIN_STALL_S
 
+    def _complete_lost_join(self) -> None:
+        """kafka-python 3.0.12 can lose a rejoin that only a change of the topics' metadata asked
+        for: when the leader's JoinGroup and SyncGroup finish after a poll has timed out, the
+        leader's snapshot of the topics already matches, the next poll finds no rejoin needed, and
+        the finished join is never completed: nothing assigned, nothing fetched, while the client
+        believes itself joined (seen on Apache Kafka as a revocation 0.1 s after the first
+        assignment, then silence until JOIN_STALL_S). Asking for a rejoin completes it."""
+        since = self._rejoining_since
+        consumer = self._consumer
+        if since is None or consumer is None or time.monotonic() - since < JOIN_LOST_S:
+            return
+        coordinator = getattr(consumer, "_coordinator", None)
+        if coordinator is None or not hasattr(coordinator, "request_rejoin") or coordinator.need_rejoin():
+            return  # a rejoin under way (waiting for the other members) is left to finish
+        log.info("rebalance lost after a revocation: asking the group to rebalance", extra={"group": self.group_id})
+        coordinator.request_rejoin()
+        self._rejoining_since = time.monotonic()
+
     def _nudge_if_idle(self) -> None:
         """An instance left with no partitions for a while asks the group to rebalance again: a
         lost metadata update must not leave a topic unread. (With more instances than partitions
@@ -311,6 +332,7 @@ class EventConsumer:
                     self.batches += 1
                 await self._call(self._measure_lag)
                 await self._call(self._nudge_if_idle)
+                await self._call(self._complete_lost_join)
                 if self._stalled():
                     log.warning("consumer %s: rebalance stalled, reconnecting", self.group_id)
                     self._rejoining_since = None
