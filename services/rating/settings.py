@@ -19,6 +19,10 @@ class RatingSettings(ServiceSettings):
     finalise_interval_seconds: float = Field(default=60, gt=0)
     # Rating rounds work in chunks of this many subjects (bounded memory, one transaction each).
     round_chunk_size: int = Field(default=2000, ge=10, le=20000)
+    # A chunk of at least this many subjects (a round's scoring, a finalisation's events) is worked
+    # out in worker processes (``common.cpu``: other cores, and the event loop keeps serving a veto
+    # meanwhile); a smaller one, not worth the pickling, in a thread.
+    cpu_workers_from: int = Field(default=1000, ge=0)
     # Finalising ended publications works in chunks of this many ratings, one transaction each. A
     # veto raised meanwhile waits for the chunk being written (SQLite's one writer, taken in turns):
     # measured in bench/county_round.py, 2,000 took finalisation from 24 s to 43 s for no better p99.

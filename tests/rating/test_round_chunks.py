@@ -1,7 +1,10 @@
-"""A rating round and its finalisation work chunk by chunk: over many chunks they give the same
-grades, versions and ``rating-changed`` events as in one chunk, on SQLite and PostgreSQL."""
+"""A rating round and its finalisation work chunk by chunk: over many chunks (scored in worker
+processes) they give the same grades, versions and ``rating-changed`` events as in one chunk
+(scored in a thread), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from datetime import timedelta
@@ -10,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from common import cpu
 from common.db import utcnow
 from rating.ratings import lifecycle
 from rating.ratings.lifecycle import finalise_due
@@ -26,13 +30,15 @@ PROFILES = [GOOD, POOR, {**GOOD, "annual_income": "30000.00"}, {**POOR, "pboc_re
 
 @pytest.fixture
 async def pair(databases: DatabaseFactory, backend: str, keys: Keys) -> AsyncIterator[list[RunningService]]:
-    """The same county twice: rounds and finalisations in chunks of ten subjects, and in one chunk."""
+    """The same county twice: rounds and finalisations in chunks of ten subjects scored in worker
+    processes (as a county round is, ``common.cpu``), and in one chunk scored in a thread."""
     async with AsyncExitStack() as stack:
         services = []
-        for chunk in (10, 2000):
+        for chunk, workers_from in ((10, 0), (2000, 10000)):
             url = await databases.create("rating", backend)
             services.append(await stack.enter_async_context(start_service(
-                "rating", url, keys, publication_days=7, round_chunk_size=chunk, finalise_chunk_size=chunk)))
+                "rating", url, keys, publication_days=7, round_chunk_size=chunk, finalise_chunk_size=chunk,
+                cpu_workers_from=workers_from)))
         yield services
 
 
@@ -68,6 +74,7 @@ async def test_a_round_over_many_chunks_rates_and_announces_as_one_chunk_does(
     before = len((await state(pair[0]))[1])   # the defaulted loan's veto has rated hh-c004 already
 
     first = [await round_and_finalise(svc, 8) for svc in pair]
+    assert cpu.running()   # the chunked round was scored in worker processes
     assert first[0] == first[1] and first[0]["rated"] == HOUSEHOLDS
     chunked, whole = [await state(svc) for svc in pair]
     assert chunked == whole
@@ -98,3 +105,35 @@ async def test_a_round_over_many_chunks_rates_and_announces_as_one_chunk_does(
     # Villages and towns announce only a change of their own grade.
     levels = [e for e in chunked[1] if e["kind"] in ("village", "town")]
     assert levels and all(e["old_grade"] != e["new_grade"] for e in levels)
+
+
+async def test_a_round_whose_scoring_fails_is_recorded_failed_with_nothing_left_waiting(
+        pair: list[RunningService], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk whose scoring raises (a worker that died, a bad indicator) fails the round: it is
+    recorded failed with the error, the chunks read ahead are dropped, and the call returns
+    (the reader, blocked on a full queue of chunks, does not keep it waiting)."""
+    svc = pair[0]
+    settings = svc.settings
+    assert isinstance(settings, RatingSettings)
+    await apply(svc.db, settings, *[subject_event(f"hh-f{i:03d}", GOOD) for i in range(HOUSEHOLDS)])
+    scored = 0
+    real = rounds.score_chunk
+
+    def failing(*args: Any) -> Any:
+        nonlocal scored
+        scored += 1
+        if scored == 2:
+            time.sleep(0.5)   # (a thread) meanwhile the reader fills the queue with the next chunks
+            raise RuntimeError("the scoring of the second chunk failed")
+        return real(*args)
+
+    monkeypatch.setattr(rounds, "score_chunk", failing)
+    monkeypatch.setattr(settings, "cpu_workers_from", 10_000)   # a thread: the patched function runs
+    async with svc.db.transaction() as session:
+        rnd = await rounds.start(session, "341181", ["household"], "test", utcnow())
+    with pytest.raises(RuntimeError, match="second chunk"):
+        await asyncio.wait_for(rounds.run(svc.db, settings, rnd.id), 30)
+    async with svc.db.transaction(write=False) as session:
+        failed = await rounds.get(session, rnd.id)
+    assert failed.status == "failed" and "second chunk" in (failed.error or "")
+    assert failed.done == 10   # the first chunk only

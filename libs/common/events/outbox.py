@@ -44,7 +44,12 @@ async def emit(session: AsyncSession, event: Event) -> Event:
 async def emit_many(session: AsyncSession, events: list[Event], *, urgent: bool = False) -> None:
     """Outbox rows for ``events``: one executemany through the driver (a round's finalisation
     writes thousands; SQLAlchemy's per-row parameter machinery would cost more than the rows)."""
-    if not events:
+    await emit_rows(session, [outbox_row(e, urgent=urgent) for e in events])
+
+
+async def emit_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Outbox rows already made by ``outbox_row`` (in a worker process, say), written as they are."""
+    if not rows:
         return
-    await insert_rows(session, outbox_events, [outbox_row(e, urgent=urgent) for e in events])
+    await insert_rows(session, outbox_events, rows)
     mark_written(session)

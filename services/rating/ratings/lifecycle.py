@@ -7,17 +7,19 @@ raised or cleared (and a serious points item) re-rates at once, straight to fina
 """
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import cpu
 from common.db import Database, utcnow
 from common.errors import ProblemError, conflict
 from common.events import Event
+from common.events.outbox import emit_rows, outbox_row
 from common.i18n import KINDS_ZH, Text
 from rating.indicators.repository import current_compiled
 from rating.ratings import events
@@ -63,13 +65,21 @@ def rating_row(subject: Any, result: ScoreResult, version: int | None, *, status
 class FinalisationPlan:
     """A chunk's finalisation worked out from what was read (pure computation): the current grades'
     rows to insert and update, the ``rating-changed`` events, the villages whose households changed
-    grade, and the versions it assumed (``None``: the subject had no current grade)."""
+    grade, and the versions it assumed (``None``: the subject had no current grade). Worked out in
+    a worker process, the events come back as their outbox rows (``outbox``) instead."""
     rating_ids: list[int]
     assumed_versions: dict[str, int | None]
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     villages: set[str] = field(default_factory=set)
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+
+
+class GradeVersion(NamedTuple):
+    """A subject's current grade and version, as a finalisation plan needs them (and pickles them)."""
+    grade: str
+    version: int
 
 
 def plan_finalisation(rows: Sequence[Any], current: Mapping[str, Any], now: datetime) -> FinalisationPlan:
@@ -96,16 +106,26 @@ def plan_finalisation(rows: Sequence[Any], current: Mapping[str, Any], now: date
     return plan
 
 
+def plan_finalisation_rows(rows: Sequence[Any], current: Mapping[str, GradeVersion], now: datetime) -> FinalisationPlan:
+    """``plan_finalisation`` with its events made outbox rows (checked against their schema and
+    serialised, most of their cost): what a worker process sends back for the writer to insert."""
+    plan = plan_finalisation(rows, current, now)
+    plan.outbox, plan.events = [outbox_row(e) for e in plan.events], []
+    return plan
+
+
 # A finalisation's rows and events are written this many at a time (statements of bounded size).
 WRITE_BATCH = 1000
 
 
 async def write_finalisation(session: AsyncSession, plan: FinalisationPlan, *, urgent: bool = False) -> None:
     """The plan's current grades and events (the ratings are already marked final)."""
-    for start in range(0, max(len(plan.inserts), len(plan.updates), len(plan.events)), WRITE_BATCH):
+    size = max(len(plan.inserts), len(plan.updates), len(plan.events), len(plan.outbox))
+    for start in range(0, size, WRITE_BATCH):
         await repo.insert_current(session, plan.inserts[start:start + WRITE_BATCH])
         await repo.update_current(session, plan.updates[start:start + WRITE_BATCH])
         await events.write(session, plan.events[start:start + WRITE_BATCH], urgent=urgent)
+        await emit_rows(session, plan.outbox[start:start + WRITE_BATCH])
 
 
 async def finalise_rows(session: AsyncSession, rows: Sequence[Any], now: datetime, *,
@@ -200,35 +220,53 @@ async def finalise_due_in(session: AsyncSession, now: datetime, limit: int,
     return len(rows), await finalise_rows(session, rows, now)
 
 
+async def _planned_chunks(db: Database, settings: RatingSettings, now: datetime) -> AsyncIterator[Awaitable[FinalisationPlan]]:
+    """The due ratings chunk by chunk, each chunk's plan to be worked out (``cpu.ahead``) while the
+    writer's statements for the one before are in the database: in a worker process for a chunk
+    of ``cpu_workers_from`` ratings or more, else in a thread."""
+    after: tuple[datetime, int] | None = None
+    while True:
+        async with db.transaction(write=False) as session:
+            rows = await repo.due(session, now, settings.finalise_chunk_size, after=after)
+            if not rows:
+                return
+            current = {k: GradeVersion(v.grade, v.version) for k, v in (await repo.current(
+                session, [r.subject_id for r in rows], lock=False, columns=["grade", "version"])).items()}
+        after = rows[-1].due_key
+        yield cpu.pure(plan_finalisation_rows, rows, current, now,
+                       in_worker_process=len(rows) >= settings.cpu_workers_from)
+
+
 async def finalise_due(db: Database, settings: RatingSettings, now: datetime | None = None) -> int:
     """Finalise every publication that has ended and is not disputed, chunk by chunk (one
     transaction each), then recompute the villages whose households changed.
 
     A chunk is read and worked out (its events built: most of its cost) before it takes the write
     lock, which it then holds only for its statements: a veto raised meanwhile (SQLite has one
-    writer) waits for those, not for the whole chunk. Should a subject of the chunk have moved in
-    between, the chunk is done again the plain way, under the lock."""
+    writer) waits for those, not for the whole chunk; the next chunks are read and worked out
+    meanwhile. Should a subject of the chunk have moved in between, the chunk is done again the
+    plain way, under the lock, and a last plain pass takes what that way left."""
     now = now or utcnow()
     total = 0
     villages: set[str] = set()
     chunk = settings.finalise_chunk_size
+    async with aclosing(cpu.ahead(_planned_chunks(db, settings, now))) as plans:
+        async for plan in plans:
+            try:
+                async with db.transaction() as session:
+                    await claim(session, plan, now)
+                    await write_finalisation(session, plan)
+                n, touched = len(plan.rating_ids), plan.villages
+            except PlanOvertaken:
+                async with db.transaction() as session:
+                    n, touched = await finalise_due_in(session, now, chunk)
+            total += n
+            villages |= touched
+    # The plain way takes the first ratings due, not the chunk's: a chunk read ahead may have been
+    # overtaken by it, and the plain way's own chunk may have left some of the chunk it replaced.
     while True:
-        async with db.transaction(write=False) as session:
-            rows = await repo.due(session, now, chunk)
-            current = await repo.current(session, [r.subject_id for r in rows], lock=False,
-                                         columns=["grade", "version"]) if rows else {}
-        if not rows:
-            break
-        # Pure CPU (the chunk's events): in a thread, so the event loop keeps serving meanwhile.
-        plan = await asyncio.to_thread(plan_finalisation, rows, current, now)
-        try:
-            async with db.transaction() as session:
-                await claim(session, plan, now)
-                await write_finalisation(session, plan)
-            n, touched = len(rows), plan.villages
-        except PlanOvertaken:
-            async with db.transaction() as session:
-                n, touched = await finalise_due_in(session, now, chunk)
+        async with db.transaction() as session:
+            n, touched = await finalise_due_in(session, now, chunk)
         total += n
         villages |= touched
         if n < chunk:

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, Text, select, type_coerce, update
+from sqlalchemy import Table, Text, literal, select, tuple_, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from rating.ratings.models import CLOSED_STATES, FINAL, OPEN_STATES, PUBLISHED, SUPERSEDED, CurrentGrade, Rating
@@ -61,11 +61,18 @@ class DueRating(NamedTuple):
     reasons: list[str]
     indicator_system_version: int | None
     trigger: str
+    publication_ends_at: datetime
+
+    @property
+    def due_key(self) -> tuple[datetime, int]:
+        """Its place in the order ratings fall due: ``due(after=...)`` reads on from there."""
+        return self.publication_ends_at, self.id
 
 
-async def due(session: AsyncSession, now: datetime, limit: int,
-              subject_ids: Sequence[str] | None = None) -> list[DueRating]:
-    """Published ratings whose publication has ended and that nobody disputes, the longest ended first."""
+async def due(session: AsyncSession, now: datetime, limit: int, subject_ids: Sequence[str] | None = None,
+              after: tuple[datetime, int] | None = None) -> list[DueRating]:
+    """Published ratings whose publication has ended and that nobody disputes, the longest ended
+    first (from ``after`` on: the ``due_key`` of the last one read, to read ahead of the writer)."""
     # In the order of ix_ratings_due (status, publication_ends_at; the id breaks ties, and is the
     # index's own tail on SQLite): the first ``limit`` are read off the index, where ORDER BY id
     # alone sorted every published rating of the county once per chunk. The reasons come as JSON
@@ -77,6 +84,10 @@ async def due(session: AsyncSession, now: datetime, limit: int,
          .order_by(RATINGS.c.publication_ends_at, RATINGS.c.id).limit(limit))
     if subject_ids is not None:
         q = q.where(RATINGS.c.subject_id.in_(subject_ids))
+    if after is not None:
+        # Bound as the column's own type: SQLite compares the stored text.
+        q = q.where(tuple_(RATINGS.c.publication_ends_at, RATINGS.c.id)
+                    > tuple_(literal(after[0], RATINGS.c.publication_ends_at.type), literal(after[1])))
     if is_postgres(session):
         q = q.with_for_update(skip_locked=True)
     at = DueRating._fields.index("reasons")

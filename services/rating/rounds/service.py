@@ -12,13 +12,16 @@ import asyncio
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import cpu
 from common.auth import Principal
 from common.db import Database, utcnow
 from rating.access import check_region
@@ -71,8 +74,9 @@ class Scored:
 
 
 def score_chunk(chunk: Scored, subjects: Sequence[Any], systems: Mapping[str, CompiledSystem], inputs: Mapping[str, Any],
-                before: Mapping[str, str], make_row: Callable[[Any, ScoreResult, int], dict[str, Any]]) -> None:
-    """Score a chunk's subjects into ``chunk``: their rating rows and their share of the summary."""
+                before: Mapping[str, str], make_row: Callable[[Any, ScoreResult, int], dict[str, Any]]) -> Scored:
+    """Score a chunk's subjects into ``chunk``: their rating rows and their share of the summary.
+    Pure, and every argument pickles: it runs in a worker process (``common.cpu``) or a thread."""
     for s in subjects:
         system = systems[s.kind]
         result = score(system, inputs[s.subject_id])
@@ -86,35 +90,32 @@ def score_chunk(chunk: Scored, subjects: Sequence[Any], systems: Mapping[str, Co
             chunk.moves["same"] += 1
         else:
             chunk.moves["up" if RANK[result.grade] < RANK[old] else "down"] += 1
+    return chunk
 
 
-async def _read_and_score(db: Database, systems: dict[str, CompiledSystem], region: str, size: int, now: datetime,
-                          make_row: Callable[[Any, ScoreResult, int], dict[str, Any]],
-                          queue: asyncio.Queue[Scored | None]) -> None:
-    """Read subjects and their scoring inputs chunk by chunk and score them, ahead of the writer:
-    the scoring of the next chunk runs while the writer's statements and commit are in the
-    database (the queue is small, so memory stays bounded)."""
+async def _scored_chunks(db: Database, systems: dict[str, CompiledSystem], region: str, size: int, now: datetime,
+                         make_row: Callable[[Any, ScoreResult, int], dict[str, Any]],
+                         workers_from: int) -> AsyncIterator[Awaitable[Scored]]:
+    """Read subjects and their scoring inputs chunk by chunk, each chunk's scoring to be started
+    (``cpu.ahead``) while the writer's statements for the one before are in the database. A chunk
+    of ``workers_from`` subjects or more is scored in a worker process (other cores, and the event
+    loop keeps its interpreter lock), a smaller one in a thread."""
     last = ""
-    try:
-        while True:
-            async with db.transaction(write=False) as session:
-                subjects = await repo.subjects_after(session, region, list(systems), last, size)
-                if not subjects:
-                    break
-                last = subjects[-1].subject_id
-                # Without consent to rating (授权) a subject is skipped: no rating, nothing superseded.
-                chunk = Scored(done=len(subjects), ids=[], rows=[])
-                subjects = [s for s in subjects if s.rating_consent]
-                chunk.ids = [s.subject_id for s in subjects]
-                inputs = await scoring_inputs(session, subjects, now)
-                before = {k: v.grade for k, v in
-                          (await ratings_repo.current(session, chunk.ids, lock=False, columns=["grade"])).items()}
-            # Scoring is pure CPU: in a thread, the event loop keeps serving (a veto, the relay,
-            # requests) between the interpreter's switches instead of waiting for the chunk.
-            await asyncio.to_thread(score_chunk, chunk, subjects, systems, inputs, before, make_row)
-            await queue.put(chunk)
-    finally:
-        await queue.put(None)
+    while True:
+        async with db.transaction(write=False) as session:
+            subjects = await repo.subjects_after(session, region, list(systems), last, size)
+            if not subjects:
+                return
+            last = subjects[-1].subject_id
+            # Without consent to rating (授权) a subject is skipped: no rating, nothing superseded.
+            chunk = Scored(done=len(subjects), ids=[], rows=[])
+            subjects = [s for s in subjects if s.rating_consent]
+            chunk.ids = [s.subject_id for s in subjects]
+            inputs = await scoring_inputs(session, subjects, now)
+            before = {k: v.grade for k, v in
+                      (await ratings_repo.current(session, chunk.ids, lock=False, columns=["grade"])).items()}
+        yield cpu.pure(score_chunk, chunk, subjects, systems, inputs, before, make_row,
+                       in_worker_process=len(subjects) >= workers_from)
 
 
 def round_out(r: RatingRound) -> RoundOut:
@@ -167,14 +168,11 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
     vetoed = done = finalised = rated = 0
     villages: set[str] = set()
 
-    def make_row(subject: Any, result: ScoreResult, version: int) -> dict[str, Any]:
-        return rating_row(subject, result, version, status=PUBLISHED, trigger="round", actor=f"round:{round_id}",
-                          now=now, settings=settings, round_id=round_id)
-
-    queue: asyncio.Queue[Scored | None] = asyncio.Queue(maxsize=2)
-    reader = asyncio.create_task(_read_and_score(db, systems, region, settings.round_chunk_size, now, make_row, queue))
-    try:
-        while (chunk := await queue.get()) is not None:
+    make_row = partial(rating_row, status=PUBLISHED, trigger="round", actor=f"round:{round_id}", now=now,
+                       settings=settings, round_id=round_id)
+    chunks = _scored_chunks(db, systems, region, settings.round_chunk_size, now, make_row, settings.cpu_workers_from)
+    async with aclosing(cpu.ahead(chunks)) as scored:
+        async for chunk in scored:
             ids, rows = chunk.ids, chunk.rows
             done += chunk.done
             rated += len(ids)
@@ -189,10 +187,6 @@ async def _run(db: Database, settings: RatingSettings, round_id: str) -> dict[st
                     finalised += n
                     villages |= touched
                 await repo.set_values(session, round_id, done=done)
-        await reader
-    finally:
-        reader.cancel()
-        await asyncio.gather(reader, return_exceptions=True)
     if villages:
         async with db.transaction() as session:
             await recompute_villages(session, villages, now, settings)

@@ -10,6 +10,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from rating.grades import RANK, Grade, drop, worse
@@ -124,6 +125,17 @@ class CompiledSystem:
     veto_sources: frozenset[str]
     veto_grade: Grade
     labels: Mapping[str, tuple[str, str]] = field(default_factory=dict)   # code -> (Chinese, English)
+    definition: str = ""   # the system as JSON (``IndicatorSystemIn``): what another process compiles
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The share functions are closures, which do not pickle: a worker process (a round's
+        # scoring, ``common.cpu``) is sent the definition and compiles it once.
+        return (_compiled, (self.definition, self.version))
+
+
+@lru_cache(maxsize=32)
+def _compiled(definition: str, version: int) -> CompiledSystem:
+    return compile_system(IndicatorSystemIn.model_validate_json(definition), version)
 
 
 def compile_system(defn: IndicatorSystemIn, version: int) -> CompiledSystem:
@@ -135,7 +147,8 @@ def compile_system(defn: IndicatorSystemIn, version: int) -> CompiledSystem:
         indicators.append((ind.code, ind.name, ind.input, ind.weight, fn))
     bands = tuple(sorted(((b.min, b.max, b.grade) for b in defn.grade_bands), key=lambda t: t[0], reverse=True))
     return CompiledSystem(defn.kind, version, tuple(indicators), bands, frozenset(defn.veto_sources),
-                          defn.veto_grade, {ind.code: ind.labels() for ind in defn.indicators})
+                          defn.veto_grade, {ind.code: ind.labels() for ind in defn.indicators},
+                          defn.model_dump_json())
 
 
 def grade_for(system: CompiledSystem, score: Decimal) -> Grade:
