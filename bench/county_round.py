@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import sqlite3
 import statistics
@@ -140,14 +141,18 @@ def cpu_seconds(pid: int) -> float:
 
 
 def cpu_by_process(cluster: Cluster) -> dict[str, float]:
-    """Where the machine's cores went: each service process, the broker, and this process (rating's
-    round, its relay and the probe)."""
+    """Where the machine's cores went: each service process, the broker, this process (rating's
+    round, its relay and the probe) and rating's worker processes (``common.cpu``: the round's
+    scoring, the finalisation's events)."""
     pids = {name: proc.pid for name, proc in cluster.procs.items()}
     broker = getattr(cluster.broker, "process", None)
     if broker is not None:
         pids["broker"] = broker.pid
     pids["rating (round, relay, probe)"] = os.getpid()
-    return {name: cpu_seconds(pid) for name, pid in pids.items()}
+    used = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    used["rating's workers"] = sum(cpu_seconds(p.pid) for p in multiprocessing.active_children()
+                                   if p.pid is not None and Path(f"/proc/{p.pid}").exists())
+    return used
 
 
 def pct(values: list[float], q: float) -> float | None:
