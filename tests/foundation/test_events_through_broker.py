@@ -74,6 +74,12 @@ async def applied_count(db: Database, subject_id: str | None = None) -> int:
         return int((await session.execute(q)).scalar_one())
 
 
+async def applied_order(db: Database) -> list[str]:
+    """The subjects in the order the handler applied their events."""
+    async with db.transaction(write=False) as session:
+        return list((await session.execute(select(applied.c.subject_id).order_by(applied.c.n))).scalars())
+
+
 async def fresh_db(databases: DatabaseFactory, service: str, backend: str) -> Database:
     db = Database(await databases.create(service, backend))
     async with db.engine.begin() as conn:
@@ -348,8 +354,7 @@ async def test_a_consumer_applies_the_urgent_lane_before_the_backlog_of_the_same
         await consumer.stop()
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-    async with consumer_db.transaction(write=False) as session:
-        order = list((await session.execute(select(applied.c.subject_id).order_by(applied.c.n))).scalars())
+    order = await applied_order(consumer_db)
     await producer_db.dispose()
     await consumer_db.dispose()
     assert order.index("hh-veto") < 100, f"the veto was applied after {order.index('hh-veto')} backlog events"
@@ -404,8 +409,7 @@ async def test_the_urgent_lanes_own_consumer_does_not_wait_for_a_backlog_already
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    async with consumer_db.transaction(write=False) as session:
-        order = list((await session.execute(select(applied.c.subject_id).order_by(applied.c.n))).scalars())
+    order = await applied_order(consumer_db)
     await producer_db.dispose()
     await consumer_db.dispose()
     assert order.index("hh-veto") < 2000, f"the veto was applied after {order.index('hh-veto')} backlog events"
