@@ -9,9 +9,9 @@ import hashlib
 import logging
 import multiprocessing
 import uuid
-from collections import deque
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,6 +23,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from common import cpu
 from common.auth import Principal, Role
 from common.bulk import Binder, dialect_named
 from common.db import Database, utcnow
@@ -279,35 +280,49 @@ def _dedupe(prepared: _Prepared, seen: dict[str, int]) -> None:
 Chunks = Iterator[tuple[int, list[list[str]]]]
 
 
+async def _ahead(chunks: Chunks, reader: ThreadPoolExecutor, prepare: Callable[[list[list[str]], int], Awaitable[_Prepared]],
+                 depth: int) -> AsyncGenerator[tuple[int, _Prepared], None]:
+    """(rows, prepared chunk) in file order, up to ``depth`` chunks prepared ahead of the writer
+    (``cpu.ahead``); the file is read a chunk at a time in ``reader``, off the event loop."""
+    loop = asyncio.get_running_loop()
+
+    async def sized(rows: int, prepared: Awaitable[_Prepared]) -> tuple[int, _Prepared]:
+        return rows, await prepared
+
+    async def works() -> AsyncIterator[Awaitable[tuple[int, _Prepared]]]:
+        while (chunk := await loop.run_in_executor(reader, next, chunks, None)) is not None:
+            start, part = chunk
+            yield sized(len(part), prepare(part, start + 2))
+
+    async with aclosing(cpu.ahead(works(), depth)) as prepared:
+        async for item in prepared:
+            yield item
+
+
 async def _in_thread(ctx: _Context, chunks: Chunks) -> AsyncGenerator[tuple[int, _Prepared], None]:
     """(rows, prepared chunk) read and prepared in a worker thread, one chunk ahead of the writer
     (the database driver releases the GIL), so the API also keeps answering meanwhile. One
     thread: the file is read in order."""
-    reader = ThreadPoolExecutor(1, thread_name_prefix="import")
     loop = asyncio.get_running_loop()
+    reader = ThreadPoolExecutor(1, thread_name_prefix="import")
 
-    def prepare() -> tuple[int, _Prepared] | None:
-        chunk = next(chunks, None)
-        if chunk is None:
-            return None
-        start, part = chunk
-        return len(part), _prepare(ctx, part, start + 2)
+    def prepare(part: list[list[str]], first_row: int) -> Awaitable[_Prepared]:
+        return loop.run_in_executor(reader, _prepare, ctx, part, first_row)
 
-    upcoming = loop.run_in_executor(reader, prepare)
     try:
-        while (current := await upcoming) is not None:
-            upcoming = loop.run_in_executor(reader, prepare)
-            yield current
+        async with aclosing(_ahead(chunks, reader, prepare, 1)) as prepared:
+            async for item in prepared:
+                yield item
     finally:
-        upcoming.cancel()
         reader.shutdown(wait=False, cancel_futures=True)
 
 
 async def _in_processes(keys: tuple[str, str], ctx: _Context, drivername: str,
                         chunks: Chunks) -> AsyncGenerator[tuple[int, _Prepared], None]:
     """(rows, prepared chunk) prepared by a pool of processes (validation, encryption and binding
-    are CPU-bound Python), a few chunks ahead of the writer, handed back in file order. The file is
-    read a chunk at a time in a thread, off the event loop."""
+    are CPU-bound Python), a few chunks ahead of the writer, handed back in file order. The pool
+    is the import's own (``common.cpu``'s workers hold no cipher): each worker holds this job's
+    keys, header and regions once."""
     from registry.imports import workers
 
     loop = asyncio.get_running_loop()
@@ -315,22 +330,14 @@ async def _in_processes(keys: tuple[str, str], ctx: _Context, drivername: str,
     pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=workers.init,
                                initargs=(keys[0], keys[1], ctx.header, ctx.regions.villages, ctx.regions.groups,
                                          ctx.scope, ctx.actor, ctx.job_id, drivername))
-    pending: deque[tuple[int, asyncio.Future[_Prepared]]] = deque()
 
-    async def submit() -> None:
-        chunk = await loop.run_in_executor(reader, next, chunks, None)
-        if chunk is not None:
-            start, part = chunk
-            pending.append((len(part), loop.run_in_executor(pool, workers.prepare, part, start + 2)))
+    def prepare(part: list[list[str]], first_row: int) -> Awaitable[_Prepared]:
+        return loop.run_in_executor(pool, workers.prepare, part, first_row)
 
     try:
-        for _ in range(WORKERS * 2):
-            await submit()
-        while pending:
-            size, future = pending.popleft()
-            prepared = await future
-            await submit()
-            yield size, prepared
+        async with aclosing(_ahead(chunks, reader, prepare, WORKERS * 2)) as prepared:
+            async for item in prepared:
+                yield item
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         reader.shutdown(wait=False, cancel_futures=True)
