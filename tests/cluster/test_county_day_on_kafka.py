@@ -12,7 +12,7 @@ from kafka.admin import ConfigResource, ConfigResourceType
 from tools.kafka_cluster import LocalKafka
 
 from common.events.topics import topic_specs
-from tests.cluster.helpers import admin
+from tests.cluster.helpers import admin, metric
 from tests.e2e import test_county_day as day
 from tests.e2e.cluster import Cluster
 from tests.harness import PG_URL, Keys
@@ -54,3 +54,15 @@ def test_the_topics_on_the_cluster_are_the_one_definition(clean_kafka: LocalKafk
 
 def test_the_county_day_on_kafka_and_postgres(services: Cluster) -> None:
     day.test_the_county_day_end_to_end(services)
+
+
+def test_every_consumer_joined_its_group_once(services: Cluster) -> None:
+    """Through the whole day each service's consumer kept its first assignment: kafka-python
+    3.0.12's leader assigned from an empty snapshot of the topics, so the first metadata update
+    asked for a second rebalance a moment later, one that kafka-python could lose (see
+    ``EventConsumer._complete_lost_join``)."""
+    consuming = [name for name in services.procs if metric(services, name, "consumer_rebalances_total",
+                                                            group=name, event="assigned")]
+    assert len(consuming) >= 4, consuming   # rating, lending, merchant, stats
+    for name in consuming:
+        assert metric(services, name, "consumer_rebalances_total", group=name, event="revoked") is None, name

@@ -166,11 +166,24 @@ class EventConsumer:
                 self._assign(consumer, partitions)
             else:
                 consumer.subscribe(self.topics, listener=self._positions)
+                self._snapshot_subscribed_topics(consumer)
         except Exception:
             consumer.close(autocommit=False)
             raise
         self._empty_since = time.monotonic()
         return consumer
+
+    @staticmethod
+    def _snapshot_subscribed_topics(consumer: KafkaConsumer) -> None:
+        """kafka-python 3.0.12 takes its snapshot of the subscribed topics' partitions when the
+        consumer is made, before ``subscribe``: empty. A leader then assigns from that empty
+        snapshot, and the first metadata update asks for a second rebalance a moment later (one
+        it may lose: ``_complete_lost_join``). The partitions are known by now (``_partitions``):
+        the snapshot is taken again from them."""
+        coordinator = getattr(consumer, "_coordinator", None)
+        build = getattr(coordinator, "_build_metadata_snapshot", None)
+        if coordinator is not None and build is not None and hasattr(coordinator, "_metadata_snapshot"):
+            coordinator._metadata_snapshot = build(coordinator._subscription, coordinator._cluster)
 
     def _partitions(self, consumer: KafkaConsumer) -> set[TopicPartition]:
         found: set[TopicPartition] = set()
