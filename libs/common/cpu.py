@@ -89,7 +89,8 @@ def running() -> bool:
 
 
 def shutdown() -> None:
-    """Stop the workers (a service's shutdown; harmless when none were started)."""
+    """Drop the workers (``in_worker`` after one died); the next call starts a fresh pool. At
+    exit, the pool's own handler stops them."""
     global _pool
     pool, _pool = _pool, None
     if pool is not None:
