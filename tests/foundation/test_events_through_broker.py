@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.broker import TansuBroker
 from common.db import Database
 from common.events import Event, emit
+from common.events import consumer as consumer_module
 from common.events.consumer import EventConsumer
 from common.events.outbox import emit_many
 from common.events.relay import OutboxRelay
@@ -416,12 +417,16 @@ async def test_the_urgent_lanes_own_consumer_does_not_wait_for_a_backlog_already
 
 
 async def test_a_join_kafka_python_lost_after_a_revocation_is_completed(
-        databases: DatabaseFactory, fresh_broker: TansuBroker) -> None:
+        databases: DatabaseFactory, fresh_broker: TansuBroker, monkeypatch: pytest.MonkeyPatch) -> None:
     """kafka-python 3.0.12 can leave a group's leader revoked and unassigned while it believes
     itself joined (a rejoin that only a metadata change asked for, finished after a poll's
     timeout: seen on Apache Kafka after topics were recreated). Put a consumer in that state: it
-    asks the group to rebalance again and applies the next event within seconds, not after the
-    JOIN_STALL_S reconnect (20 s)."""
+    asks the group to rebalance again and applies the next event, in the same client.
+    The two backstops (the idle nudge, the stalled-rebalance reconnect) are moved out of reach,
+    so only the lost join's own repair can apply it, however slow the machine or the broker's
+    rebalance (Tansu waits 3 s for members; under a loaded CI run, more)."""
+    monkeypatch.setattr(consumer_module, "EMPTY_REJOIN_S", 600.0)
+    monkeypatch.setattr(consumer_module, "JOIN_STALL_S", 600.0)
     producer_db = await fresh_db(databases, "rating", "sqlite")
     consumer_db = await fresh_db(databases, "lending", "sqlite")
     relay = rating_relay(producer_db, fresh_broker.bootstrap)
@@ -438,13 +443,14 @@ async def test_a_join_kafka_python_lost_after_a_revocation_is_completed(
         while await relay.publish_pending():
             pass
 
-    def lose_the_join() -> None:
+    def lose_the_join() -> Any:
         # What the lost rejoin leaves: listeners told of the revocation, nothing assigned in the
         # client, while its coordinator wants no rejoin.
         client = consumer._consumer
         assert client is not None and not client._coordinator.need_rejoin()
         consumer._positions.on_partitions_revoked(set(client.assignment()))
         client._subscription.assign_from_subscribed([])
+        return client
 
     task = asyncio.create_task(consumer.run())
     try:
@@ -455,13 +461,14 @@ async def test_a_join_kafka_python_lost_after_a_revocation_is_completed(
             return await applied_count(consumer_db, "hh-before") == 1
 
         await eventually(applied_before, timeout=30)
-        await consumer._call(lose_the_join)
+        client = await consumer._call(lose_the_join)
         await publish("hh-after")
 
         async def applied_after() -> bool:
             return await applied_count(consumer_db, "hh-after") == 1
 
-        await eventually(applied_after, timeout=10)
+        await eventually(applied_after, timeout=30)
+        assert consumer._consumer is client, "the consumer reconnected instead of completing its join"
     finally:
         await relay.stop()
         await consumer.stop()
