@@ -253,8 +253,8 @@ async def test_accept_versions_takes_the_newer_of_many_subjects_in_one_statement
 
 async def test_the_relay_sends_urgent_events_before_a_backlog(databases: DatabaseFactory, backend: str,
                                                               fresh_broker: TansuBroker) -> None:
-    """A veto written behind a county round's unsent events leaves with the relay's next batch, by
-    its type's urgent lane; the backlog follows in id order."""
+    """A veto written behind a county round's unsent events leaves in the relay's next batch, alone
+    (nothing of the backlog's to wait for), by its type's urgent lane; the backlog follows in id order."""
     db = await fresh_db(databases, "rating", backend)
     backlog = [grade(f"hh-round-{i}", "AA") for i in range(10)]
     veto = grade("hh-veto", "D", vetoed=True)
@@ -263,13 +263,13 @@ async def test_the_relay_sends_urgent_events_before_a_backlog(databases: Databas
         await emit_many(session, [veto], urgent=True)
     relay = rating_relay(db, fresh_broker.bootstrap, batch_size=4)
     try:
-        assert await relay.publish_pending() == 4
+        assert await relay.publish_pending() == 1
         async with db.transaction(write=False) as session:
             sent = (await session.execute(select(outbox_events.c.key, outbox_events.c.topic)
                                           .where(outbox_events.c.sent_at.is_not(None))
                                           .order_by(outbox_events.c.id))).all()
-        assert [tuple(r) for r in sent] == [("hh-round-0", "rating-changed"), ("hh-round-1", "rating-changed"),
-                                            ("hh-round-2", "rating-changed"), ("hh-veto", "rating-changed.urgent")]
+        assert [tuple(r) for r in sent] == [("hh-veto", "rating-changed.urgent")]
+        assert await relay.publish_pending() == 4
         while await relay.publish_pending():
             pass
     finally:

@@ -330,3 +330,30 @@ async def test_a_chunk_overtaken_under_the_lock_is_done_again_the_plain_way(
     assert sorted(e["subject"] for e in sent) == ["hh-fin-1", "hh-fin-2"]
     assert all(e["data"]["version"] == 1 for e in sent)
     assert await finalise_due(svc.db, settings, utcnow() + timedelta(days=8)) == 0
+
+
+def test_a_chunk_is_written_in_slices_that_together_are_the_chunk() -> None:
+    """A chunk worked out ahead is written a slice (a transaction) at a time: each slice carries
+    exactly its ratings' subjects' rows, assumed versions and events, and the slices in order are
+    the chunk."""
+    from types import SimpleNamespace
+
+    from rating.ratings import lifecycle
+
+    now = utcnow()
+    rows = [SimpleNamespace(id=100 + i, subject_id=f"hh-s{i}", kind="household", county="341181", town="341181100",
+                            village=f"v{i % 2}", grade="AA" if i % 3 else "B", score=80, vetoed=False,
+                            reasons=[], trigger="round", indicator_system_version=1) for i in range(7)]
+    current = {f"hh-s{i}": lifecycle.GradeVersion("AA", 3) for i in range(7) if i % 2}
+    plan = lifecycle.plan_finalisation(rows, current, now)
+    parts = lifecycle.slices(plan, 3)
+    assert [p.rating_ids for p in parts] == [[100, 101, 102], [103, 104, 105], [106]]
+    assert [e.subject for p in parts for e in p.events] == [e.subject for e in plan.events]
+    for part in parts:
+        mine = set(part.subject_ids)
+        assert [e.subject for e in part.events] == part.subject_ids
+        assert part.assumed_versions == {s: plan.assumed_versions[s] for s in part.subject_ids}
+        assert {r["subject_id"] for r in part.inserts + part.updates} == mine
+        assert len(part.inserts) + len(part.updates) == len(part.rating_ids)
+        assert all(r["version"] == 4 for r in part.updates) and all(r["version"] == 1 for r in part.inserts)
+    assert sum(len(p.updates) for p in parts) == 3 and parts[0].villages == plan.villages == {"v0", "v1"}

@@ -115,8 +115,9 @@ class OutboxRelay:
         return acked
 
     async def publish_pending(self) -> int:
-        """Publish one batch; return how many rows were marked sent. Urgent rows go first: a veto
-        written behind a county round's backlog leaves with the next batch, not after the round."""
+        """Publish one batch; return how many rows were marked sent. Urgent rows go first, in a
+        batch of their own: a veto written behind a county round's backlog leaves next, not after
+        the round."""
         if self.db.is_sqlite:
             # SQLite has one writer: never hold its write lock while waiting for the broker.
             async with self.db.transaction(write=False) as session:
@@ -138,20 +139,20 @@ class OutboxRelay:
         return len(acked)
 
     async def _pending(self, session: Any, *, lock: bool) -> list[Any]:
-        """Up to ``batch_size`` unsent rows, the urgent lanes' first, each lane in id order (so one
-        subject's events keep their order within a lane; across lanes, versions order them)."""
-        rows: list[Any] = []
+        """Up to ``batch_size`` unsent rows in id order (so one subject's events keep their order
+        within a lane; across lanes, versions order them). Urgent lanes' rows, when there are any,
+        go alone: a veto is acknowledged without waiting for a county round's batch beside it."""
         for lane in (outbox_events.c.topic.in_(URGENT_TOPICS), outbox_events.c.topic.not_in(URGENT_TOPICS)):
             query = (select(outbox_events.c.id, outbox_events.c.topic, outbox_events.c.key,
                             outbox_events.c.payload)
                      .where(outbox_events.c.sent_at.is_(None), lane)
-                     .order_by(outbox_events.c.id).limit(self.batch_size - len(rows)))
+                     .order_by(outbox_events.c.id).limit(self.batch_size))
             if lock:
                 query = query.with_for_update(skip_locked=True)
-            rows.extend((await session.execute(query)).all())
-            if len(rows) >= self.batch_size:
-                break
-        return rows
+            rows = list((await session.execute(query)).all())
+            if rows:
+                return rows
+        return []
 
     @staticmethod
     async def _mark_sent(session: Any, ids: list[int]) -> None:

@@ -66,9 +66,11 @@ class FinalisationPlan:
     """A chunk's finalisation worked out from what was read (pure computation): the current grades'
     rows to insert and update, the ``rating-changed`` events, the villages whose households changed
     grade, and the versions it assumed (``None``: the subject had no current grade). Worked out in
-    a worker process, the events come back as their outbox rows (``outbox``) instead."""
+    a worker process, the events come back as their outbox rows (``outbox``) instead.
+    ``subject_ids``, ``events`` and ``outbox`` run with ``rating_ids``: one of each per rating."""
     rating_ids: list[int]
     assumed_versions: dict[str, int | None]
+    subject_ids: list[str] = field(default_factory=list)
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
@@ -85,7 +87,7 @@ class GradeVersion(NamedTuple):
 def plan_finalisation(rows: Sequence[Any], current: Mapping[str, Any], now: datetime) -> FinalisationPlan:
     """Final grades for these ratings: each bumps its subject's version and emits ``rating-changed``
     (a confirmation of the same grade renews what hangs on it: a credit line's term)."""
-    plan = FinalisationPlan([r.id for r in rows], {})
+    plan = FinalisationPlan([r.id for r in rows], {}, [r.subject_id for r in rows])
     for r in rows:
         before = current.get(r.subject_id)
         plan.assumed_versions[r.subject_id] = before.version if before else None
@@ -114,8 +116,27 @@ def plan_finalisation_rows(rows: Sequence[Any], current: Mapping[str, GradeVersi
     return plan
 
 
-# A finalisation's rows and events are written this many at a time (statements of bounded size).
+# A finalisation's rows and events are written this many at a time (statements of bounded size),
+# and a chunk worked out ahead is written in transactions of as many (``slices``).
 WRITE_BATCH = 1000
+
+
+def slices(plan: FinalisationPlan, size: int) -> list[FinalisationPlan]:
+    """The plan cut into plans of ``size`` ratings, in order, each with its subjects' rows and
+    events: written one transaction each, so a veto (SQLite's one writer) waits for one slice's
+    statements, not a whole chunk's. Every slice keeps the chunk's villages (recomputing a village
+    twice is harmless; missing one is not)."""
+    parts = []
+    for start in range(0, len(plan.rating_ids), size):
+        subjects = plan.subject_ids[start:start + size]
+        mine = set(subjects)
+        parts.append(FinalisationPlan(
+            plan.rating_ids[start:start + size], {s: plan.assumed_versions[s] for s in subjects}, subjects,
+            inserts=[r for r in plan.inserts if r["subject_id"] in mine],
+            updates=[r for r in plan.updates if r["subject_id"] in mine],
+            events=plan.events[start:start + size], villages=plan.villages,
+            outbox=plan.outbox[start:start + size]))
+    return parts
 
 
 async def write_finalisation(session: AsyncSession, plan: FinalisationPlan, *, urgent: bool = False) -> None:
@@ -242,26 +263,28 @@ async def finalise_due(db: Database, settings: RatingSettings, now: datetime | N
     transaction each), then recompute the villages whose households changed.
 
     A chunk is read and worked out (its events built: most of its cost) before it takes the write
-    lock, which it then holds only for its statements: a veto raised meanwhile (SQLite has one
-    writer) waits for those, not for the whole chunk; the next chunks are read and worked out
-    meanwhile. Should a subject of the chunk have moved in between, the chunk is done again the
-    plain way, under the lock, and a last plain pass takes what that way left."""
+    lock, and written in slices of WRITE_BATCH ratings, a transaction each: a veto raised meanwhile
+    (SQLite has one writer) waits for one slice's statements, not for the whole chunk; the next
+    chunks are read and worked out meanwhile. Should a subject of a slice have moved in between,
+    the slice is done again the plain way, under the lock, and a last plain pass takes what that
+    way left."""
     now = now or utcnow()
     total = 0
     villages: set[str] = set()
     chunk = settings.finalise_chunk_size
     async with aclosing(cpu.ahead(_planned_chunks(db, settings, now))) as plans:
         async for plan in plans:
-            try:
-                async with db.transaction() as session:
-                    await claim(session, plan, now)
-                    await write_finalisation(session, plan)
-                n, touched = len(plan.rating_ids), plan.villages
-            except PlanOvertaken:
-                async with db.transaction() as session:
-                    n, touched = await finalise_due_in(session, now, chunk)
-            total += n
-            villages |= touched
+            for part in slices(plan, WRITE_BATCH):
+                try:
+                    async with db.transaction() as session:
+                        await claim(session, part, now)
+                        await write_finalisation(session, part)
+                    n, touched = len(part.rating_ids), part.villages
+                except PlanOvertaken:
+                    async with db.transaction() as session:
+                        n, touched = await finalise_due_in(session, now, len(part.rating_ids))
+                total += n
+                villages |= touched
     # The plain way takes the first ratings due, not the chunk's: a chunk read ahead may have been
     # overtaken by it, and the plain way's own chunk may have left some of the chunk it replaced.
     while True:
