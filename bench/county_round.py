@@ -10,8 +10,10 @@ measured round (about a third of the grades change; every other household's grad
 every household has an event). From the round's start it samples, every 0.5 s, how many of the
 round's households each service shows at the round's version (lending ``credit_lines.rating_version``, merchant's
 per-subject version, stats ``stats_subjects.v_rating``), and while the round's events flow it
-raises a negative-list veto every 0.5 s through rating's own consumer handler and times it (every
-0.1 s) to a frozen line in lending and a vetoed household in merchant (the row POS verify reads).
+raises a negative-list veto every 0.5 s through rating's own consumer handler and times it to a
+frozen line in lending and a vetoed household in merchant (the row POS verify reads): by the
+services' own inbox rows (the transaction that applied it), and as the probe saw it (every 0.1 s,
+from this process, which the round keeps busy: later by the probe's own delay).
 
     PYTHONPATH=libs:services:. .venv/bin/python bench/county_round.py [--households N] [--postgres URL]
 
@@ -28,7 +30,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -155,6 +157,55 @@ def cpu_by_process(cluster: Cluster) -> dict[str, float]:
     return used
 
 
+def epoch(value: Any) -> float:
+    """A stored UTC time (SQLite: naive ISO text; PostgreSQL: an aware datetime) as seconds since the epoch."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
+
+
+async def veto_stages(db: Database, probe: Probe, raised: dict[str, float],
+                      seen: dict[str, dict[str, float]]) -> dict[str, list[float]]:
+    """Each veto's way, from the rows it left (wall clock, one machine): rating's event made (its
+    urgent outbox row), the relay's send (the row marked sent, after the broker's ack), and lending's
+    and merchant's applying it (their inbox rows, written in the transaction that froze the line or
+    the till's household), all from the veto's raising; then how late the probe saw each.
+    ``raised``: subject → when; ``seen``: service → subject → when the probe saw it."""
+    async with db.transaction(write=False) as session:
+        rows = (await session.execute(text("SELECT key, event_id, created_at, sent_at FROM outbox_events "
+                                           "WHERE topic = 'rating-changed.urgent'"))).all()
+    made = {r[1]: (r[0], epoch(r[2]), epoch(r[3]) if r[3] else None) for r in rows if r[0] in raised}
+    listed = ", ".join(f"'{e}'" for e in made)  # ids the services made, not input
+    handled = {service: {r[0]: epoch(r[1]) for r in await probe.query(
+        service, f"SELECT event_id, handled_at FROM inbox_events WHERE event_id IN ({listed})")} if made else {}
+        for service in ("lending", "merchant")}
+    stages: dict[str, list[float]] = {"event_made": [], "relay_sent": [], "lending_applied": [],
+                                      "merchant_applied": [], "probe_late_lending": [], "probe_late_merchant": []}
+    stages["raised_at"] = []  # each veto's raising, wall clock: the stages above are lists in that order
+    for event_id, (subject, created, sent) in made.items():
+        stages["raised_at"].append(raised[subject])
+        stages["event_made"].append(created - raised[subject])
+        if sent is not None:
+            stages["relay_sent"].append(sent - raised[subject])
+        for service in ("lending", "merchant"):
+            at = handled[service].get(event_id)
+            if at is not None:
+                stages[f"{service}_applied"].append(at - raised[subject])
+                if subject in seen[service]:
+                    stages[f"probe_late_{service}"].append(seen[service][subject] - at)
+    return stages
+
+
+async def loop_lag(lags: list[float], every: float = 0.02) -> None:
+    """How late this process's event loop (rating's: the round, its relay, the probe) wakes a
+    task: what every async step of a veto's way out of rating waits for besides the database."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due = loop.time() + every
+        await asyncio.sleep(every)
+        lags.append(loop.time() - due)
+
+
 def pct(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -212,8 +263,12 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         in_rating: list[float] = []
         vetoes: list[dict[str, Any]] = []  # each veto: when it was raised in the round, when each service showed it  # veto raised → rating's re-rating committed (its outbox row written)
         pending: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}  # subject → when vetoed
+        raised_wall: dict[str, float] = {}  # subject → when vetoed, and when each service showed it (wall clock)
+        seen_wall: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}
         cpu_start = cpu_by_process(cluster)
-        t0 = time.perf_counter()
+        t0, t0_wall = time.perf_counter(), time.time()
+        lags: list[float] = []
+        lag_task = asyncio.create_task(loop_lag(lags))
         round_task = asyncio.create_task(one_round(db, settings, "bench"))
         next_veto, next_count = t0 + 0.5, t0
         caught: dict[str, float] = {}
@@ -243,11 +298,13 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
                     for subject in done & set(pending[service]):
                         raised = pending[service].pop(subject)
                         veto_times[service].append(seen_at - raised)
+                        seen_wall[service][subject] = time.time()
                         vetoes.append({"service": service, "raised_s": round(raised - t0, 2),
                                        "seen_after_s": round(seen_at - raised, 3)})
             if now >= next_veto and veto_subjects and len(caught) < len(SERVICES):
                 subject = veto_subjects.pop(0)
                 t_veto = time.perf_counter()
+                raised_wall[subject] = time.time()
                 await veto(db, on_negative, subject, len(veto_times["lending"]) + len(pending["lending"]))
                 in_rating.append(time.perf_counter() - t_veto)
                 pending["lending"][subject] = pending["merchant"][subject] = t_veto
@@ -260,6 +317,8 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             await asyncio.sleep(0.1)
         window_s = time.perf_counter() - t0
         cpu_used = {name: round(used - cpu_start.get(name, 0.0), 1) for name, used in cpu_by_process(cluster).items()}
+        lag_task.cancel()
+        stages = await veto_stages(db, probe, raised_wall, seen_wall)
         await probe.close()
         relay._stopped = True
         relay_task.cancel()
@@ -278,6 +337,16 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             "veto_committed_in_rating_p50_s": pct(in_rating, 0.5),
             "veto_committed_in_rating_p99_s": pct(in_rating, 0.99),
             "veto_mean_s": round(statistics.mean(veto_times["lending"]), 3) if veto_times["lending"] else None,
+            # The veto's way in stages, each from its raising, by the rows it left; then the probe's delay.
+            **{f"veto_{stage}_p{q}_s": pct(values, q / 100) for stage, values in stages.items() for q in (50, 99)
+               if stage != "raised_at"},
+            "rating_loop_lag_p50_s": pct(lags, 0.5), "rating_loop_lag_p99_s": pct(lags, 0.99),
+            "rating_loop_lag_max_s": round(max(lags), 3) if lags else None,
+            "veto_path": [{"raised_s": round(at - t0_wall, 2),
+                           **{stage: round(values[i], 3) for stage, values in stages.items()
+                              if stage in ("event_made", "relay_sent", "lending_applied", "merchant_applied")
+                              and i < len(values)}}
+                          for i, at in enumerate(stages["raised_at"])],
             # CPU seconds each process used from the round's start until all caught up, against what
             # the machine's cores could give in that time: what bounds the catch-up.
             "cpu_s": cpu_used, "cpu_s_total": round(sum(cpu_used.values()), 1),
@@ -305,6 +374,12 @@ def main() -> None:
           f"(of which committed in rating p50 {result['veto_committed_in_rating_p50_s']} s "
           f"p99 {result['veto_committed_in_rating_p99_s']} s); "
           f"load average {result['load_average_before']} → {result['load_average_after']}")
+    print("the veto's way from its raising, p50 / p99 s: " + ", ".join(
+        f"{stage} {result[f'veto_{stage}_p50_s']} / {result[f'veto_{stage}_p99_s']}"
+        for stage in ("event_made", "relay_sent", "lending_applied", "merchant_applied", "probe_late_lending",
+                      "probe_late_merchant")))
+    print(f"rating's event loop late by p50 {result['rating_loop_lag_p50_s']} s, p99 {result['rating_loop_lag_p99_s']} s, "
+          f"max {result['rating_loop_lag_max_s']} s")
     print(f"CPU from the round's start until all caught up: {result['cpu_s_total']} s used of "
           f"{result['cpu_s_available']} s the cores had; by process: {result['cpu_s']}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
