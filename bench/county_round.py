@@ -164,12 +164,17 @@ def epoch(value: Any) -> float:
     return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp()
 
 
-async def veto_stages(db: Database, probe: Probe, raised: dict[str, float],
-                      seen: dict[str, dict[str, float]]) -> dict[str, list[float]]:
+STAGES = ("event_made", "relay_sent", "lending_applied", "merchant_applied", "probe_late_lending",
+          "probe_late_merchant")
+
+
+async def veto_paths(db: Database, probe: Probe, raised: dict[str, float],
+                     seen: dict[str, dict[str, float]]) -> list[dict[str, float]]:
     """Each veto's way, from the rows it left (wall clock, one machine): rating's event made (its
     urgent outbox row), the relay's send (the row marked sent, after the broker's ack), and lending's
     and merchant's applying it (their inbox rows, written in the transaction that froze the line or
-    the till's household), all from the veto's raising; then how late the probe saw each.
+    the till's household), all from the veto's raising; then how late the probe saw each. One
+    record per veto (``raised_at`` and the ``STAGES`` it reached).
     ``raised``: subject → when; ``seen``: service → subject → when the probe saw it."""
     async with db.transaction(write=False) as session:
         rows = (await session.execute(text("SELECT key, event_id, created_at, sent_at FROM outbox_events "
@@ -179,21 +184,20 @@ async def veto_stages(db: Database, probe: Probe, raised: dict[str, float],
     handled = {service: {r[0]: epoch(r[1]) for r in await probe.query(
         service, f"SELECT event_id, handled_at FROM inbox_events WHERE event_id IN ({listed})")} if made else {}
         for service in ("lending", "merchant")}
-    stages: dict[str, list[float]] = {"event_made": [], "relay_sent": [], "lending_applied": [],
-                                      "merchant_applied": [], "probe_late_lending": [], "probe_late_merchant": []}
-    stages["raised_at"] = []  # each veto's raising, wall clock: the stages above are lists in that order
+    paths = []
     for event_id, (subject, created, sent) in made.items():
-        stages["raised_at"].append(raised[subject])
-        stages["event_made"].append(created - raised[subject])
+        at = raised[subject]
+        path = {"raised_at": at, "event_made": created - at}
         if sent is not None:
-            stages["relay_sent"].append(sent - raised[subject])
+            path["relay_sent"] = sent - at
         for service in ("lending", "merchant"):
-            at = handled[service].get(event_id)
-            if at is not None:
-                stages[f"{service}_applied"].append(at - raised[subject])
+            applied = handled[service].get(event_id)
+            if applied is not None:
+                path[f"{service}_applied"] = applied - at
                 if subject in seen[service]:
-                    stages[f"probe_late_{service}"].append(seen[service][subject] - at)
-    return stages
+                    path[f"probe_late_{service}"] = seen[service][subject] - applied
+        paths.append(path)
+    return paths
 
 
 async def loop_lag(lags: list[float], every: float = 0.02) -> None:
@@ -318,7 +322,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         window_s = time.perf_counter() - t0
         cpu_used = {name: round(used - cpu_start.get(name, 0.0), 1) for name, used in cpu_by_process(cluster).items()}
         lag_task.cancel()
-        stages = await veto_stages(db, probe, raised_wall, seen_wall)
+        paths = await veto_paths(db, probe, raised_wall, seen_wall)
         await probe.close()
         relay._stopped = True
         relay_task.cancel()
@@ -338,15 +342,12 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
             "veto_committed_in_rating_p99_s": pct(in_rating, 0.99),
             "veto_mean_s": round(statistics.mean(veto_times["lending"]), 3) if veto_times["lending"] else None,
             # The veto's way in stages, each from its raising, by the rows it left; then the probe's delay.
-            **{f"veto_{stage}_p{q}_s": pct(values, q / 100) for stage, values in stages.items() for q in (50, 99)
-               if stage != "raised_at"},
+            **{f"veto_{stage}_p{q}_s": pct([p[stage] for p in paths if stage in p], q / 100)
+               for stage in STAGES for q in (50, 99)},
             "rating_loop_lag_p50_s": pct(lags, 0.5), "rating_loop_lag_p99_s": pct(lags, 0.99),
             "rating_loop_lag_max_s": round(max(lags), 3) if lags else None,
-            "veto_path": [{"raised_s": round(at - t0_wall, 2),
-                           **{stage: round(values[i], 3) for stage, values in stages.items()
-                              if stage in ("event_made", "relay_sent", "lending_applied", "merchant_applied")
-                              and i < len(values)}}
-                          for i, at in enumerate(stages["raised_at"])],
+            "veto_path": [{"raised_s": round(p["raised_at"] - t0_wall, 2),
+                           **{stage: round(p[stage], 3) for stage in STAGES if stage in p}} for p in paths],
             # CPU seconds each process used from the round's start until all caught up, against what
             # the machine's cores could give in that time: what bounds the catch-up.
             "cpu_s": cpu_used, "cpu_s_total": round(sum(cpu_used.values()), 1),
@@ -376,8 +377,7 @@ def main() -> None:
           f"load average {result['load_average_before']} → {result['load_average_after']}")
     print("the veto's way from its raising, p50 / p99 s: " + ", ".join(
         f"{stage} {result[f'veto_{stage}_p50_s']} / {result[f'veto_{stage}_p99_s']}"
-        for stage in ("event_made", "relay_sent", "lending_applied", "merchant_applied", "probe_late_lending",
-                      "probe_late_merchant")))
+        for stage in STAGES))
     print(f"rating's event loop late by p50 {result['rating_loop_lag_p50_s']} s, p99 {result['rating_loop_lag_p99_s']} s, "
           f"max {result['rating_loop_lag_max_s']} s")
     print(f"CPU from the round's start until all caught up: {result['cpu_s_total']} s used of "

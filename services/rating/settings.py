@@ -23,9 +23,10 @@ class RatingSettings(ServiceSettings):
     # out in worker processes (``common.cpu``: other cores, and the event loop keeps serving a veto
     # meanwhile); a smaller one, not worth the pickling, in a thread.
     cpu_workers_from: int = Field(default=1000, ge=0)
-    # Finalising ended publications works in chunks of this many ratings, one transaction each. A
-    # veto raised meanwhile waits for the chunk being written (SQLite's one writer, taken in turns):
-    # measured in bench/county_round.py, 2,000 took finalisation from 24 s to 43 s for no better p99.
+    # Finalising ended publications reads and works out chunks of this many ratings ahead of the
+    # writer, which writes each in transactions of lifecycle.WRITE_BATCH (1,000): a veto raised
+    # meanwhile waits for one of those (SQLite's one writer, taken in turns). Measured in
+    # bench/county_round.py, chunks of 2,000 took finalisation from 24 s to 43 s for no better p99.
     finalise_chunk_size: int = Field(default=5000, ge=10, le=20000)
     # Credit village (信用村) and credit town (信用镇) policy (DOMAIN.md defaults).
     credit_village_household_share: Decimal = Decimal("0.70")
