@@ -38,7 +38,7 @@ from bench.rating_round import COUNTY, build_postgres, build_sqlite
 from sqlalchemy import text
 
 from common.db import Database, utcnow
-from common.events import Handler
+from common.events import BatchHandler, Handler
 from common.events.relay import OutboxRelay
 from common.events.signing import load_signer
 from common.migrations import upgrade
@@ -236,6 +236,7 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         relay = OutboxRelay(db, cluster.broker.bootstrap, "rating",
                             signer=load_signer(cluster.keys.events_dir, "rating"))
         on_negative = make_handlers(settings)["negative-record-changed"]
+        assert not isinstance(on_negative, BatchHandler), "a veto is re-rated event by event"
         relay_task = asyncio.create_task(relay.run())
 
         # Set-up: the county's first round; every service learns every household's grade.

@@ -164,8 +164,8 @@ async def measure(n: int, pg_url: str | None) -> dict[str, object]:
                               run_relay=False, run_consumer=False)
     db = Database(url)
     if pg_url:
-        async with db.engine.begin() as c:
-            await c.execute(text("ANALYZE"))
+        async with db.engine.begin() as conn:
+            await conn.execute(text("ANALYZE"))
     freeze_startup_heap()   # as the service does once it has started (common.app)
     base_rss = rss_mb()
     async with db.transaction() as session:
