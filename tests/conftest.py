@@ -29,6 +29,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that ran services as processes (``tests.e2e.cluster.Cluster``) shows the end of
+    each one's log: a consumer's rebalances or failed batches say why an outcome came late."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when != "call" or not report.failed:
+        return
+    for value in getattr(item, "funcargs", {}).values():
+        for candidate in value if isinstance(value, tuple) else (value,):
+            tails = getattr(candidate, "log_tails", None)
+            if callable(tails):
+                report.sections.append(("the services' logs, last lines", tails()))
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return (f"PostgreSQL tests: {'on (' + PG_URL + ')' if PG_URL else 'skipped (no CV_TEST_POSTGRES_URL)'}; "
             f"Apache Kafka cluster tests: {'on (' + KAFKA_BOOTSTRAP + ')' if KAFKA_BOOTSTRAP else 'skipped (no CV_TEST_KAFKA_BOOTSTRAP)'}")

@@ -130,6 +130,17 @@ class Cluster:
     def log(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
 
+    def log_tails(self, lines: int = 12, width: int = 300) -> str:
+        """The last lines of every service's log (each cut to ``width``), for a failed test's report."""
+        out = []
+        for name in self.services:
+            try:
+                tail = self.log(name).splitlines()[-lines:]
+            except OSError:
+                continue
+            out.append(f"--- {name}\n" + "\n".join(line[:width] for line in tail))
+        return "\n".join(out)
+
     def stop(self) -> None:
         for name in list(self.procs):
             self.stop_service(name)

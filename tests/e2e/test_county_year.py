@@ -20,7 +20,7 @@ import csv
 import datetime as dt
 import io
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -70,8 +70,7 @@ WAITING: dict[str, str] = {}
 class Year:
     """What the year measured (outcome → where → seconds) and which waiting steps failed."""
 
-    def __init__(self, cluster: Cluster | None = None) -> None:
-        self.cluster = cluster  # whose logs a missed outcome shows
+    def __init__(self) -> None:
         self.timings: dict[str, dict[str, float]] = {}
         self.failed: dict[str, str] = {}  # waiting step → what failed
         self.current: str | None = None
@@ -106,19 +105,9 @@ class Year:
             if pending and time.monotonic() - started > deadline:
                 last = {where: last.get(where) for where in pending}
                 raise AssertionError(f"{outcome}: not reached in {', '.join(pending)} within {deadline}s "
-                                     f"(last: {str(last)[:400]}){self._logs(pending)}")
+                                     f"(last: {str(last)[:400]})")
             time.sleep(0.05)
         return seen
-
-    def _logs(self, services: Iterable[str]) -> str:
-        """The end of each late service's log (its consumer's rebalances, failed batches): why it was late."""
-        if self.cluster is None:
-            return ""
-        tails = []
-        for name in services:
-            lines = [line[:400] for line in self.cluster.log(name).splitlines()[-40:]]
-            tails.append(f"\n--- {name}'s log, last lines ---\n" + "\n".join(lines))
-        return "".join(tails)
 
     def table(self) -> str:
         places = ["lending", "merchant", "registry", "stats"]
@@ -163,7 +152,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 def test_the_county_year_end_to_end(county: tuple[Cluster, CountyClock]) -> None:
     cluster, clock = county
-    year = Year(cluster)
+    year = Year()
     admin = Caller(cluster, Role.admin)
     officer = Caller(cluster, Role.officer, region=COUNTY)
     reviewer = Caller(cluster, Role.officer, region=COUNTY, sub="officer-reviewer")
