@@ -266,9 +266,11 @@ async def measure(households: int, pg_url: str | None, work: Path) -> dict[str, 
         series: list[dict[str, float]] = []
         veto_times: dict[str, list[float]] = {"lending": [], "merchant": []}
         in_rating: list[float] = []
-        vetoes: list[dict[str, Any]] = []  # each veto: when it was raised in the round, when each service showed it  # veto raised → rating's re-rating committed (its outbox row written)
+        vetoes: list[dict[str, Any]] = []  # each veto: when it was raised in the round, when each service showed it
         pending: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}  # subject → when vetoed
-        raised_wall: dict[str, float] = {}  # subject → when vetoed, and when each service showed it (wall clock)
+        # Wall clock, to set beside the services' stored times: subject → when vetoed, and
+        # service → subject → when the probe saw it.
+        raised_wall: dict[str, float] = {}
         seen_wall: dict[str, dict[str, float]] = {"lending": {}, "merchant": {}}
         cpu_start = cpu_by_process(cluster)
         t0, t0_wall = time.perf_counter(), time.time()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from common.db import utcnow
 from common.events import validate_event
 from rating.indicators.defaults import HOUSEHOLD
 from rating.indicators.models import IndicatorSystem
+from rating.ratings import lifecycle
 from rating.ratings.lifecycle import finalise_due
 from rating.ratings.models import Rating
 from rating.settings import RatingSettings
@@ -336,10 +338,6 @@ def test_a_chunk_is_written_in_slices_that_together_are_the_chunk() -> None:
     """A chunk worked out ahead is written a slice (a transaction) at a time: each slice carries
     exactly its ratings' subjects' rows, assumed versions and events, and the slices in order are
     the chunk."""
-    from types import SimpleNamespace
-
-    from rating.ratings import lifecycle
-
     now = utcnow()
     rows = [SimpleNamespace(id=100 + i, subject_id=f"hh-s{i}", kind="household", county="341181", town="341181100",
                             village=f"v{i % 2}", grade="AA" if i % 3 else "B", score=80, vetoed=False,
