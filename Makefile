@@ -30,7 +30,7 @@ run: install
 ## Run the whole suite (PostgreSQL-marked tests run when CV_TEST_POSTGRES_URL is set; .ci/run sets it).
 test: install
 	$(PY) -m ruff check libs services tests scripts bench tools
-	$(PY) -m mypy libs/common services tools
+	$(PY) -m mypy libs/common services tools bench
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## The cluster tier: starts a 3-node Apache Kafka cluster (deploy/local/kafka.sh: Kafka from Maven Central,
@@ -56,7 +56,7 @@ lint: install
 	$(PY) -m ruff check libs services tests scripts bench tools
 
 typecheck: install
-	$(PY) -m mypy libs/common services tools
+	$(PY) -m mypy libs/common services tools bench
 
 ## Recompile the lock files after changing requirements*.in (needs uv on the PATH).
 lock:

@@ -41,7 +41,8 @@ async def loans_per_second(db: Database, workers: int, seconds: float) -> dict[s
     async with db.transaction() as session:
         for s in subjects:
             event = rating_changed(subject_id=s, kind="household", old_grade=None, new_grade="AAA", score=Decimal("92.00"),
-                                   version=1, effective_at=utcnow(), reason="bench", **REGION)
+                                   version=1, effective_at=utcnow(), reason="bench",
+                                   county=REGION["county"], town=REGION["town"], village=REGION["village"])
             await apply_grade(session, event.data)
     rates = RateBook(db, ttl=3600)
     await rates.reload()

@@ -135,10 +135,11 @@ async def overdraws(db: Database) -> dict[str, int]:
     async with db.transaction(write=False) as session:
         over = (await session.execute(select(func.count()).select_from(CreditLine)
                                       .where(CreditLine.drawn_fen > CreditLine.line_fen))).scalar_one()
-        sums = dict((await session.execute(select(Loan.subject_id, func.sum(Loan.amount_fen))
-                                           .group_by(Loan.subject_id))).all())
-        drawn = dict((await session.execute(select(CreditLine.subject_id, CreditLine.drawn_fen))).all())
-    mismatched = sum(1 for s, d in drawn.items() if d != int(sums.get(s, 0)))
+        sums: dict[str, int] = {s: int(n) for s, n in (await session.execute(
+            select(Loan.subject_id, func.sum(Loan.amount_fen)).group_by(Loan.subject_id))).tuples()}
+        drawn: dict[str, int] = {s: int(d) for s, d in (await session.execute(
+            select(CreditLine.subject_id, CreditLine.drawn_fen))).tuples()}
+    mismatched = sum(1 for s, d in drawn.items() if d != sums.get(s, 0))
     return {"lines_over_limit": int(over), "lines_drawn_not_sum_of_loans": mismatched}
 
 

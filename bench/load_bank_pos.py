@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -182,7 +183,7 @@ async def load(cfg: dict[str, Any]) -> dict[str, Any]:
     started = time.monotonic()
     await asyncio.gather(*(worker(n) for n in range(cfg["concurrency"])))
     elapsed = time.monotonic() - started
-    routes = {}
+    routes: dict[str, dict[str, Any]] = {}
     for route, lat in latencies.items():
         codes = dict(statuses[route])
         errors = sum(v for k, v in codes.items() if not k.isdigit() or int(k) >= 500)
@@ -269,8 +270,11 @@ def main() -> None:
             bank = Caller(cluster, Role.bank, bank_id=BANK)
             poll(lambda: bank("lending", "GET", f"/v1/credit-lines/{subjects[-1]['subject_id']}").status_code == 200,
                  timeout=120)
+            def in_merchant(subject_id: str) -> bool:
+                return bool(admin("merchant", "GET", f"/v1/households/{subject_id}").status_code == 200)
+
             for s in subjects:
-                poll(lambda s=s: admin("merchant", "GET", f"/v1/households/{s['subject_id']}").status_code == 200, timeout=60)
+                poll(functools.partial(in_merchant, s["subject_id"]), timeout=60)
                 s["code"] = admin.ok("merchant", "POST", f"/v1/households/{s['subject_id']}/codes")["code"]
             rate = next(str(money(line["benchmark_rate"])) for s in subjects
                         if (line := bank.ok("lending", "GET", f"/v1/credit-lines/{s['subject_id']}"))["benchmark_rate"])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -99,7 +100,7 @@ async def _drive(port: int, requests: list[bytes], connections: int, seconds: fl
         started = time.perf_counter()
         for _ in range(connections):
             done: asyncio.Future[None] = loop.create_future()
-            await loop.create_connection(lambda d=done: _Conn(requests, stop_at, latencies, d, errors), "127.0.0.1", port)
+            await loop.create_connection(functools.partial(_Conn, requests, stop_at, latencies, done, errors), "127.0.0.1", port)
             dones.append(done)
         await asyncio.gather(*dones)
         return latencies, errors, time.perf_counter() - started
@@ -165,13 +166,14 @@ async def prepare(url: str, cipher: Any) -> tuple[list[str], str]:
                           "status": "active", "issued_at": now, "issued_by": "bench"})
     merchant_id = "m-bench-shop"
     offer_rows = []
-    for n, (grades, rule) in enumerate([
-            (["AAA"], {"kind": "percent", "percent": "15", "cap": "50.00"}),
-            (["AAA", "AA"], {"kind": "percent", "percent": "10", "cap": "30.00"}),
-            (["AAA", "AA", "A"], {"kind": "spend_save", "threshold": "100.00", "save": "10.00", "repeat": False}),
-            (["AAA", "AA", "A"], {"kind": "fixed_price", "item": "化肥 50kg", "regular_price": "160.00",
-                                  "fixed_price": "138.00", "max_quantity": 3}),
-            (["AA", "A"], {"kind": "spend_save", "threshold": "50.00", "save": "3.00", "repeat": True})]):
+    rules: list[tuple[list[str], dict[str, Any]]] = [
+        (["AAA"], {"kind": "percent", "percent": "15", "cap": "50.00"}),
+        (["AAA", "AA"], {"kind": "percent", "percent": "10", "cap": "30.00"}),
+        (["AAA", "AA", "A"], {"kind": "spend_save", "threshold": "100.00", "save": "10.00", "repeat": False}),
+        (["AAA", "AA", "A"], {"kind": "fixed_price", "item": "化肥 50kg", "regular_price": "160.00",
+                              "fixed_price": "138.00", "max_quantity": 3}),
+        (["AA", "A"], {"kind": "spend_save", "threshold": "50.00", "save": "3.00", "repeat": True})]
+    for n, (grades, rule) in enumerate(rules):
         offer_rows.append({"id": f"o-bench-{n}", "merchant_id": merchant_id, "programme_id": None, "title": f"offer {n}",
                            "kind": rule["kind"], "rule": rule, "grade_mask": grade_mask(grades),
                            "valid_from": now - timedelta(days=1), "valid_until": now + timedelta(days=30),

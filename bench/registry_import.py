@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import insert
 
 from common.auth import Principal, Role
 from common.db import Database, utcnow
@@ -63,7 +64,7 @@ async def seed(db: Database) -> None:
              for t in range(TOWNS)]
     rows += [{"code": c, "name": f"村{c[-3:]}", "level": "village", "parent_code": c[:9]} for c in villages()]
     async with db.transaction() as session:
-        await session.execute(Region.__table__.insert(), [{**r, "created_at": now, "created_by": "bench"} for r in rows])
+        await session.execute(insert(Region), [{**r, "created_at": now, "created_by": "bench"} for r in rows])
 
 
 async def fresh_url(postgres: str | None, tmp: Path) -> tuple[str, str | None]:

@@ -113,9 +113,13 @@ def rate_region(admin: Caller, region: str, count: int, timeout: float = 60.0, f
     the grades then stay on publication until the period ends)."""
     deadline = time.monotonic() + timeout
     while True:
-        rnd = admin.ok("rating", "POST", "/v1/rating-rounds", json={"region": region})
-        done = poll(lambda rnd=rnd: (lambda b: b if b["status"] in ("done", "failed") else None)(
-            admin.ok("rating", "GET", f"/v1/rating-rounds/{rnd['id']}")))
+        path = f"/v1/rating-rounds/{admin.ok('rating', 'POST', '/v1/rating-rounds', json={'region': region})['id']}"
+
+        def ended(path: str = path) -> dict[str, Any] | None:
+            b = admin.ok("rating", "GET", path)
+            return b if b["status"] in ("done", "failed") else None
+
+        done = poll(ended)
         assert done["status"] == "done", done
         if (done.get("total") or 0) >= count:
             break
