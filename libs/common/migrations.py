@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command, context, op
 from alembic.config import Config
-from sqlalchemy import Column, MetaData, String, inspect
+from sqlalchemy import Column, MetaData, String, inspect, text
 from sqlalchemy.engine import Connection
 
 from common.db import create_engine
@@ -57,6 +57,18 @@ def add_idempotency_claims(bind: Connection) -> None:
         op.add_column("idempotency_keys", Column("claim", String(32), nullable=True))
     if "ix_idempotency_keys_created_at" not in {i["name"] for i in inspector.get_indexes("idempotency_keys")}:
         op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def add_outbox_lane_index(bind: Connection) -> None:
+    """For each service's migration that adds the index the relay's urgent lane reads by (a
+    database whose first migration ran after this change has it already)."""
+    if "ix_outbox_events_unsent_by_topic" not in {i["name"] for i in inspect(bind).get_indexes("outbox_events")}:
+        op.create_index("ix_outbox_events_unsent_by_topic", "outbox_events", ["topic", "id"],
+                        sqlite_where=text("sent_at IS NULL"), postgresql_where=text("sent_at IS NULL"))
+
+
+def drop_outbox_lane_index(bind: Connection) -> None:
+    op.drop_index("ix_outbox_events_unsent_by_topic", "outbox_events")
 
 
 def drop_idempotency_claims(bind: Connection) -> None:

@@ -7,7 +7,7 @@ later (``consumer_positions``) comes with a migration of its own in each service
 """
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Column, Index, Integer, LargeBinary, MetaData, String, Table, Text, text
 
 from common.db import NAMING, UTCDateTime
 
@@ -28,6 +28,9 @@ outbox_events = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("last_error", Text, nullable=True),
     Index("ix_outbox_events_unsent", "sent_at", "id"),
+    # The relay's urgent lane finds its few rows without walking a county round's unsent backlog.
+    Index("ix_outbox_events_unsent_by_topic", "topic", "id",
+          sqlite_where=text("sent_at IS NULL"), postgresql_where=text("sent_at IS NULL")),
 )
 
 # Tracking table: which events this service has applied (the consumer's dedupe).

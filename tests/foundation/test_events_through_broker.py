@@ -4,6 +4,7 @@ restart loses nothing that was written meanwhile."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -22,7 +23,7 @@ from common.events import Event, emit
 from common.events import consumer as consumer_module
 from common.events.consumer import EventConsumer
 from common.events.outbox import emit_many
-from common.events.relay import OutboxRelay
+from common.events.relay import BACKLOG, OutboxRelay
 from common.events.signing import load_signer
 from common.events.topics import ensure_topics
 from common.tables import inbox_events, outbox_events
@@ -287,6 +288,55 @@ async def test_the_relay_sends_urgent_events_before_a_backlog(databases: Databas
     reader.close()
     assert lanes["rating-changed.urgent"] == ["hh-veto"]
     assert sorted(lanes["rating-changed"]) == sorted(e.subject for e in backlog)
+
+
+async def test_a_veto_leaves_while_the_relay_is_still_sending_a_backlog(databases: DatabaseFactory, backend: str,
+                                                                      fresh_broker: TansuBroker) -> None:
+    """The relay's lanes run apart: a veto committed while a county round's batch is on its way to
+    a busy broker reaches the broker without waiting for that send, nor for its marking."""
+    db = await fresh_db(databases, "rating", backend)
+    backlog = [grade(f"hh-round-{i}", "AA") for i in range(5)]
+    async with db.transaction() as session:
+        await emit_many(session, backlog)
+    relay = rating_relay(db, fresh_broker.bootstrap, poll_interval=0.05)
+    sending, release = threading.Event(), threading.Event()
+    send = relay._publish
+
+    def busy_broker(lane: str, rows: Any) -> list[int]:
+        if lane == BACKLOG:
+            sending.set()
+            release.wait(60)  # the backlog's send hangs until the test lets it go
+        return send(lane, rows)
+
+    relay._publish = busy_broker  # type: ignore[method-assign]
+    running = asyncio.create_task(relay.run())
+    reader = KafkaConsumer("rating-changed.urgent", bootstrap_servers=fresh_broker.bootstrap,
+                           group_id=f"veto-reader-{uuid.uuid4().hex[:6]}", auto_offset_reset="earliest",
+                           session_timeout_ms=6000, heartbeat_interval_ms=1000, fetch_max_wait_ms=50)
+    try:
+        assert await asyncio.to_thread(sending.wait, 20), "the relay never started on the backlog"
+        async with db.transaction() as session:
+            await emit_many(session, [grade("hh-veto", "D", vetoed=True)], urgent=True)
+        seen: list[str] = []
+        deadline = asyncio.get_running_loop().time() + 20
+        while not seen and asyncio.get_running_loop().time() < deadline:
+            for records in (await asyncio.to_thread(reader.poll, 500)).values():
+                seen += [m.key.decode() for m in records]
+        assert seen == ["hh-veto"]
+        async with db.transaction(write=False) as session:
+            unsent = (await session.execute(select(outbox_events.c.key).where(outbox_events.c.sent_at.is_(None))
+                                            .order_by(outbox_events.c.id))).scalars().all()
+        assert unsent == [e.subject for e in backlog]  # still on its way, behind the veto
+    finally:
+        release.set()
+        reader.close()
+        await relay.stop()
+        await running
+    async with db.transaction(write=False) as session:
+        left = (await session.execute(select(func.count()).select_from(outbox_events)
+                                      .where(outbox_events.c.sent_at.is_(None)))).scalar_one()
+    await db.dispose()
+    assert left == 0  # once the broker answers, the backlog is sent and marked too
 
 
 async def test_a_consumer_reads_a_topic_created_after_it_subscribed(

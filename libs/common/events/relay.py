@@ -38,6 +38,12 @@ def make_producer(bootstrap: str, client_id: str) -> KafkaProducer:
                          delivery_timeout_ms=DELIVERY_TIMEOUT_MS, max_block_ms=5000)
 
 
+# The relay's two lanes, each its own loop and producer: a veto leaves as soon as it is committed,
+# not after the county round's batch being sent (and marked) when it came.
+URGENT, BACKLOG = "urgent", "backlog"
+LANES = (URGENT, BACKLOG)
+
+
 class OutboxRelay:
     def __init__(self, db: Database, bootstrap: str, service: str, *, signer: EventSigner | None,
                  batch_size: int = 2000, poll_interval: float = 0.25, max_backoff: float = 5.0) -> None:
@@ -49,60 +55,67 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.max_backoff = max_backoff
-        self._producer: KafkaProducer | None = None
-        self._wake = asyncio.Event()
+        self._producers: dict[str, KafkaProducer] = {}
+        self._wakes = {lane: asyncio.Event() for lane in LANES}
         self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
         db.on_outbox_commit(self.wake)
 
     def wake(self) -> None:
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._wake.set)
+            for event in self._wakes.values():
+                self._loop.call_soon_threadsafe(event.set)
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
+        await asyncio.gather(*(self._run_lane(lane) for lane in LANES))
+
+    async def _run_lane(self, lane: str) -> None:
         backoff = 0.1
+        wake = self._wakes[lane]
         while not self._stopped:
             try:
-                sent = await self.publish_pending()
+                sent = await self.publish_pending((lane,))
                 backoff = 0.1
             except Exception as exc:  # broker away, DB busy: wait and try again, never give up
                 OUTBOX_ERRORS.labels(self.service).inc()
-                log.warning("relay cannot publish yet: %s", type(exc).__name__, extra={"error": str(exc)})
-                self._close_producer()
+                log.warning("relay cannot publish yet: %s", type(exc).__name__, extra={"error": str(exc), "lane": lane})
+                self._close_producer(lane)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
             if sent < self.batch_size:
-                self._wake.clear()
+                wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                    await asyncio.wait_for(wake.wait(), timeout=self.poll_interval)
                 except TimeoutError:
                     pass
 
     async def stop(self) -> None:
         self._stopped = True
-        self._wake.set()
-        await asyncio.to_thread(self._close_producer)
+        for event in self._wakes.values():
+            event.set()
+        await asyncio.gather(*(asyncio.to_thread(self._close_producer, lane) for lane in LANES))
 
-    def _close_producer(self) -> None:
-        if self._producer is not None:
+    def _close_producer(self, lane: str) -> None:
+        producer = self._producers.pop(lane, None)
+        if producer is not None:
             try:
-                self._producer.close(timeout=1)
+                producer.close(timeout=1)
             except Exception:
                 pass
-            self._producer = None
 
-    def _publish(self, rows: Sequence[Any]) -> list[int]:
+    def _publish(self, lane: str, rows: Sequence[Any]) -> list[int]:
         """Send rows in order; return the ids acknowledged, stopping at the first failure so a
         later event of a subject never overtakes an earlier one."""
-        if self._producer is None:
-            self._producer = make_producer(self.bootstrap, f"{self.service}-relay")
+        producer = self._producers.get(lane)
+        if producer is None:
+            producer = self._producers[lane] = make_producer(self.bootstrap, f"{self.service}-relay-{lane}")
         signer = self.signer
-        futures = [(row.id, self._producer.send(row.topic, key=row.key.encode(), value=row.payload,
-                                                headers=signer.headers(row.topic, row.payload) if signer else None))
+        futures = [(row.id, producer.send(row.topic, key=row.key.encode(), value=row.payload,
+                                          headers=signer.headers(row.topic, row.payload) if signer else None))
                    for row in rows]
-        self._producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000 + 5)
+        producer.flush(timeout=DELIVERY_TIMEOUT_MS / 1000 + 5)
         acked: list[int] = []
         for row_id, fut in futures:
             try:
@@ -114,45 +127,48 @@ class OutboxRelay:
             acked.append(row_id)
         return acked
 
-    async def publish_pending(self) -> int:
-        """Publish one batch; return how many rows were marked sent. Urgent rows go first, in a
-        batch of their own: a veto written behind a county round's backlog leaves next, not after
-        the round."""
+    async def publish_pending(self, lanes: Sequence[str] = LANES) -> int:
+        """Publish one batch, of the first of ``lanes`` with unsent rows; return how many rows were
+        marked sent. By default urgent rows go first, in a batch of their own."""
         if self.db.is_sqlite:
             # SQLite has one writer: never hold its write lock while waiting for the broker.
             async with self.db.transaction(write=False) as session:
-                rows = await self._pending(session, lock=False)
+                lane, rows = await self._pending(session, lanes, lock=False)
             if not rows:
                 return 0
-            acked = await asyncio.to_thread(self._publish, rows)
+            acked = await asyncio.to_thread(self._publish, lane, rows)
             async with self.db.transaction() as session:
                 await self._mark_sent(session, acked)
         else:
             # Several relays may run: each locks its own batch and skips the others'.
             async with self.db.transaction() as session:
-                rows = await self._pending(session, lock=True)
+                lane, rows = await self._pending(session, lanes, lock=True)
                 if not rows:
                     return 0
-                acked = await asyncio.to_thread(self._publish, rows)
+                acked = await asyncio.to_thread(self._publish, lane, rows)
                 await self._mark_sent(session, acked)
         EVENTS_PUBLISHED.labels(self.service).inc(len(acked))
         return len(acked)
 
-    async def _pending(self, session: Any, *, lock: bool) -> list[Any]:
-        """Up to ``batch_size`` unsent rows in id order (so one subject's events keep their order
-        within a lane; across lanes, versions order them). Urgent lanes' rows, when there are any,
-        go alone: a veto is acknowledged without waiting for a county round's batch beside it."""
-        for lane in (outbox_events.c.topic.in_(URGENT_TOPICS), outbox_events.c.topic.not_in(URGENT_TOPICS)):
-            query = (select(outbox_events.c.id, outbox_events.c.topic, outbox_events.c.key,
-                            outbox_events.c.payload)
-                     .where(outbox_events.c.sent_at.is_(None), lane)
-                     .order_by(outbox_events.c.id).limit(self.batch_size))
-            if lock:
-                query = query.with_for_update(skip_locked=True)
-            rows = list((await session.execute(query)).all())
+    async def _pending(self, session: Any, lanes: Sequence[str], *, lock: bool) -> tuple[str, list[Any]]:
+        """Up to ``batch_size`` unsent rows of the first of ``lanes`` that has any, in id order (so
+        one subject's events keep their order within a lane; across lanes, versions order them)."""
+        for lane in lanes:
+            # One statement per urgent topic (an equality the index by topic serves), merged by id.
+            wheres = ([outbox_events.c.topic == topic for topic in URGENT_TOPICS] if lane == URGENT
+                      else [outbox_events.c.topic.not_in(URGENT_TOPICS)])
+            rows: list[Any] = []
+            for where in wheres:
+                query = (select(outbox_events.c.id, outbox_events.c.topic, outbox_events.c.key,
+                                outbox_events.c.payload)
+                         .where(outbox_events.c.sent_at.is_(None), where)
+                         .order_by(outbox_events.c.id).limit(self.batch_size))
+                if lock:
+                    query = query.with_for_update(skip_locked=True)
+                rows += (await session.execute(query)).all()
             if rows:
-                return rows
-        return []
+                return lane, sorted(rows, key=lambda row: row.id)[:self.batch_size]
+        return BACKLOG, []
 
     @staticmethod
     async def _mark_sent(session: Any, ids: list[int]) -> None:
