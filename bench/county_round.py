@@ -128,11 +128,12 @@ async def grades(db: Database) -> dict[str, tuple[str, int]]:
 
 
 async def veto(db: Database, handler: Handler, subject_id: str, n: int) -> None:
-    """A court's record (失信被执行人) reaches rating as the registry sends it; rating re-grades at once."""
+    """A court's record (失信被执行人) reaches rating as the registry sends it, by the urgent lane; rating's
+    urgent consumer applies it in a transaction that takes the next write turn, and re-grades at once."""
     event = registry_events.negative_record_changed(
         record_id=f"bench-veto-{n}", subject_id=subject_id, agency="court", record_kind="dishonest_judgment_debtor",
         status="raised", veto=True, effective_from=None, expires_on=None, version=1, changed_at=utcnow())
-    async with db.transaction() as session:
+    async with db.transaction(urgent=True) as session:
         await handler(session, event)
 
 

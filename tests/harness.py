@@ -74,6 +74,13 @@ def session_keys() -> Keys:
     return Keys.generate()
 
 
+def topic_of(event: Any) -> str:
+    """The topic the producer's outbox sends ``event`` by (a negative-list record: its urgent lane)."""
+    from common.events.outbox import outbox_row
+
+    return str(outbox_row(event)["topic"])
+
+
 def send_event(producer: Any, topic: str, value: bytes, key: bytes | None = None) -> Any:
     """``producer.send`` as the entitled producer's relay sends: signed (common.events.signing)."""
     return producer.send(topic, key=key, value=value, headers=session_keys().event_headers(topic, value))

@@ -16,16 +16,17 @@ from common.broker import TansuBroker
 from common.events import Event, validate_event
 from common.events.topics import lanes
 from rating.subjects.models import Subject
-from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service
+from tests.harness import DatabaseFactory, Keys, RunningService, eventually, send_event, start_service, topic_of
 from tests.rating.helpers import GOOD, civility_event, negative_event, subject_event
 
 pytestmark = pytest.mark.broker
 
 
 def publish(broker: TansuBroker, *events: Event) -> None:
+    """Sent by the lane the producer's outbox puts each event on (a negative record: the urgent one)."""
     producer = KafkaProducer(bootstrap_servers=broker.bootstrap)
     for e in events:
-        send_event(producer, e.type, key=e.subject.encode(), value=e.to_json()).get(10)
+        send_event(producer, topic_of(e), key=e.subject.encode(), value=e.to_json()).get(10)
     producer.close()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from common.auth import Role
+from common.events.topics import lanes
 from common.pii import id_check_char
 from common.tables import outbox_events
 from registry.subjects.schemas import uscc_check_char
@@ -69,11 +70,11 @@ async def registry(url: str, keys: Keys, bootstrap: str | None = None) -> AsyncI
 
 
 async def outbox(svc: RunningService, topic: str | None = None) -> list[Any]:
-    """The outbox rows of ``topic``; without one, every event about subjects (the seeded region
-    tree's ``region-changed`` announcements left out)."""
+    """The outbox rows of ``topic`` (by whichever of its lanes); without one, every event about
+    subjects (the seeded region tree's ``region-changed`` announcements left out)."""
     async with svc.db.transaction(write=False) as session:
         q = select(outbox_events).order_by(outbox_events.c.id)
-        q = q.where(outbox_events.c.topic == topic) if topic else q.where(outbox_events.c.topic != "region-changed")
+        q = q.where(outbox_events.c.topic.in_(lanes(topic))) if topic else q.where(outbox_events.c.topic != "region-changed")
         return list((await session.execute(q)).all())
 
 

@@ -12,7 +12,7 @@ from common.broker import TansuBroker
 from common.db import Database
 from common.events import Event
 from stats.rebuild import read_model, rebuild
-from tests.harness import DatabaseFactory, Keys, eventually, send_event, session_keys, start_service
+from tests.harness import DatabaseFactory, Keys, eventually, send_event, session_keys, start_service, topic_of
 from tests.stats import factory
 from tests.stats.helpers import figures, inbox_count, renewed
 
@@ -23,7 +23,7 @@ def publish(bootstrap: str, events: list[Event]) -> None:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_in_flight_requests_per_connection=1)
     try:
         for event in events:
-            send_event(producer, event.type, key=event.subject.encode(), value=event.to_json())
+            send_event(producer, topic_of(event), key=event.subject.encode(), value=event.to_json())
         producer.flush(10)
     finally:
         producer.close(1)

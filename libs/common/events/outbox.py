@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from common.bulk import insert_rows
 from common.events.envelope import Event
 from common.events.schemas import validate_event
-from common.events.topics import urgent_topic
+from common.events.topics import URGENT_ONLY_TYPES, urgent_topic
 from common.tables import outbox_events
 
 OUTBOX_COLUMNS = ("event_id", "topic", "key", "payload", "created_at", "attempts")
@@ -23,10 +23,10 @@ def outbox_row(event: Event, *, urgent: bool = False) -> dict[str, Any]:
     """The outbox row of ``event`` (keys ``OUTBOX_COLUMNS``), once the event passed its schema.
     A bulk writer may build rows away from the session (in a worker process) and write them later
     with ``mark_written``. ``urgent`` sends it by its type's urgent lane (``topics.URGENT_TYPES``),
-    and the relay sends it before anything else waiting."""
+    and the relay sends it before anything else waiting; a type of ``URGENT_ONLY_TYPES`` always goes so."""
     raw = event.to_dict()
     validate_event(raw)
-    topic = urgent_topic(event.type) if urgent else event.type
+    topic = urgent_topic(event.type) if urgent or event.type in URGENT_ONLY_TYPES else event.type
     return {"event_id": event.id, "topic": topic, "key": event.subject,
             "payload": orjson.dumps(raw, default=str), "created_at": event.time, "attempts": 0}
 

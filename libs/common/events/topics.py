@@ -45,7 +45,11 @@ class TopicSpec:
 # must reach the banks and the tills in seconds, not behind the round's tens of thousands of events
 # on the same partitions. The lanes may interleave: per-subject versions make whichever is older
 # a no-op wherever it arrives second.
-URGENT_TYPES = frozenset({"rating-changed"})
+# A negative-list record's change (负面清单, a veto raised or cleared) goes by the urgent lane
+# always, whatever its record: such events are few, each one re-grades a household at once, and one
+# subject's records share one version counter, so they must share one lane to stay in order.
+URGENT_ONLY_TYPES = frozenset({"negative-record-changed"})
+URGENT_TYPES = frozenset({"rating-changed"}) | URGENT_ONLY_TYPES
 URGENT_SUFFIX = ".urgent"
 
 
